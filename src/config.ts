@@ -1,0 +1,149 @@
+/**
+ * The one place that reads the environment. Everything else receives a `Config`.
+ *
+ * Validated once at start with zod; `loadConfig` throws a `ConfigError` whose message names every
+ * missing or invalid variable, so an operator fixes them all in one go. `.env.example` documents each.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const url = (what: string) =>
+  z.string().refine((v) => {
+    try {
+      new URL(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, `must be a URL (${what})`);
+
+export const QUALITIES = ['fast', 'draft', 'balanced', 'best'] as const;
+export type Quality = (typeof QUALITIES)[number];
+
+/** Default assets folder: `../shared/assets` beside the checkout when it exists. */
+export function defaultAssetsDir(cwd = process.cwd()): string {
+  return path.resolve(cwd, '..', 'shared', 'assets');
+}
+
+const schema = z
+  .object({
+    NODE_ENV: z.string().default('production'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_PRETTY: bool.default(false),
+
+    REDIS_URL: url('redis://host:port').default('redis://127.0.0.1:6379'),
+    /** Key prefix for every Redis key (queues, blobs, limits); lets several deployments or test runs share one Redis. */
+    EASEL_REDIS_PREFIX: z.string().min(1).default('easel'),
+
+    DISCORD_TOKEN: optionalString,
+    DISCORD_APPLICATION_ID: optionalString,
+    DISCORD_API_BASE: url('Discord REST base').default('https://discord.com/api'),
+    DISCORD_GATEWAY_URL: optionalString,
+    DISCORD_GUILD_ID: optionalString,
+    DISCORD_USE_THREADS: bool.default(true),
+
+    SLACK_BOT_TOKEN: optionalString,
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_API_URL: url('Slack Web API base').default('https://slack.com/api/'),
+    SLACK_APP_TOKEN: optionalString,
+    PORT: port.default(3000),
+
+    EASEL_ASSETS: optionalString,
+    EASEL_WEIGHTS_DIR: z.string().default('weights'),
+    EASEL_PRESETS_DIR: z.string().default('presets'),
+    EASEL_DEFAULT_SIZE: z.coerce.number().int().min(32).max(4096).default(512),
+    EASEL_MAX_SIZE: z.coerce.number().int().min(32).max(4096).default(1024),
+    EASEL_DEFAULT_QUALITY: z.enum(QUALITIES).default('balanced'),
+    EASEL_ENGINE: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+    EASEL_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+
+    EASEL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    EASEL_USER_MAX_JOBS: z.coerce.number().int().min(1).default(2),
+    EASEL_USER_COOLDOWN_S: z.coerce.number().min(0).default(5),
+    EASEL_MAX_WAITING: z.coerce.number().int().min(1).default(100),
+    EASEL_BLOB_TTL_S: z.coerce.number().int().min(10).default(24 * 3600),
+    EASEL_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+    EASEL_MAX_INPUT_PIXELS: z.coerce.number().int().min(1024).default(50_000_000),
+    EASEL_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+
+    EASEL_METRICS_PORT: port.default(9464),
+    EASEL_DASHBOARD: bool.default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.EASEL_DEFAULT_SIZE > c.EASEL_MAX_SIZE) {
+      ctx.addIssue({ code: 'custom', path: ['EASEL_DEFAULT_SIZE'], message: `must not exceed EASEL_MAX_SIZE (${c.EASEL_MAX_SIZE})` });
+    }
+    if (c.SLACK_BOT_TOKEN && !c.SLACK_APP_TOKEN && !c.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)' });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  env: string;
+  log: { level: Env['LOG_LEVEL']; pretty: boolean };
+  redis: { url: string; prefix: string };
+  discord?: { token: string; applicationId?: string; apiBase: string; gatewayUrl?: string; guildId?: string; useThreads: boolean };
+  slack?: { botToken: string; signingSecret?: string; apiUrl: string; appToken?: string; port: number };
+  assets: { source?: string; weightsDir: string; presetsDir: string };
+  render: { defaultSize: number; maxSize: number; defaultQuality: Quality; engine: Env['EASEL_ENGINE']; backend: Env['EASEL_BACKEND'] };
+  worker: { concurrency: number };
+  limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number };
+  blobs: { ttlS: number };
+  ops: { metricsPort: number; dashboard: boolean };
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example for every variable.`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse and validate an environment (default: process.env). Throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`));
+  }
+  const e = parsed.data;
+  const root = cwd;
+  const assetsSource = e.EASEL_ASSETS ?? (existsSync(defaultAssetsDir(cwd)) ? defaultAssetsDir(cwd) : undefined);
+  return {
+    env: e.NODE_ENV,
+    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+    redis: { url: e.REDIS_URL, prefix: e.EASEL_REDIS_PREFIX },
+    discord: e.DISCORD_TOKEN
+      ? { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiBase: e.DISCORD_API_BASE.replace(/\/+$/, ''), gatewayUrl: e.DISCORD_GATEWAY_URL, guildId: e.DISCORD_GUILD_ID, useThreads: e.DISCORD_USE_THREADS }
+      : undefined,
+    slack: e.SLACK_BOT_TOKEN
+      ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`, appToken: e.SLACK_APP_TOKEN, port: e.PORT }
+      : undefined,
+    assets: { source: assetsSource ? path.resolve(root, assetsSource) : undefined, weightsDir: path.resolve(root, e.EASEL_WEIGHTS_DIR), presetsDir: path.resolve(root, e.EASEL_PRESETS_DIR) },
+    render: { defaultSize: e.EASEL_DEFAULT_SIZE, maxSize: e.EASEL_MAX_SIZE, defaultQuality: e.EASEL_DEFAULT_QUALITY, engine: e.EASEL_ENGINE, backend: e.EASEL_BACKEND },
+    worker: { concurrency: e.EASEL_WORKER_CONCURRENCY },
+    limits: {
+      userMaxJobs: e.EASEL_USER_MAX_JOBS,
+      userCooldownS: e.EASEL_USER_COOLDOWN_S,
+      maxWaiting: e.EASEL_MAX_WAITING,
+      maxUploadBytes: e.EASEL_MAX_UPLOAD_BYTES,
+      maxInputPixels: e.EASEL_MAX_INPUT_PIXELS,
+      downloadTimeoutMs: e.EASEL_DOWNLOAD_TIMEOUT_MS,
+    },
+    blobs: { ttlS: e.EASEL_BLOB_TTL_S },
+    ops: { metricsPort: e.EASEL_METRICS_PORT, dashboard: e.EASEL_DASHBOARD },
+  };
+}

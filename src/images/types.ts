@@ -1,0 +1,31 @@
+/**
+ * Pixels as the engine sees them: 8-bit sRGB, 3 channels interleaved (RGBRGB…), row-major, no alpha.
+ * Every decode produces one; every encode takes one.
+ */
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** length = width * height * 3 */
+  data: Uint8Array;
+}
+
+/** Why an image was refused. `userMessage` is short and fit to show a chat user as-is. */
+export type ImageErrorCode =
+  | 'empty'
+  | 'too-large-bytes'
+  | 'too-many-pixels'
+  | 'too-large-dimensions'
+  | 'unsupported-format'
+  | 'corrupt'
+  | 'encode-failed';
+
+export class ImageError extends Error {
+  constructor(
+    public readonly code: ImageErrorCode,
+    public readonly userMessage: string,
+    detail?: string,
+  ) {
+    super(detail ?? userMessage);
+    this.name = 'ImageError';
+  }
+}

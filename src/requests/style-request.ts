@@ -1,0 +1,59 @@
+/**
+ * StyleRequest: the platform-neutral request that chat adapters (and the CLI) hand down to the jobs
+ * layer. The only thing adapters produce; nothing below them knows Discord or Slack.
+ *
+ * `replyTo` is the adapter's own routing data (channel, thread, interaction token…): the core stores
+ * and returns it untouched, and hands a finished job back to the adapter named by `platform`.
+ * Image bytes never travel in a request: they are blobs in Redis, referenced by key (see src/jobs/blobs.ts).
+ */
+import { z } from 'zod';
+
+export const PLATFORMS = ['discord', 'slack', 'cli'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export const BlobRef = z.object({
+  /** Blob key (content hash) in the blob store. */
+  key: z.string().min(8).max(200),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type BlobRef = z.infer<typeof BlobRef>;
+
+export const StyleChoice = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('preset'), presetId: z.string().min(1).max(64) }),
+  z.object({
+    kind: z.literal('images'),
+    images: z.array(z.object({ blob: BlobRef, weight: z.number().positive().default(1) })).min(1).max(4),
+  }),
+]);
+export type StyleChoice = z.infer<typeof StyleChoice>;
+
+export const RequestOptions = z.object({
+  /** Output's longest side; absent = EASEL_DEFAULT_SIZE; capped at EASEL_MAX_SIZE by jobs.submit. */
+  size: z.number().int().min(32).max(4096).optional(),
+  quality: z.enum(['fast', 'draft', 'balanced', 'best']).optional(),
+  strength: z.number().min(0).max(1).optional(),
+  preserveColors: z.boolean().optional(),
+  seed: z.number().int().min(0).optional(),
+  iterations: z.number().int().min(1).max(5000).optional(),
+});
+export type RequestOptions = z.infer<typeof RequestOptions>;
+
+export const StyleRequest = z.object({
+  /** Idempotency key chosen by the adapter (e.g. the interaction id): a double submission is one job. */
+  requestId: z.string().min(1).max(200),
+  platform: z.enum(PLATFORMS),
+  user: z.object({ id: z.string().min(1).max(100), name: z.string().max(200).optional() }),
+  /** Adapter-owned routing data, returned untouched with every job event. Must be JSON. */
+  replyTo: z.record(z.string(), z.unknown()),
+  content: BlobRef,
+  style: StyleChoice,
+  options: RequestOptions.default({}),
+});
+export type StyleRequest = z.infer<typeof StyleRequest>;
+export type StyleRequestInput = z.input<typeof StyleRequest>;
+
+/** Validate unknown data as a StyleRequest; throws a ZodError naming the bad fields. */
+export function parseStyleRequest(data: unknown): StyleRequest {
+  return StyleRequest.parse(data);
+}
