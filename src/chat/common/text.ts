@@ -1,0 +1,60 @@
+/**
+ * Wording shared by every chat adapter, platform-neutral: progress bar, ETA, captions, error texts.
+ * Platform formatting (mentions, markdown flavour) stays in the adapter.
+ */
+import type { JobProgress, JobResult, RefusalCode } from '../../jobs/types.ts';
+
+/** A text progress bar such as `▰▰▰▰▱▱▱▱▱▱ 40%`. */
+export function progressBar(percent: number, width = 10): string {
+  const p = Math.max(0, Math.min(100, Math.round(percent)));
+  const filled = Math.round((p / 100) * width);
+  return `${'▰'.repeat(filled)}${'▱'.repeat(width - filled)} ${p}%`;
+}
+
+/** "about 40 s", "about 3 min", or '' when unknown. */
+export function formatEta(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '';
+  const s = Math.max(1, Math.round(ms / 1000));
+  if (s < 60) return `about ${s} s`;
+  return `about ${Math.round(s / 60)} min`;
+}
+
+export function queuedText(position: number, etaMs?: number): string {
+  const eta = formatEta(etaMs);
+  if (position <= 1) return `🎨 Queued — you're next${eta ? ` (${eta})` : ''}.`;
+  return `🎨 Queued — position ${position}${eta ? `, ${eta}` : ''}.`;
+}
+
+export function progressText(p: JobProgress): string {
+  const eta = formatEta(p.etaMs);
+  return `🖌️ Painting… ${progressBar(p.percent)}${eta ? ` · ${eta} left` : ''}`;
+}
+
+export function captionText(r: JobResult, opts: { strength?: number } = {}): string {
+  const secs = (r.renderMs / 1000).toFixed(r.renderMs < 10_000 ? 1 : 0);
+  const parts = [`Style: ${r.styleLabel}`];
+  if (opts.strength !== undefined) parts.push(`strength ${opts.strength}`);
+  parts.push(`${r.width}×${r.height}`);
+  parts.push(r.cached ? 'from cache' : `${secs} s`);
+  return parts.join(' · ');
+}
+
+/** Friendly texts for refusals and failures, shown to the user as-is. */
+export const ERROR_TEXT = {
+  noPhoto: 'Please attach a photo (JPEG, PNG, WebP, GIF, AVIF or TIFF).',
+  noStyle: 'Pick a preset style or attach a style image.',
+  unknownPreset: (id: string) => `I don't know a style called “${id}”. Try \`/styles\` to see them all.`,
+  notAnImage: "That file doesn't look like an image I can read. Try a JPEG or PNG.",
+  tooBig: (maxMb: number) => `That file is too big — the limit is ${maxMb} MB.`,
+  downloadFailed: "I couldn't download that file. Please try again.",
+  queueDown: "The painting queue is unavailable right now. Please try again in a few minutes.",
+  renderFailed: 'Something went wrong while painting your image. Please try again.',
+  cancelled: 'Cancelled.',
+  expired: 'This request expired — please run the command again.',
+} as const;
+
+export function refusalText(code: RefusalCode, userMessage: string): string {
+  // JobRefused already carries friendly wording; the code is for logs and metrics.
+  void code;
+  return userMessage;
+}

@@ -1,0 +1,115 @@
+/**
+ * The `easel` command line (commander). Each command's work lives in src/cli/<command>.ts and is
+ * imported lazily, so `easel assets` does not pay for loading TensorFlow.js or discord.js.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from './config.ts';
+
+function int(name: string, min: number, max: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+function fraction(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a number from 0 to 1`);
+    return n;
+  };
+}
+function collect(v: string, prev: string[]) {
+  return [...prev, v];
+}
+
+const program = new Command()
+  .name('easel')
+  .description('Paint photos in the style of famous paintings — CLI, chat bot and render worker.')
+  .showHelpAfterError();
+
+program
+  .command('stylize')
+  .description('Stylize one photo with a preset or a style image and write the result to a file.')
+  .argument('<content>', 'the photo (file path)')
+  .requiredOption('-s, --style <preset-id|file>', 'preset id (see `easel styles`) or a style image file; repeat to blend', collect, [])
+  .option('--blend <weights>', 'blend weights for several --style, e.g. 0.7,0.3')
+  .option('--size <px>', "output's longest side (default EASEL_DEFAULT_SIZE)", int('--size', 32, 4096))
+  .option('--iterations <n>', 'optimisation steps (overrides --quality)', int('--iterations', 1, 5000))
+  .addOption(new Option('--quality <tier>', 'fast (feed-forward network) | draft | balanced | best').choices(['fast', 'draft', 'balanced', 'best']))
+  .option('--strength <x>', 'style strength from 0 (photo) to 1 (painting)', fraction('--strength'))
+  .option('--preserve-colors', "keep the photo's colours")
+  .addOption(new Option('--pooling <kind>', 'VGG pooling').choices(['max', 'avg']))
+  .addOption(new Option('--optimizer <name>', 'optimiser').choices(['lbfgs', 'adam']))
+  .addOption(new Option('--init <kind>', 'initial image').choices(['content', 'noise', 'fast']))
+  .option('--style-scale <x>', 'style image scale relative to the output', Number)
+  .option('--seed <n>', 'random seed (same seed + backend = same image)', int('--seed', 0, 2 ** 31 - 1))
+  .addOption(new Option('--engine <name>', 'engine (default EASEL_ENGINE)').choices(['auto', 'onnx', 'tfjs']))
+  .option('-o, --out <file>', 'output file (.png or .jpg)', 'out/stylized.png')
+  .option('--json', 'print one JSON object with the result instead of progress')
+  .action(async (content: string, opts) => (await import('./cli/stylize.ts')).runStylize(content, opts));
+
+program
+  .command('styles')
+  .description('List the preset styles (and write the gallery image with --gallery <file>).')
+  .option('--gallery <file>', 'write the preset gallery image to this file')
+  .option('--json', 'print JSON')
+  .action(async (opts) => (await import('./cli/styles.ts')).runStyles(opts));
+
+program
+  .command('bot')
+  .description('Run the chat adapters (Discord and/or Slack, whichever has a token).')
+  .action(async () => (await import('./cli/serve.ts')).runServe({ bot: true, worker: false }));
+
+program
+  .command('worker')
+  .description('Run a render worker (one per GPU; add more on other machines against the same Redis).')
+  .option('--concurrency <n>', 'jobs at once in this process (default EASEL_WORKER_CONCURRENCY)', int('--concurrency', 1, 64))
+  .action(async (opts) => (await import('./cli/serve.ts')).runServe({ bot: false, worker: true, concurrency: opts.concurrency }));
+
+program
+  .command('start')
+  .description('Run the chat adapters and a worker in one process (single machine).')
+  .action(async () => (await import('./cli/serve.ts')).runServe({ bot: true, worker: true }));
+
+program
+  .command('assets')
+  .description('Install weights and preset images from EASEL_ASSETS into weights/ and presets/, and verify them.')
+  .option('--from <dir>', 'assets folder (default EASEL_ASSETS, else ../shared/assets)')
+  .option('--link', 'symlink instead of copying')
+  .option('--verify', 'only verify what is installed')
+  .option('--json', 'print JSON')
+  .action(async (opts) => (await import('./cli/assets.ts')).runAssets(opts));
+
+program
+  .command('deploy-commands')
+  .description('Register the Discord slash commands (guild-scoped when DISCORD_GUILD_ID is set, else global).')
+  .action(async () => (await import('./cli/deploy-commands.ts')).runDeployCommands());
+
+program
+  .command('demo')
+  .description('Install assets if needed and stylize a bundled example photo to a file.')
+  .option('-o, --out <file>', 'output file', 'out/demo.png')
+  .action(async (opts) => (await import('./cli/demo.ts')).runDemo(opts));
+
+program
+  .command('bench')
+  .description('Benchmark the engines side by side (ms per loss+gradient evaluation, full renders).')
+  .option('--sizes <list>', 'sizes in px, comma-separated', '128,256,512')
+  .option('--quick', 'fewer repetitions')
+  .option('--only <what>', 'engine|onnx|tfjs|fast|queue')
+  .option('--json', 'print JSON')
+  .action(async (opts) => (await import('./cli/bench.ts')).runBench(opts));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError || (err instanceof Error && err.name === 'AssetsError')) {
+    process.stderr.write(`easel: ${err.message}\n`);
+    process.exit(2);
+  }
+  const e = err as Error & { userMessage?: string };
+  process.stderr.write(`easel: ${e.userMessage ?? e.message}\n`);
+  if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${e.stack}\n`);
+  process.exit(1);
+}
