@@ -85,10 +85,17 @@ const schema = z
     if (c.EASEL_DEFAULT_SIZE > c.EASEL_MAX_SIZE) {
       ctx.addIssue({ code: 'custom', path: ['EASEL_DEFAULT_SIZE'], message: `must not exceed EASEL_MAX_SIZE (${c.EASEL_MAX_SIZE})` });
     }
-    if (c.SLACK_BOT_TOKEN && !c.SLACK_APP_TOKEN && !c.SLACK_SIGNING_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)' });
-    }
   });
+
+/** Checks between variables that must be reported even when other variables fail to parse. */
+function crossChecks(env: NodeJS.ProcessEnv): string[] {
+  const set = (k: string) => (env[k] ?? '').trim() !== '';
+  const problems: string[] = [];
+  if (set('SLACK_BOT_TOKEN') && !set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
+    problems.push('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  return problems;
+}
 
 export type Env = z.infer<typeof schema>;
 
@@ -116,9 +123,11 @@ export class ConfigError extends Error {
 /** Parse and validate an environment (default: process.env). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`)),
+    ...crossChecks(env),
+  ];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const root = cwd;
   const assetsSource = e.EASEL_ASSETS ?? (existsSync(defaultAssetsDir(cwd)) ? defaultAssetsDir(cwd) : undefined);
@@ -147,3 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ops: { metricsPort: e.EASEL_METRICS_PORT, dashboard: e.EASEL_DASHBOARD },
   };
 }
+
+/** Every environment variable Easel reads (the schema's keys); `.env.example` documents each. */
+export const ENV_VARS: readonly string[] = Object.keys(schema.shape);

@@ -4,6 +4,7 @@
  * presets/, and checks every file against the checked-in manifest (size + sha256).
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, stat, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import manifest from './manifest.json' with { type: 'json' };
@@ -26,11 +27,22 @@ export type AssetProblem = { target: string; problem: 'missing' | 'wrong-size' |
 
 export class AssetsError extends Error {
   constructor(public readonly problems: AssetProblem[], hint: string) {
-    const shown = problems.slice(0, 12).map((p) => `  - ${p.target}: ${p.detail}`);
-    if (problems.length > 12) shown.push(`  … and ${problems.length - 12} more`);
-    super(`Assets are missing or corrupt (${problems.length} file${problems.length === 1 ? '' : 's'}):\n${shown.join('\n')}\n${hint}`);
+    super(`Assets are missing or corrupt (${problems.length} file${problems.length === 1 ? '' : 's'}):\n${summarise(problems).join('\n')}\n${hint}`);
     this.name = 'AssetsError';
   }
+}
+
+/** One line per problem when few; when many (e.g. nothing installed), one line per folder. */
+function summarise(problems: AssetProblem[]): string[] {
+  if (problems.length <= 12) return problems.map((p) => `  - ${p.target}: ${p.detail}`);
+  const byFolder = new Map<string, Map<string, number>>();
+  for (const p of problems) {
+    const folder = path.dirname(p.target);
+    const counts = byFolder.get(folder) ?? new Map<string, number>();
+    counts.set(p.problem, (counts.get(p.problem) ?? 0) + 1);
+    byFolder.set(folder, counts);
+  }
+  return [...byFolder].map(([folder, counts]) => `  - ${folder}/: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`);
 }
 
 async function sha256File(file: string): Promise<string> {
@@ -75,6 +87,11 @@ export async function installAssets(opts: { source?: string; root: string; link?
     return { installed: 0, alreadyOk: entries.length, source: '(none)' };
   }
   const source = path.resolve(opts.source);
+  if (!existsSync(source)) {
+    const problems = await verifyAssets(opts.root, entries);
+    if (problems.length) throw new AssetsError(problems, `The assets folder ${source} does not exist. ${hint}`);
+    return { installed: 0, alreadyOk: entries.length, source };
+  }
   let installed = 0;
   let alreadyOk = 0;
   const problems: AssetProblem[] = [];
