@@ -1,0 +1,46 @@
+/**
+ * Untrusted bytes → `RgbImage` (8-bit sRGB, 3 channels, no alpha). Every photo or style image that
+ * enters Easel comes through here.
+ */
+import sharp from 'sharp';
+import type { RgbImage } from './types.ts';
+import { resolveLimits, type ImageLimits } from './limits.ts';
+import { probeImage } from './probe.ts';
+import { asDecodeError, corrupt } from './errors.ts';
+
+/** libvips gives up on a pathological file after this long rather than tying up a worker. */
+const DECODE_TIMEOUT_S = 30;
+
+/**
+ * Decode with hard limits. Bytes, sniffed format, dimensions and pixel count are checked from the
+ * header before any pixel is decoded; sharp's `limitInputPixels` enforces the pixel limit again
+ * inside the decoder. EXIF orientation applied, alpha flattened onto white, colour converted to
+ * sRGB (embedded ICC profiles, CMYK, greyscale, 16-bit), only the first frame of an animation.
+ * Throws only `ImageError`.
+ */
+export async function decodeImage(bytes: Uint8Array, limits?: Partial<ImageLimits>): Promise<RgbImage> {
+  const lim = resolveLimits(limits);
+  await probeImage(bytes, lim);
+  try {
+    const { data, info } = await sharp(bytes, {
+      limitInputPixels: lim.maxPixels,
+      // 'error' still refuses truncated files, but tolerates the harmless warnings many phone JPEGs carry.
+      failOn: 'error',
+      autoOrient: true,
+      pages: 1,
+      page: 0,
+    })
+      .timeout({ seconds: DECODE_TIMEOUT_S })
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
+      throw corrupt(`decoded to ${info.channels} channels, ${data.length} bytes for ${info.width}x${info.height}`);
+    }
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (err) {
+    throw asDecodeError(err);
+  }
+}
