@@ -1,0 +1,35 @@
+// No Docker engine runs here, so the compose file and Dockerfile are checked by reading them.
+import { readFileSync, existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true });
+const dockerfile = readFileSync('Dockerfile', 'utf8');
+const cliCommands = [...readFileSync('src/cli.ts', 'utf8').matchAll(/\.command\('([a-z-]+)'\)/g)].map((m) => m[1]);
+
+describe('docker-compose.yml', () => {
+  it('has redis with append-only persistence, bot, GPU worker and a CPU worker profile', () => {
+    const s = compose.services;
+    expect(Object.keys(s).sort()).toEqual(['bot', 'redis', 'worker', 'worker-cpu']);
+    expect(s.redis.command).toContain('--appendonly');
+    expect(s.redis.command[s.redis.command.indexOf('--appendonly') + 1]).toBe('yes');
+    expect(s.worker.deploy.resources.reservations.devices[0]).toMatchObject({ driver: 'nvidia', capabilities: ['gpu'] });
+    expect(s['worker-cpu'].profiles).toEqual(['cpu']);
+  });
+
+  it('runs real easel commands, from Dockerfile targets that exist', () => {
+    const targets = [...dockerfile.matchAll(/^FROM \S+ AS (\S+)/gm)].map((m) => m[1]);
+    for (const name of ['bot', 'worker', 'worker-cpu']) {
+      const svc = compose.services[name];
+      expect(cliCommands).toContain(svc.command[0]);
+      expect(targets).toContain(svc.build.target);
+      expect(svc.environment.REDIS_URL).toBe('redis://redis:6379');
+    }
+  });
+
+  it('copies only files that exist into the image', () => {
+    for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+      for (const src of m[1].split(/\s+/)) expect(existsSync(src), src).toBe(true);
+    }
+  });
+});
