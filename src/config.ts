@@ -70,6 +70,10 @@ const schema = z
     EASEL_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
 
     EASEL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    EASEL_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+    EASEL_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(60_000),
+    EASEL_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+    EASEL_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
     EASEL_USER_MAX_JOBS: z.coerce.number().int().min(1).default(2),
     EASEL_USER_COOLDOWN_S: z.coerce.number().min(0).default(5),
     EASEL_MAX_WAITING: z.coerce.number().int().min(1).default(100),
@@ -108,6 +112,8 @@ export interface Config {
   assets: { source?: string; weightsDir: string; presetsDir: string };
   render: { defaultSize: number; maxSize: number; defaultQuality: Quality; engine: Env['EASEL_ENGINE']; backend: Env['EASEL_BACKEND'] };
   worker: { concurrency: number };
+  /** Job retries and worker liveness (src/jobs): attempts for transient failures, lock/stall timings, shutdown grace. */
+  jobs: { attempts: number; lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number };
   limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number };
   blobs: { ttlS: number };
   ops: { metricsPort: number; dashboard: boolean };
@@ -144,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     assets: { source: assetsSource ? path.resolve(root, assetsSource) : undefined, weightsDir: path.resolve(root, e.EASEL_WEIGHTS_DIR), presetsDir: path.resolve(root, e.EASEL_PRESETS_DIR) },
     render: { defaultSize: e.EASEL_DEFAULT_SIZE, maxSize: e.EASEL_MAX_SIZE, defaultQuality: e.EASEL_DEFAULT_QUALITY, engine: e.EASEL_ENGINE, backend: e.EASEL_BACKEND },
     worker: { concurrency: e.EASEL_WORKER_CONCURRENCY },
+    jobs: { attempts: e.EASEL_JOB_ATTEMPTS, lockMs: e.EASEL_JOB_LOCK_MS, stalledIntervalMs: e.EASEL_STALLED_INTERVAL_MS, shutdownGraceMs: e.EASEL_SHUTDOWN_GRACE_MS },
     limits: {
       userMaxJobs: e.EASEL_USER_MAX_JOBS,
       userCooldownS: e.EASEL_USER_COOLDOWN_S,

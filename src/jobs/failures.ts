@@ -1,0 +1,63 @@
+/**
+ * Why a job failed, carried through BullMQ's `failedReason` as "<code>: <detail>" so that the bot
+ * side (another process, maybe after a restart) can tell a user-friendly message from the reason
+ * alone. Only `render` failures are retried: the others would fail the same way again.
+ */
+import { UnrecoverableError } from 'bullmq';
+
+export type FailureCode = 'invalid' | 'expired' | 'unknown-preset' | 'image' | 'cancelled' | 'render' | 'lost';
+
+const RETRYABLE: ReadonlySet<FailureCode> = new Set(['render']);
+
+/** Friendly texts, shown to chat users as-is (platform-neutral wording). */
+export const FAILURE_TEXT: Record<FailureCode, string> = {
+  invalid: "That request couldn't be processed. Please try again.",
+  expired: 'Your photo expired before it could be painted — please send it again.',
+  'unknown-preset': 'That style is no longer available. Please pick another one.',
+  image: "That image couldn't be read. Try a JPEG or PNG.",
+  cancelled: 'Cancelled.',
+  render: 'Something went wrong while painting your image. Please try again.',
+  lost: 'This request expired — please run the command again.',
+};
+
+/** A render failure with a code; `userMessage` overrides the code's default text (e.g. an ImageError's). */
+export class JobFailure extends Error {
+  constructor(
+    public readonly code: FailureCode,
+    detail: string,
+    public readonly userMessage: string = FAILURE_TEXT[code],
+  ) {
+    super(detail);
+    this.name = 'JobFailure';
+  }
+  get retryable(): boolean {
+    return RETRYABLE.has(this.code);
+  }
+}
+
+/**
+ * The error a processor throws for BullMQ: non-retryable failures become UnrecoverableError (no
+ * further attempts, whatever `attempts` says). For 'image' the user text is the reason's detail.
+ */
+export function toBullError(f: JobFailure): Error {
+  const detail = f.code === 'image' ? f.userMessage : f.message;
+  const message = `${f.code}: ${detail}`;
+  return f.retryable ? new Error(message) : new UnrecoverableError(message);
+}
+
+export interface DecodedFailure {
+  code: FailureCode;
+  userMessage: string;
+  reason: string;
+}
+
+const CODE_RE = /^(invalid|expired|unknown-preset|image|cancelled|render|lost): ([\s\S]*)$/;
+
+/** Read a BullMQ failedReason back; anything unrecognised (BullMQ's own "stalled" etc.) is a render failure. */
+export function decodeFailure(failedReason: string | undefined): DecodedFailure {
+  const reason = failedReason ?? 'unknown';
+  const m = CODE_RE.exec(reason);
+  if (!m) return { code: 'render', userMessage: FAILURE_TEXT.render, reason };
+  const code = m[1] as FailureCode;
+  return { code, userMessage: code === 'image' && m[2] ? m[2] : FAILURE_TEXT[code], reason };
+}

@@ -1,0 +1,83 @@
+/**
+ * What travels inside a BullMQ job: the validated request plus the options the jobs layer settled
+ * (size capped, quality defaulted) — JSON only, image bytes stay blobs. The worker re-validates it,
+ * because anything can write to a Redis queue; invalid data fails at once without retry.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Config, Quality } from '../config.ts';
+import { QUALITIES } from '../config.ts';
+import { StyleRequest } from '../requests/style-request.ts';
+
+/** Request options after the deployment's defaults and caps: what the render (and the cache) depend on. */
+export const EffectiveOptions = z.object({
+  size: z.number().int().min(32).max(4096),
+  quality: z.enum(QUALITIES),
+  strength: z.number().min(0).max(1).optional(),
+  preserveColors: z.boolean().optional(),
+  seed: z.number().int().min(0).optional(),
+  iterations: z.number().int().min(1).max(5000).optional(),
+});
+export type EffectiveOptions = z.infer<typeof EffectiveOptions>;
+
+export const JobData = z.object({
+  /** Version of this shape, so a future change can tell old jobs apart. */
+  v: z.literal(1),
+  request: StyleRequest,
+  options: EffectiveOptions,
+  cacheKey: z.string().min(16),
+});
+export type JobData = z.infer<typeof JobData>;
+
+export function effectiveOptions(request: StyleRequest, render: Config['render']): EffectiveOptions {
+  const o = request.options;
+  return EffectiveOptions.parse({
+    size: Math.min(o.size ?? render.defaultSize, render.maxSize),
+    quality: o.quality ?? render.defaultQuality,
+    strength: o.strength,
+    preserveColors: o.preserveColors,
+    seed: o.seed,
+    iterations: o.iterations,
+  });
+}
+
+/**
+ * BullMQ priority (lower runs first): quick feed-forward renders overtake long optimisations, so a
+ * user asking for 'fast' is not stuck behind ten 'best' renders. Same tier: first come, first served.
+ */
+export const PRIORITY: Record<Quality, number> = { fast: 1, draft: 2, balanced: 3, best: 4 };
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * The job id is derived from the adapter's request id, so a double submission (a retried webhook,
+ * a double click) maps to the same job. BullMQ ids may not contain ':' nor be integers.
+ */
+export function jobIdFor(request: Pick<StyleRequest, 'platform' | 'requestId'>): string {
+  return `${request.platform}-${sha256(`${request.platform}\u0000${request.requestId}`).slice(0, 32)}`;
+}
+
+/** Same photo + same style + same effective options ⇒ same key ⇒ the stored result is reused. */
+export function cacheKeyFor(request: StyleRequest, options: EffectiveOptions): string {
+  const style =
+    request.style.kind === 'preset'
+      ? { preset: request.style.presetId }
+      : { images: request.style.images.map((i) => [i.blob.key, i.weight]) };
+  // Fixed key order: JSON.stringify of a literal built here is stable.
+  const canonical = JSON.stringify({
+    content: request.content.key,
+    style,
+    size: options.size,
+    quality: options.quality,
+    strength: options.strength ?? null,
+    preserveColors: options.preserveColors ?? null,
+    seed: options.seed ?? null,
+    iterations: options.iterations ?? null,
+  });
+  return sha256(canonical);
+}
+
+export function buildJobData(request: StyleRequest, config: Config): JobData {
+  const options = effectiveOptions(request, config.render);
+  return { v: 1, request, options, cacheKey: cacheKeyFor(request, options) };
+}

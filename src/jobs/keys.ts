@@ -1,0 +1,65 @@
+/**
+ * Every Redis key and BullMQ name Easel uses, in one place, under `config.redis.prefix` so that
+ * deployments (and test runs) sharing one Redis never see each other's data.
+ *
+ *   <prefix>:render:*            BullMQ's own keys for the render queue
+ *   <prefix>:blob:<sha256>       image bytes (uploads, previews, results), with a TTL
+ *   <prefix>:req:<jobId>         a request id already submitted (dedupe of double submissions)
+ *   <prefix>:user:<p>:<u>:jobs   zset of a user's in-flight job ids (per-user limit)
+ *   <prefix>:user:<p>:<u>:cool   cooldown marker
+ *   <prefix>:cache:<hash>        finished result for (photo, style, effective options)
+ *   <prefix>:pending:<platform>  hash jobId → request, for every job not yet delivered
+ *   <prefix>:outcome:<jobId>     outcome of a job that never ran (cached, cancelled while waiting)
+ *   <prefix>:delivering:<jobId>  short claim while one bot process delivers a job
+ *   <prefix>:cancel:<jobId>      a cancellation request (the worker checks it before starting)
+ *   <prefix>:stats:render:<q>    recent render times per quality (ETA)
+ *   <prefix>:workers             hash workerId → heartbeat (slots for ETA, /healthz)
+ */
+import type { Platform } from '../requests/style-request.ts';
+
+export const QUEUE_NAME = 'render';
+
+/** Custom events Easel publishes into the queue's event stream (next to BullMQ's own). */
+export const EVENTS = {
+  /** A job finished without a worker (cached result, cancelled while waiting): deliver it now. */
+  outcome: 'easel:outcome',
+  /** Stop a running render at its next step. */
+  cancel: 'easel:cancel',
+} as const;
+
+export interface Keys {
+  readonly prefix: string;
+  blob(hash: string): string;
+  request(jobId: string): string;
+  userJobs(platform: Platform, userId: string): string;
+  userCooldown(platform: Platform, userId: string): string;
+  cache(hash: string): string;
+  pending(platform: Platform): string;
+  outcome(jobId: string): string;
+  delivering(jobId: string): string;
+  deliveryFailures(jobId: string): string;
+  cancel(jobId: string): string;
+  renderStats(quality: string): string;
+  workers(): string;
+}
+
+// User ids come from chat platforms; encode them so no id can forge another key's shape.
+const safe = (s: string) => encodeURIComponent(s);
+
+export function keys(prefix: string): Keys {
+  return {
+    prefix,
+    blob: (hash) => `${prefix}:blob:${hash}`,
+    request: (jobId) => `${prefix}:req:${jobId}`,
+    userJobs: (platform, userId) => `${prefix}:user:${platform}:${safe(userId)}:jobs`,
+    userCooldown: (platform, userId) => `${prefix}:user:${platform}:${safe(userId)}:cool`,
+    cache: (hash) => `${prefix}:cache:${hash}`,
+    pending: (platform) => `${prefix}:pending:${platform}`,
+    outcome: (jobId) => `${prefix}:outcome:${jobId}`,
+    delivering: (jobId) => `${prefix}:delivering:${jobId}`,
+    deliveryFailures: (jobId) => `${prefix}:delivery-failures:${jobId}`,
+    cancel: (jobId) => `${prefix}:cancel:${jobId}`,
+    renderStats: (quality) => `${prefix}:stats:render:${quality}`,
+    workers: () => `${prefix}:workers`,
+  };
+}
