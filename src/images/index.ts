@@ -11,4 +11,4 @@ export { ACCEPTED_FORMATS, sniffFormat, type AcceptedFormat } from './sniff.ts';
 export { probeImage, type ImageProbe } from './probe.ts';
 export { decodeImage } from './decode.ts';
 export { encodeImage, encodeImageDetailed, encodePreview, type EncodeFormat, type EncodeOptions, type EncodedImage } from './encode.ts';
-export { fitLongest, resizeRgb, resizeToLongest } from './resize.ts';
+export { fitLongest, resizeCover, resizeRgb, resizeToLongest } from './resize.ts';

@@ -25,3 +25,12 @@ export async function resizeToLongest(img: RgbImage, longest: number): Promise<R
   const { width, height } = fitLongest(img.width, img.height, longest);
   return resizeRgb(img, width, height);
 }
+
+/** Resize to exactly width × height, cropping (centred) what does not fit the aspect: thumbnails, tiles. */
+export async function resizeCover(img: RgbImage, width: number, height: number): Promise<RgbImage> {
+  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(width, height, { fit: 'cover', position: 'centre' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}

@@ -8,6 +8,8 @@ export type LicenceStatus = 'public-domain' | 'public-domain-us' | 'copyrighted'
 
 export interface Preset {
   id: string;
+  /** Other names that `get` accepts, e.g. 'wave' for great-wave (the fast network's name). */
+  aliases?: string[];
   title: string;
   artist: string;
   year: string;
