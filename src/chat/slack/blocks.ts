@@ -1,0 +1,166 @@
+/**
+ * Block Kit for every message and modal Easel shows in Slack. Pure functions: data in, JSON out.
+ * Wording shared with Discord comes from ../common/text.ts; only Slack's formatting lives here.
+ */
+import type { webApi } from '@slack/bolt';
+import type { Preset } from '../../presets/types.ts';
+import type { RequestOptions } from '../../requests/style-request.ts';
+import { IMAGE_EXTENSIONS } from './files.ts';
+import { OPTIONS_EXAMPLE, OPTIONS_HELP, formatOptions } from './options.ts';
+
+type KnownBlock = webApi.KnownBlock;
+type ModalView = webApi.ModalView;
+
+export const ACTION = {
+  openModal: 'easel_open_modal',
+  cancel: 'easel_cancel',
+} as const;
+
+export const MODAL_CALLBACK_ID = 'easel_stylize';
+export const MODAL_BLOCK = { photo: 'photo', styleImage: 'style_image', preset: 'preset', options: 'options' } as const;
+export const MODAL_INPUT = { file: 'file', select: 'select', text: 'text' } as const;
+
+/** What a modal remembers between opening and submission (Slack's private_metadata, ≤ 3000 chars). */
+export interface ModalContext {
+  channel: string;
+  /** The prompt thread to answer in; absent = a new message in the channel. */
+  threadTs?: string;
+}
+
+export function presetLabel(p: Preset): string {
+  return `${p.title} (${p.artist}, ${p.year})`;
+}
+
+const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
+const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
+
+// ── prompt of `/stylize <preset>` ──────────────────────────────────────────────────────────────
+
+export interface PromptButtonValue {
+  presetId: string;
+  options: RequestOptions;
+}
+
+export function promptMessage(userId: string, preset: Preset, options: RequestOptions): { text: string; blocks: KnownBlock[] } {
+  const opts = formatOptions(options);
+  const text = `<@${userId}> reply in this thread with a photo to paint it as *${preset.title}*${opts ? ` (\`${opts}\`)` : ''}.`;
+  const value: PromptButtonValue = { presetId: preset.id, options };
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: mrkdwn(`🎨 ${text}`) },
+      { type: 'context', elements: [mrkdwn(`${presetLabel(preset)} · ${preset.licenceNote}`)] },
+      {
+        type: 'actions',
+        elements: [{ type: 'button', action_id: ACTION.openModal, text: plain('Choose a photo…'), value: JSON.stringify(value) }],
+      },
+    ],
+  };
+}
+
+// ── the status message of a job ────────────────────────────────────────────────────────────────
+
+export interface CancelButtonValue {
+  jobId: string;
+  ownerId: string;
+}
+
+/** The status text, with a Cancel button while the job can still be cancelled. */
+export function statusBlocks(text: string, cancel?: CancelButtonValue): KnownBlock[] {
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }];
+  if (cancel) {
+    blocks.push({
+      type: 'actions',
+      elements: [{ type: 'button', action_id: ACTION.cancel, text: plain('Cancel'), style: 'danger', value: JSON.stringify(cancel) }],
+    });
+  }
+  return blocks;
+}
+
+// ── the modal ──────────────────────────────────────────────────────────────────────────────────
+
+export interface ModalInit {
+  presets: readonly Preset[];
+  selectedPresetId?: string;
+  options?: RequestOptions;
+  context: ModalContext;
+}
+
+export function stylizeModal(init: ModalInit): ModalView {
+  const presetOption = (p: Preset) => ({ text: plain(truncate(presetLabel(p), 75)), value: p.id });
+  const selected = init.presets.find((p) => p.id === init.selectedPresetId);
+  const optionsText = init.options ? formatOptions(init.options) : '';
+  return {
+    type: 'modal',
+    callback_id: MODAL_CALLBACK_ID,
+    private_metadata: JSON.stringify(init.context),
+    title: plain('Paint a photo'),
+    submit: plain('Paint it'),
+    close: plain('Cancel'),
+    blocks: [
+      {
+        type: 'input',
+        block_id: MODAL_BLOCK.photo,
+        label: plain('Your photo'),
+        element: { type: 'file_input', action_id: MODAL_INPUT.file, filetypes: IMAGE_EXTENSIONS, max_files: 1 },
+      },
+      {
+        type: 'input',
+        block_id: MODAL_BLOCK.preset,
+        optional: true,
+        label: plain('Style'),
+        hint: plain('Pick a painting — or attach your own style image below.'),
+        element: {
+          type: 'static_select',
+          action_id: MODAL_INPUT.select,
+          placeholder: plain('Choose a painting'),
+          options: init.presets.slice(0, 100).map(presetOption),
+          ...(selected ? { initial_option: presetOption(selected) } : {}),
+        },
+      },
+      {
+        type: 'input',
+        block_id: MODAL_BLOCK.styleImage,
+        optional: true,
+        label: plain('Style image (instead of a painting)'),
+        element: { type: 'file_input', action_id: MODAL_INPUT.file, filetypes: IMAGE_EXTENSIONS, max_files: 1 },
+      },
+      {
+        type: 'input',
+        block_id: MODAL_BLOCK.options,
+        optional: true,
+        label: plain('Options'),
+        hint: plain('strength=0…1 · size=px · quality=fast|draft|balanced|best · colors (keep your colours) · seed=n'),
+        element: {
+          type: 'plain_text_input',
+          action_id: MODAL_INPUT.text,
+          placeholder: plain(OPTIONS_EXAMPLE),
+          ...(optionsText ? { initial_value: optionsText } : {}),
+        },
+      },
+    ],
+  };
+}
+
+// ── help ───────────────────────────────────────────────────────────────────────────────────────
+
+export function helpText(presets: readonly Preset[]): string {
+  const list = presets.map((p) => `• \`${p.id}\` — ${presetLabel(p)}`).join('\n');
+  return [
+    '*Easel paints your photos in the style of famous paintings.*',
+    '`/stylize <style> [options]` then reply in the thread with a photo — or `/stylize` alone for a form.',
+    '`@Easel <style> [options]` with a photo attached (attach a second image to use it as the style).',
+    'Post another photo in the thread of a result to paint it the same way.',
+    '',
+    '*Styles*',
+    list,
+    '',
+    '*Options*',
+    ...OPTIONS_HELP.map((l) => `• ${l}`),
+    `e.g. \`/stylize ${presets[0]?.id ?? 'starry-night'} ${OPTIONS_EXAMPLE}\``,
+  ].join('\n');
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,87 @@
+/**
+ * What every Slack listener and the delivery handler share: the deps from the process, the Slack
+ * clients, the status board, the thread memory, and the in-flight tracker that close() waits on.
+ */
+import { webApi } from '@slack/bolt';
+import type { AdapterDeps } from '../types.ts';
+import type { Config } from '../../config.ts';
+import type { Logger } from '../../log.ts';
+import { StatusBoard } from './status-board.ts';
+import { ThreadStyles } from './thread-style.ts';
+import { slackLoggerFrom } from './bolt-logger.ts';
+
+export type SlackConfig = NonNullable<Config['slack']>;
+
+export interface BotIdentity {
+  botUserId?: string;
+  botId?: string;
+}
+
+export interface SlackContext extends AdapterDeps {
+  slack: SlackConfig;
+  /** The app's client (bot token; Slack's own retry policy, rate limits waited out). */
+  client: webApi.WebClient;
+  board: StatusBoard;
+  threads: ThreadStyles;
+  self: BotIdentity;
+  /** Run work after the ack; close() waits for it. Never rejects (errors are logged). */
+  background(what: string, work: () => Promise<void>): void;
+  /** Resolves when all background work has finished. */
+  settle(): Promise<void>;
+}
+
+export interface ContextTuning {
+  /** Minimum time between two chat.update calls on one status message. */
+  statusIntervalMs: number;
+}
+
+export const DEFAULT_TUNING: ContextTuning = { statusIntervalMs: 1200 };
+
+export function createContext(deps: AdapterDeps, client: webApi.WebClient, self: BotIdentity, tuning: ContextTuning, log: Logger): SlackContext {
+  const slack = deps.config.slack as SlackConfig;
+  // Status updates get their own client that hands 429s back to the StatusBoard instead of
+  // pausing every call for Retry-After (the board coalesces and waits per message).
+  const statusClient = new webApi.WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    logger: slackLoggerFrom(log),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2000 },
+  });
+  const board = new StatusBoard(
+    async (target, view) => {
+      await statusClient.chat.update({ channel: target.channel, ts: target.ts, text: view.text, blocks: view.blocks ?? [], ...(view.metadata ? { metadata: view.metadata } : {}) });
+    },
+    { minIntervalMs: tuning.statusIntervalMs, log },
+  );
+  const inFlight = new Set<Promise<void>>();
+  return {
+    ...deps,
+    log,
+    slack,
+    client,
+    board,
+    threads: new ThreadStyles(client, () => self, log),
+    self,
+    background(what, work) {
+      const p = work()
+        .catch((err: unknown) => log.error({ err: describeError(err), what }, 'slack: background work failed'))
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    },
+    async settle() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+  };
+}
+
+/** A short description of an error for logs: Slack's error code when there is one, never a token. */
+export function describeError(err: unknown): string {
+  const data = (err as { data?: { error?: string } } | undefined)?.data;
+  if (data?.error) return `slack: ${data.error}`;
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** Slack's error code (e.g. 'not_in_channel') of a failed Web API call, if it was one. */
+export function slackErrorCode(err: unknown): string | undefined {
+  return (err as { data?: { error?: string } } | undefined)?.data?.error;
+}

@@ -1,0 +1,40 @@
+/**
+ * The Cancel button on a status message. Only the person who asked for the painting may cancel it;
+ * the 'cancelled' job event then finishes the status message.
+ */
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { CancelButtonValue } from '../../blocks.ts';
+import { describeError, type SlackContext } from '../../context.ts';
+
+type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+export function cancelJob(ctx: SlackContext) {
+  return async ({ ack, body, action, client }: Args): Promise<void> => {
+    await ack();
+    const value = parseValue(action.value);
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    if (!value || !channel) return;
+    const threadTs = body.message?.thread_ts;
+    const tell = async (text: string) => {
+      await client.chat.postEphemeral({ channel, user: body.user.id, text, thread_ts: threadTs });
+    };
+    if (body.user.id !== value.ownerId) return tell(`Only <@${value.ownerId}> can cancel this painting.`);
+    try {
+      const cancelled = await ctx.jobs.cancel(value.jobId, body.user.id);
+      ctx.log.info({ jobId: value.jobId, cancelled }, 'slack: cancel requested');
+      if (!cancelled) return tell('That painting has already finished.');
+    } catch (err) {
+      ctx.log.error({ jobId: value.jobId, err: describeError(err) }, 'slack: cancel failed');
+      return tell("I couldn't cancel that right now. Please try again.");
+    }
+  };
+}
+
+function parseValue(raw: string | undefined): CancelButtonValue | undefined {
+  try {
+    const v = raw ? (JSON.parse(raw) as Partial<CancelButtonValue>) : undefined;
+    return v && typeof v.jobId === 'string' && typeof v.ownerId === 'string' ? { jobId: v.jobId, ownerId: v.ownerId } : undefined;
+  } catch {
+    return undefined;
+  }
+}

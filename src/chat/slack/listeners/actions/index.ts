@@ -1,0 +1,10 @@
+import type { App } from '@slack/bolt';
+import { ACTION } from '../../blocks.ts';
+import type { SlackContext } from '../../context.ts';
+import { cancelJob } from './cancel.ts';
+import { openModal } from './open-modal.ts';
+
+export function register(app: App, ctx: SlackContext): void {
+  app.action(ACTION.openModal, openModal(ctx));
+  app.action(ACTION.cancel, cancelJob(ctx));
+}

@@ -1,0 +1,62 @@
+/**
+ * `/stylize [styles|help] | [preset] [options]`
+ *
+ * Slash commands carry no files and cannot be used in threads, so the command sets the scene:
+ * - `/stylize styles` / `help`: the list of styles (ephemeral) and the gallery image in a DM;
+ * - `/stylize` with no preset: the modal at once (it asks for the photo and a style);
+ * - `/stylize <preset> [options]`: a prompt message in the channel; a photo posted in its thread,
+ *   or the modal behind its button, starts the job (see events/thread-photo.ts, views/).
+ * Everything quick is answered in the ack itself (within Slack's 3 s).
+ */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { promptMessage, helpText, stylizeModal } from '../../blocks.ts';
+import { describeError, slackErrorCode, type SlackContext } from '../../context.ts';
+import { directMessageChannel, shareGallery } from '../../gallery.ts';
+import { OPTIONS_HELP, parseStylizeText } from '../../options.ts';
+import { resolvePreset, unknownPresetText } from '../../presets.ts';
+import { NOT_IN_CHANNEL_TEXT } from '../../start-job.ts';
+import { styleMetadata } from '../../thread-style.ts';
+
+export const STYLIZE_COMMAND = '/stylize';
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+export function stylizeCommand(ctx: SlackContext) {
+  return async ({ command, ack, respond, client }: Args): Promise<void> => {
+    const parsed = parseStylizeText(command.text, { maxSize: ctx.config.render.maxSize });
+    const ephemeral = (text: string) => ack({ response_type: 'ephemeral', text });
+
+    if (parsed.problems.length > 0) {
+      return ephemeral([...parsed.problems, '', '*Options*', ...OPTIONS_HELP.map((l) => `• ${l}`)].join('\n'));
+    }
+
+    if (parsed.keyword) {
+      await ephemeral(`${helpText(ctx.presets.all())}\n\nI'm sending you the gallery of styles in a direct message.`);
+      ctx.background('gallery', async () => {
+        await shareGallery(ctx, await directMessageChannel(ctx, command.user_id));
+      });
+      return;
+    }
+
+    if (!parsed.presetToken) {
+      await ack();
+      await client.views.open({ trigger_id: command.trigger_id, view: stylizeModal({ presets: ctx.presets.all(), options: parsed.options, context: { channel: command.channel_id } }) });
+      return;
+    }
+
+    const preset = resolvePreset(ctx.presets, parsed.presetToken);
+    if (!preset) return ephemeral(unknownPresetText(ctx.presets, parsed.presetToken));
+
+    await ack();
+    const thread = { style: { kind: 'preset' as const, presetId: preset.id }, options: parsed.options };
+    try {
+      const prompt = promptMessage(command.user_id, preset, parsed.options);
+      const posted = await client.chat.postMessage({ channel: command.channel_id, ...prompt, metadata: styleMetadata(thread) });
+      ctx.threads.remember(command.channel_id, posted.ts as string, thread);
+    } catch (err) {
+      ctx.log.warn({ err: describeError(err), channel: command.channel_id }, 'slack: could not post the /stylize prompt');
+      const code = slackErrorCode(err);
+      await respond({ response_type: 'ephemeral', text: code === 'not_in_channel' || code === 'channel_not_found' ? NOT_IN_CHANNEL_TEXT : "I couldn't post here. Please try again." });
+    }
+  };
+}

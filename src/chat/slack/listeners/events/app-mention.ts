@@ -1,0 +1,59 @@
+/**
+ * `@Easel <preset> [options]` with a photo attached (a second image = the style), in a channel or a
+ * thread. In the thread of one of Easel's results, the preset may be left out: the thread's style
+ * is used, with any options given overriding the remembered ones. `@Easel styles|help` answers in
+ * the thread with the list and the gallery.
+ */
+import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import { ERROR_TEXT } from '../../../common/text.ts';
+import { helpText } from '../../blocks.ts';
+import type { SlackContext } from '../../context.ts';
+import { slackFiles } from '../../files.ts';
+import { shareGallery } from '../../gallery.ts';
+import { parseStylizeText } from '../../options.ts';
+import { resolvePreset, unknownPresetText } from '../../presets.ts';
+import { startJob, type StyleSource } from '../../start-job.ts';
+
+type Args = SlackEventMiddlewareArgs<'app_mention'> & AllMiddlewareArgs;
+
+export function appMention(ctx: SlackContext) {
+  return async ({ event, body }: Args): Promise<void> => {
+    const user = event.user;
+    if (!user) return;
+    const channel = event.channel;
+    const threadTs = event.thread_ts ?? event.ts;
+    const notify = async (text: string) => {
+      await ctx.client.chat.postEphemeral({ channel, user, text, thread_ts: event.thread_ts });
+    };
+
+    ctx.background('app_mention', async () => {
+      const parsed = parseStylizeText(event.text, { maxSize: ctx.config.render.maxSize });
+      if (parsed.keyword) {
+        await ctx.client.chat.postMessage({ channel, thread_ts: threadTs, text: helpText(ctx.presets.all()) });
+        await shareGallery(ctx, channel, threadTs);
+        return;
+      }
+      if (parsed.problems.length > 0) return notify(parsed.problems.join('\n'));
+
+      const [photo, styleFile] = slackFiles((event as { files?: unknown }).files);
+      if (!photo) return notify(`${ERROR_TEXT.noPhoto} Mention me in the same message as the photo, e.g. \`@Easel starry-night strength=0.8\`.`);
+
+      let style: StyleSource;
+      let options = parsed.options;
+      if (styleFile) {
+        style = { kind: 'file', file: styleFile };
+      } else if (parsed.presetToken) {
+        const preset = resolvePreset(ctx.presets, parsed.presetToken);
+        if (!preset) return notify(unknownPresetText(ctx.presets, parsed.presetToken));
+        style = { kind: 'preset', presetId: preset.id };
+      } else {
+        const remembered = event.thread_ts ? await ctx.threads.recall(channel, event.thread_ts) : undefined;
+        if (!remembered) return notify(`${ERROR_TEXT.noStyle} e.g. \`@Easel starry-night\` — \`/stylize styles\` lists them.`);
+        style = remembered.style;
+        options = { ...remembered.options, ...parsed.options };
+      }
+
+      await startJob(ctx, { requestId: body.event_id, user: { id: user }, channel, threadTs, photo, style, options }, notify);
+    });
+  };
+}

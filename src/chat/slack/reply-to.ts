@@ -1,0 +1,14 @@
+/**
+ * The Slack routing data a StyleRequest carries (`replyTo`), returned untouched with each job event.
+ */
+import { z } from 'zod';
+
+export const SlackReplyTo = z.object({
+  channel: z.string().min(1),
+  /** The thread the status message and the result go into. */
+  threadTs: z.string().min(1),
+  /** Easel's status message in that thread, updated with chat.update. */
+  statusTs: z.string().min(1),
+  userId: z.string().min(1),
+});
+export type SlackReplyTo = z.infer<typeof SlackReplyTo>;

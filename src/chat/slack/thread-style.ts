@@ -1,0 +1,74 @@
+/**
+ * What a thread "remembers": the style and options a photo posted in it gets painted with (the
+ * prompt of a `/stylize <preset>`, or the last result delivered in it).
+ *
+ * Kept in memory for speed, and written into the metadata of Easel's own message in the thread, so
+ * that after a restart (or on another bot process) it is read back with conversations.replies.
+ */
+import { z } from 'zod';
+import { webApi } from '@slack/bolt';
+import { RequestOptions, StyleChoice } from '../../requests/style-request.ts';
+import type { Logger } from '../../log.ts';
+
+export const METADATA_EVENT_TYPE = 'easel_style';
+
+export const ThreadStyle = z.object({ style: StyleChoice, options: RequestOptions });
+export type ThreadStyle = z.infer<typeof ThreadStyle>;
+
+/** Message metadata carrying a thread's style (one JSON string: Slack keeps payload values flat and small). */
+export function styleMetadata(ts: ThreadStyle): webApi.MessageMetadata {
+  return { event_type: METADATA_EVENT_TYPE, event_payload: { easel: JSON.stringify(ts) } };
+}
+
+export function parseStyleMetadata(metadata: unknown): ThreadStyle | undefined {
+  const m = metadata as { event_type?: string; event_payload?: { easel?: unknown } } | undefined;
+  if (m?.event_type !== METADATA_EVENT_TYPE || typeof m.event_payload?.easel !== 'string') return undefined;
+  try {
+    const parsed = ThreadStyle.safeParse(JSON.parse(m.event_payload.easel));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const MAX_REMEMBERED = 5000;
+
+export class ThreadStyles {
+  private readonly memory = new Map<string, ThreadStyle>();
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    /** Our own bot's ids (from auth.test): only our messages are trusted. */
+    private readonly self: () => { botUserId?: string; botId?: string },
+    private readonly log: Logger,
+  ) {}
+
+  remember(channel: string, threadTs: string, style: ThreadStyle): void {
+    const key = `${channel}:${threadTs}`;
+    this.memory.delete(key);
+    this.memory.set(key, style);
+    // A Map iterates in insertion order: the first key is the least recently remembered.
+    if (this.memory.size > MAX_REMEMBERED) this.memory.delete(this.memory.keys().next().value as string);
+  }
+
+  /** The thread's style, or undefined when the thread is not one of Easel's. */
+  async recall(channel: string, threadTs: string): Promise<ThreadStyle | undefined> {
+    const known = this.memory.get(`${channel}:${threadTs}`);
+    if (known) return known;
+    try {
+      const res = await this.client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200 });
+      const { botUserId, botId } = this.self();
+      const mine = (res.messages ?? []).filter((m) => (botUserId !== undefined && m.user === botUserId) || (botId !== undefined && m.bot_id === botId));
+      for (const message of mine.reverse()) {
+        const style = parseStyleMetadata(message.metadata);
+        if (style) {
+          this.remember(channel, threadTs, style);
+          return style;
+        }
+      }
+    } catch (err) {
+      this.log.warn({ channel, threadTs, err: (err as Error).message }, 'slack: could not read the thread to find its style');
+    }
+    return undefined;
+  }
+}
