@@ -1,0 +1,23 @@
+/** /styles: the preset gallery image, with each preset's name, artist and id. */
+import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import type { SlashCommand } from '../src/chat/discord/command.ts';
+import type { DiscordContext } from '../src/chat/discord/context.ts';
+import { describe } from '../src/chat/discord/delivery.ts';
+import { replyError } from '../src/chat/discord/respond.ts';
+import { stylesListing } from '../src/chat/discord/ui.ts';
+
+export const data = new SlashCommandBuilder().setName('styles').setDescription('Show the paintings Easel can paint like');
+
+export async function execute(interaction: ChatInputCommandInteraction, ctx: DiscordContext): Promise<void> {
+  // The gallery is generated once and cached; the first call may take longer than 3 s.
+  await interaction.deferReply();
+  try {
+    const gallery = await ctx.presets.galleryPng();
+    await interaction.editReply({ content: stylesListing(ctx.presets), files: [{ attachment: gallery, name: 'easel-styles.png' }] });
+  } catch (err) {
+    ctx.log.error({ interactionId: interaction.id, err: describe(err) }, 'discord: /styles failed');
+    await replyError(interaction, 'I could not draw the gallery right now. Please try again.', ctx.log);
+  }
+}
+
+export const command: SlashCommand = { kind: 'slash', data, execute };

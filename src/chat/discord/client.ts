@@ -1,0 +1,72 @@
+/**
+ * The discord.js client, pointed at `DISCORD_API_BASE` for every REST call (the gateway URL then
+ * comes from GET /gateway/bot on that API, or DISCORD_GATEWAY_URL when set), and logged in with the
+ * Message Content intent when the application has it enabled — without, when Discord refuses it.
+ */
+import { Client, GatewayIntentBits, Options, Partials, type ClientOptions } from 'discord.js';
+import type { Config } from '../../config.ts';
+import type { Logger } from '../../log.ts';
+
+type DiscordConfig = NonNullable<Config['discord']>;
+
+export const BASE_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages] as const;
+
+export function clientOptions(discord: DiscordConfig, withMessageContent: boolean): ClientOptions {
+  return {
+    intents: withMessageContent ? [...BASE_INTENTS, GatewayIntentBits.MessageContent] : [...BASE_INTENTS],
+    partials: [Partials.Channel],
+    rest: { api: discord.apiBase },
+    // Easel never needs old messages in memory; a small cache keeps a long-running bot lean.
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 50 }),
+    // Mentions only ever ping the user a message is for (set per message); never @everyone.
+    allowedMentions: { parse: [], repliedUser: false },
+  };
+}
+
+/** The gateway closed with 4014: the Message Content intent is not enabled for this application. */
+export function isDisallowedIntents(err: unknown): boolean {
+  return err instanceof Error && /disallowed intents/i.test(err.message);
+}
+
+/**
+ * Log in, first with the Message Content intent; when Discord refuses it, again without (replies
+ * to results are then seen only when they ping the bot). `wire` attaches the listeners to each
+ * client made. Returns the logged-in client and whether it has the intent.
+ */
+export async function loginWithIntentFallback(discord: DiscordConfig, log: Logger, wire: (client: Client) => void): Promise<{ client: Client; messageContent: boolean }> {
+  for (const withMessageContent of [true, false]) {
+    const client = new Client(clientOptions(discord, withMessageContent));
+    wire(client);
+    if (discord.gatewayUrl) overrideGateway(client, discord.gatewayUrl);
+    try {
+      const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
+      await client.login(discord.token);
+      await ready;
+      return { client, messageContent: withMessageContent };
+    } catch (err) {
+      await client.destroy().catch(() => undefined);
+      if (withMessageContent && isDisallowedIntents(err)) {
+        log.warn(
+          'discord: the Message Content intent is not enabled for this application (Developer Portal → Bot → Privileged Gateway Intents); ' +
+            'continuing without it — replies to results are seen only when they mention the bot',
+        );
+        continue;
+      }
+      throw err;
+    }
+  }
+  throw new Error('unreachable');
+}
+
+/**
+ * DISCORD_GATEWAY_URL: connect to this gateway instead of the one GET /gateway/bot names (a
+ * gateway proxy). The REST answer is still fetched for the session limits; only its URL is replaced.
+ */
+function overrideGateway(client: Client, gatewayUrl: string): void {
+  const rest = client.rest;
+  const original = rest.get.bind(rest);
+  rest.get = (async (route: Parameters<typeof rest.get>[0], options?: Parameters<typeof rest.get>[1]) => {
+    const data = (await original(route, options)) as Record<string, unknown>;
+    return route === '/gateway/bot' && data && typeof data === 'object' ? { ...data, url: gatewayUrl } : data;
+  }) as typeof rest.get;
+}

@@ -1,0 +1,66 @@
+/**
+ * Buttons and selects on Easel's messages: Cancel (while running), Another style, Higher quality,
+ * and the preset select (from "Another style" or the "Stylize image" context menu). Anyone may
+ * restyle a result shown in a channel — the new job is theirs, under their own limits; only the
+ * asker may cancel.
+ */
+import { MessageFlags, type ButtonInteraction, type StringSelectMenuInteraction } from 'discord.js';
+import { ERROR_TEXT } from '../common/text.ts';
+import type { DiscordContext } from './context.ts';
+import { decodeCustomId } from './custom-ids.ts';
+import { describe } from './delivery.ts';
+import { higherQuality, loadRecipe } from './recipe.ts';
+import { replyError } from './respond.ts';
+import { startJob } from './start-job.ts';
+import { presetSelectRow, resolvePreset } from './ui.ts';
+
+export const NOT_YOURS_TEXT = 'Only the person who asked for this painting can cancel it.';
+export const TOO_LATE_TEXT = "Too late to cancel — it's already finished.";
+export const BEST_ALREADY_TEXT = "That's already the highest quality and size I can paint.";
+
+export async function handleComponent(interaction: ButtonInteraction | StringSelectMenuInteraction, ctx: DiscordContext): Promise<void> {
+  const action = decodeCustomId(interaction.customId);
+  if (!action) return; // not ours
+  try {
+    switch (action.action) {
+      case 'cancel': {
+        if (interaction.user.id !== action.ownerId) return replyError(interaction, NOT_YOURS_TEXT, ctx.log);
+        const cancelled = await ctx.jobs.cancel(action.jobId, interaction.user.id);
+        if (!cancelled) return replyError(interaction, TOO_LATE_TEXT, ctx.log);
+        // The 'cancelled' event edits the message to its final text; until then, no more buttons.
+        await interaction.update({ content: '✖️ Cancelling…', components: [] });
+        return;
+      }
+      case 'another': {
+        const recipe = await loadRecipe(ctx.jobs.blobs, action.recipeKey);
+        if (!recipe) return replyError(interaction, ERROR_TEXT.expired, ctx.log);
+        const current = recipe.style?.kind === 'preset' ? recipe.style.presetId : undefined;
+        await interaction.reply({ content: '🎨 Pick another painting:', components: presetSelectRow(ctx.presets, action.recipeKey, current), flags: MessageFlags.Ephemeral });
+        return;
+      }
+      case 'hq': {
+        const recipe = await loadRecipe(ctx.jobs.blobs, action.recipeKey);
+        if (!recipe?.style) return replyError(interaction, ERROR_TEXT.expired, ctx.log);
+        const options = higherQuality(recipe.options, { quality: ctx.config.render.defaultQuality, size: ctx.config.render.defaultSize, maxSize: ctx.config.render.maxSize });
+        if (!options) return replyError(interaction, BEST_ALREADY_TEXT, ctx.log);
+        await interaction.deferReply();
+        await startJob(ctx, interaction, { content: recipe.content, style: recipe.style, options });
+        return;
+      }
+      case 'style': {
+        if (!interaction.isStringSelectMenu()) return;
+        const recipe = await loadRecipe(ctx.jobs.blobs, action.recipeKey);
+        if (!recipe) return replyError(interaction, ERROR_TEXT.expired, ctx.log);
+        const chosen = interaction.values[0] ?? '';
+        const preset = resolvePreset(ctx.presets, chosen);
+        if (!preset) return replyError(interaction, ERROR_TEXT.unknownPreset(chosen), ctx.log);
+        await interaction.deferReply();
+        await startJob(ctx, interaction, { content: recipe.content, style: { kind: 'preset', presetId: preset.id }, options: recipe.options });
+        return;
+      }
+    }
+  } catch (err) {
+    ctx.log.error({ interactionId: interaction.id, action: action.action, err: describe(err) }, 'discord: component failed');
+    await replyError(interaction, ERROR_TEXT.queueDown, ctx.log);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Component custom ids: how a button or select on a message finds its way back to the right
+ * handler after any restart. Discord caps them at 100 characters, so they carry keys, not data:
+ * a job id for Cancel, a recipe blob key for "Another style", "Higher quality" and the preset select.
+ */
+
+export const CUSTOM_ID_MAX = 100;
+const PREFIX = 'easel';
+
+export type ComponentAction =
+  | { action: 'cancel'; jobId: string; ownerId: string }
+  | { action: 'another'; recipeKey: string }
+  | { action: 'hq'; recipeKey: string }
+  | { action: 'style'; recipeKey: string };
+
+export function encodeCustomId(a: ComponentAction): string {
+  const parts = a.action === 'cancel' ? [PREFIX, a.action, a.jobId, a.ownerId] : [PREFIX, a.action, a.recipeKey];
+  const id = parts.join(':');
+  if (id.length > CUSTOM_ID_MAX) throw new Error(`custom id too long (${id.length} > ${CUSTOM_ID_MAX})`);
+  return id;
+}
+
+/** Parse an Easel custom id; undefined for anything else (another bot's, or an older format). */
+export function decodeCustomId(customId: string): ComponentAction | undefined {
+  const [prefix, action, ...rest] = customId.split(':');
+  if (prefix !== PREFIX) return undefined;
+  if (action === 'cancel' && rest.length >= 2) {
+    // Job ids may contain ':' themselves; the owner id (a snowflake) is always last.
+    const ownerId = rest[rest.length - 1];
+    return { action, jobId: rest.slice(0, -1).join(':'), ownerId };
+  }
+  if ((action === 'another' || action === 'hq' || action === 'style') && rest.length >= 1) {
+    return { action, recipeKey: rest.join(':') };
+  }
+  return undefined;
+}
+
+/** Whether the id fits Discord's limit (a long blob key could make it not). */
+export function fitsCustomId(a: ComponentAction): boolean {
+  try {
+    encodeCustomId(a);
+    return true;
+  } catch {
+    return false;
+  }
+}

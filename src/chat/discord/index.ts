@@ -1,0 +1,68 @@
+/**
+ * The Discord adapter: `startDiscordAdapter(deps)` logs the bot in (discord.js v14), routes
+ * interactions to commands/*.ts and component handlers, restyles replies to results, and delivers
+ * job events (progress, results, errors) back into the chat. `easel bot` / `easel start` call it.
+ *
+ *   interaction ─► router ─► commands/stylize.ts … ─► photos (download, decode, blob) ─► jobs.submit
+ *   jobs.subscribe('discord') ─► delivery ─► edits / thread / result attachment
+ */
+import type { Client } from 'discord.js';
+import type { AdapterDeps, RunningAdapter } from '../types.ts';
+import { commands } from '../../../commands/index.ts';
+import { loginWithIntentFallback } from './client.ts';
+import type { DiscordContext } from './context.ts';
+import { createDelivery, describe } from './delivery.ts';
+import { handleReplyWithPhoto } from './reply-flow.ts';
+import { createRouter } from './router.ts';
+
+export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAdapter> {
+  const { config, jobs, presets } = deps;
+  const discord = config.discord;
+  if (!discord) throw new Error('Discord is not configured (set DISCORD_TOKEN)');
+  const log = deps.log.child({ platform: 'discord' });
+
+  // Listeners are attached before login (to every client the intent fallback makes) but act only
+  // once `ready` holds the context, which needs the logged-in client.
+  const state: { ready?: { ctx: DiscordContext; route: ReturnType<typeof createRouter> }; closing: boolean } = { closing: false };
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
+
+  const wire = (client: Client) => {
+    client.on('error', (err) => log.error({ err: describe(err) }, 'discord: client error'));
+    client.on('shardError', (err) => log.warn({ err: describe(err) }, 'discord: gateway connection error'));
+    client.on('shardDisconnect', (ev) => log.warn({ code: ev.code }, 'discord: gateway disconnected'));
+    client.on('interactionCreate', (interaction) => {
+      if (state.ready && !state.closing) track(state.ready.route(interaction));
+    });
+    client.on('messageCreate', (message) => {
+      if (!state.ready || state.closing) return;
+      track(handleReplyWithPhoto(message, state.ready.ctx).catch((err) => log.error({ messageId: message.id, err: describe(err) }, 'discord: message handler failed')));
+    });
+  };
+
+  const { client, messageContent } = await loginWithIntentFallback(discord, log, wire);
+  const delivery = createDelivery({ client, jobs, config, log });
+  const ctx: DiscordContext = { config, discord, jobs, presets, log, client, delivery };
+  state.ready = { ctx, route: createRouter(commands, ctx) };
+  try {
+    await jobs.subscribe('discord', (event) => delivery.handle(event));
+  } catch (err) {
+    await client.destroy();
+    throw err;
+  }
+  log.info({ user: client.user?.tag, messageContent, threads: discord.useThreads }, 'discord: bot ready');
+
+  return {
+    platform: 'discord',
+    async close() {
+      state.closing = true;
+      await Promise.allSettled([...inFlight]);
+      await delivery.close();
+      await client.destroy();
+      log.info('discord: disconnected');
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * A recipe is what it takes to paint a photo again: its content blob, style and options. Follow-ups
+ * on a result ("Another style", "Higher quality", replying with a new photo) need it long after the
+ * interaction is gone, and a button's custom id holds at most 100 characters — so the recipe is
+ * stored as a small JSON blob through the jobs API (content-addressed, with the blobs' TTL) and the
+ * components carry only its key. When the blob has expired, the user is asked to start over.
+ */
+import { z } from 'zod';
+import type { Quality } from '../../config.ts';
+import { QUALITIES } from '../../config.ts';
+import type { BlobStore } from '../../jobs/types.ts';
+import { BlobRef, RequestOptions, StyleChoice, type StyleRequest } from '../../requests/style-request.ts';
+
+export const Recipe = z.object({
+  v: z.literal(1),
+  content: BlobRef,
+  /** Absent while the user has still to pick a style (the "Stylize image" context menu). */
+  style: StyleChoice.optional(),
+  options: RequestOptions,
+});
+export type Recipe = z.infer<typeof Recipe>;
+
+export function recipeOf(request: Pick<StyleRequest, 'content' | 'style' | 'options'>): Recipe {
+  return { v: 1, content: request.content, style: request.style, options: request.options };
+}
+
+export async function saveRecipe(blobs: BlobStore, recipe: Recipe): Promise<string> {
+  return blobs.put(Buffer.from(JSON.stringify(recipe), 'utf8'));
+}
+
+/** The recipe under `key`, or undefined when it expired or is not a recipe. */
+export async function loadRecipe(blobs: BlobStore, key: string): Promise<Recipe | undefined> {
+  const bytes = await blobs.get(key);
+  if (!bytes) return undefined;
+  try {
+    const parsed = Recipe.safeParse(JSON.parse(bytes.toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * "Higher quality": the next quality tier; at the top tier, a larger size (×1.5 up to maxSize).
+ * Undefined when there is nothing higher to offer.
+ */
+export function higherQuality(options: RequestOptions, defaults: { quality: Quality; size: number; maxSize: number }): RequestOptions | undefined {
+  const quality = options.quality ?? defaults.quality;
+  const tier = QUALITIES.indexOf(quality);
+  if (tier < QUALITIES.length - 1) {
+    // Iterations pin a tier's step count; a higher tier should bring its own.
+    const { iterations: _iterations, ...rest } = options;
+    return { ...rest, quality: QUALITIES[tier + 1] };
+  }
+  const size = Math.min(options.size ?? defaults.size, defaults.maxSize);
+  const bigger = Math.min(defaults.maxSize, Math.round(size * 1.5));
+  return bigger > size ? { ...options, quality, size: bigger } : undefined;
+}

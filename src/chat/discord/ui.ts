@@ -1,0 +1,79 @@
+/**
+ * Discord message pieces: buttons, the preset select, and the wording around them. Shared texts
+ * (progress bar, captions, errors) come from src/chat/common/text.ts; this file only shapes them
+ * into Discord components and markdown.
+ */
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, StringSelectMenuBuilder, type APIActionRowComponent, type APIComponentInMessageActionRow } from 'discord.js';
+import type { Preset, PresetCatalog } from '../../presets/types.ts';
+import { encodeCustomId, fitsCustomId } from './custom-ids.ts';
+
+export type Row = APIActionRowComponent<APIComponentInMessageActionRow>;
+
+/** Discord allows at most 25 options in a select menu and 25 autocomplete choices. */
+export const MAX_CHOICES = 25;
+
+export function cancelRow(jobId: string, ownerId: string): Row[] {
+  const action = { action: 'cancel', jobId, ownerId } as const;
+  if (!fitsCustomId(action)) return [];
+  const button = new ButtonBuilder().setCustomId(encodeCustomId(action)).setLabel('Cancel').setStyle(ButtonStyle.Secondary).setEmoji('✖️');
+  return [new ActionRowBuilder<ButtonBuilder>().addComponents(button).toJSON()];
+}
+
+/** "Another style" and (when there is a higher tier) "Higher quality" under a result. */
+export function resultRow(recipeKey: string | undefined, canGoHigher: boolean): Row[] {
+  if (!recipeKey || !fitsCustomId({ action: 'another', recipeKey })) return [];
+  const buttons = [new ButtonBuilder().setCustomId(encodeCustomId({ action: 'another', recipeKey })).setLabel('Another style').setStyle(ButtonStyle.Primary).setEmoji('🎨')];
+  if (canGoHigher) buttons.push(new ButtonBuilder().setCustomId(encodeCustomId({ action: 'hq', recipeKey })).setLabel('Higher quality').setStyle(ButtonStyle.Secondary).setEmoji('✨'));
+  return [new ActionRowBuilder<ButtonBuilder>().addComponents(...buttons).toJSON()];
+}
+
+/** The presets offered in a select: public-domain first, as the catalog orders its search. */
+export function selectablePresets(presets: PresetCatalog): Preset[] {
+  const ranked = presets.search('', MAX_CHOICES);
+  return ranked.length ? ranked : presets.all().slice(0, MAX_CHOICES);
+}
+
+export function presetSelectRow(presets: PresetCatalog, recipeKey: string, exclude?: string): Row[] {
+  const options = selectablePresets(presets)
+    .filter((p) => p.id !== exclude)
+    .map((p) => ({ label: truncate(p.title, 100), description: truncate(`${p.artist}${p.year ? `, ${p.year}` : ''}`, 100), value: p.id }));
+  if (!options.length || !fitsCustomId({ action: 'style', recipeKey })) return [];
+  const select = new StringSelectMenuBuilder().setCustomId(encodeCustomId({ action: 'style', recipeKey })).setPlaceholder('Choose a painting…').addOptions(options);
+  return [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(select).toJSON()];
+}
+
+/** Autocomplete choices for a typed query: ≤ 25, "Title — Artist" → preset id. */
+export function presetChoices(presets: PresetCatalog, query: string): { name: string; value: string }[] {
+  return presets.search(query.trim(), MAX_CHOICES).slice(0, MAX_CHOICES).map((p) => ({ name: truncate(`${p.title} — ${p.artist}`, 100), value: p.id }));
+}
+
+/** Find a preset by id, else by exact title (a user who typed a title without picking it). */
+export function resolvePreset(presets: PresetCatalog, value: string): Preset | undefined {
+  const direct = presets.get(value);
+  if (direct) return direct;
+  const wanted = value.trim().toLowerCase();
+  return presets.all().find((p) => p.title.toLowerCase() === wanted || p.id.toLowerCase() === wanted);
+}
+
+export function mention(userId: string): string {
+  return `<@${userId}>`;
+}
+
+export function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/** The /styles listing: one line per preset, within Discord's 2000-character message limit. */
+export function stylesListing(presets: PresetCatalog): string {
+  const lines = presets.all().map((p) => `• **${p.title}** — ${p.artist}${p.year ? ` (${p.year})` : ''} · \`${p.id}\``);
+  const head = `🖼️ **${lines.length} styles** — use one with \`/stylize style:\`\n`;
+  let out = head;
+  for (const line of lines) {
+    if (out.length + line.length + 1 > 1900) {
+      out += '\n…';
+      break;
+    }
+    out += `${line}\n`;
+  }
+  return out.trimEnd();
+}

@@ -1,0 +1,511 @@
+/**
+ * A fake Discord for end-to-end tests: REST v10 and the gateway WebSocket on 127.0.0.1, enough of
+ * both for the real discord.js client to log in, receive interactions and messages, and answer them.
+ *
+ *   REST    http://127.0.0.1:<port>/api/v10/...   (DISCORD_API_BASE = http://127.0.0.1:<port>/api)
+ *   gateway ws://127.0.0.1:<port>/gateway          (handed out by GET /gateway/bot, as Discord does)
+ *   CDN     http://127.0.0.1:<port>/cdn/...          (attachment URLs the tests register)
+ *
+ * Every REST call is recorded (time, method, path, auth, JSON body, uploaded files) so tests assert
+ * on what the bot actually sent. Messages are kept as Discord would keep them, so edits, threads,
+ * replies and fetches behave consistently. Faults can be injected: a 429 on the next matching
+ * call, an expired interaction token, a gateway that refuses the Message Content intent.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { SnowflakeUtil } from 'discord.js';
+import { PERMISSIONS_ALL, botUser, guildCreatePayload, messagePayload, type ApiMessage, type ApiUser, type ChannelSpec } from './payloads.ts';
+
+export interface RecordedFile {
+  field: string;
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+export interface RecordedRequest {
+  at: number;
+  method: string;
+  /** Path after /api/v10, e.g. /webhooks/123/abc/messages/@original */
+  path: string;
+  query: URLSearchParams;
+  auth?: string;
+  body: any;
+  files: RecordedFile[];
+  status: number;
+}
+
+export interface InteractionRecord {
+  id: string;
+  token: string;
+  dispatchedAt: number;
+  payload: any;
+  /** Id of the interaction's original response message, once it exists. */
+  originalId?: string;
+  expired: boolean;
+}
+
+interface CdnEntry {
+  bytes: Buffer;
+  contentType: string;
+  /** Never answer (for download timeouts). */
+  hang?: boolean;
+}
+
+interface Injected429 {
+  method: string;
+  path: RegExp;
+  retryAfterS: number;
+  remaining: number;
+}
+
+export interface FakeDiscordOptions {
+  token?: string;
+  /** When false, identifying with the Message Content intent closes the gateway with 4014. */
+  allowMessageContent?: boolean;
+  channels?: ChannelSpec[];
+}
+
+export class FakeDiscord {
+  readonly token: string;
+  readonly applicationId = SnowflakeUtil.generate().toString();
+  readonly guildId = SnowflakeUtil.generate().toString();
+  readonly bot: ApiUser;
+  readonly requests: RecordedRequest[] = [];
+  readonly interactions = new Map<string, InteractionRecord>();
+  readonly messages = new Map<string, ApiMessage>();
+  readonly channels = new Map<string, any>();
+  readonly identifies: { intents: number; at: number }[] = [];
+  /** Registered application commands, by scope ('global' or a guild id). */
+  readonly commands = new Map<string, any[]>();
+  allowMessageContent: boolean;
+
+  private server = http.createServer((req, res) => void this.handleHttp(req, res));
+  private wss = new WebSocketServer({ server: this.server, path: '/gateway' });
+  private sockets = new Set<WebSocket>();
+  private ready = new Set<WebSocket>();
+  private seq = 0;
+  private cdn = new Map<string, CdnEntry>();
+  private injected: Injected429[] = [];
+  private waiters: { check: () => boolean; resolve: () => void }[] = [];
+  port = 0;
+
+  constructor(opts: FakeDiscordOptions = {}) {
+    this.token = opts.token ?? 'fake-bot-token.' + Math.random().toString(36).slice(2);
+    this.allowMessageContent = opts.allowMessageContent ?? true;
+    this.bot = botUser(this.applicationId);
+    const specs = opts.channels ?? [
+      { name: 'general', type: 0 },
+      { name: 'voice-chat', type: 2 },
+    ];
+    for (const spec of specs) {
+      const id = SnowflakeUtil.generate().toString();
+      this.channels.set(id, { id, type: spec.type, guild_id: this.guildId, name: spec.name, position: 0, permission_overwrites: [], nsfw: false, parent_id: null });
+    }
+    this.wss.on('connection', (ws) => this.onSocket(ws));
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get apiBase(): string {
+    return `http://127.0.0.1:${this.port}/api`;
+  }
+
+  get gatewayUrl(): string {
+    return `ws://127.0.0.1:${this.port}/gateway`;
+  }
+
+  /** The first channel of a type (0 = text, allows threads; 2 = voice chat, does not). */
+  channelOfType(type: number): any {
+    const ch = [...this.channels.values()].find((c) => c.type === type);
+    if (!ch) throw new Error(`fake has no channel of type ${type}`);
+    return ch;
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.sockets) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ── What tests arrange ───────────────────────────────────────────────────────────────────────
+
+  /** Serve bytes at a CDN URL, as Discord serves an uploaded attachment. */
+  hostFile(name: string, bytes: Buffer, contentType = 'image/jpeg', opts: { hang?: boolean } = {}): string {
+    const key = `${SnowflakeUtil.generate()}/${name}`;
+    this.cdn.set(key, { bytes, contentType, hang: opts.hang });
+    // Signed-looking query, as real CDN URLs carry: the bot must fetch the URL exactly as given.
+    return `http://127.0.0.1:${this.port}/cdn/attachments/${key}?ex=${Date.now().toString(16)}&hm=abc123`;
+  }
+
+  /** Answer the next `count` calls matching method + path with a 429 (retry-after in seconds). */
+  inject429(method: string, path: RegExp, retryAfterS = 1, count = 1): void {
+    this.injected.push({ method: method.toUpperCase(), path, retryAfterS, remaining: count });
+  }
+
+  /** Make an interaction token invalid, as Discord does 15 minutes after the interaction. */
+  expireToken(token: string): void {
+    for (const rec of this.interactions.values()) if (rec.token === token) rec.expired = true;
+  }
+
+  /** Send a gateway dispatch (op 0) to every identified client. */
+  dispatch(t: string, d: unknown): void {
+    for (const ws of this.ready) ws.send(JSON.stringify({ op: 0, t, s: ++this.seq, d }));
+  }
+
+  /** Dispatch INTERACTION_CREATE; the payload gets id, token, application id filled in. */
+  sendInteraction(payload: Record<string, any>, opts: { createdAt?: number } = {}): InteractionRecord {
+    const id = SnowflakeUtil.generate({ timestamp: opts.createdAt ?? Date.now() }).toString();
+    const token = `itok-${id}-${Math.random().toString(36).slice(2)}`;
+    const full = { ...payload, id, token, application_id: this.applicationId, version: 1 };
+    const rec: InteractionRecord = { id, token, dispatchedAt: Date.now(), payload: full, expired: false };
+    this.interactions.set(id, rec);
+    this.dispatch('INTERACTION_CREATE', full);
+    return rec;
+  }
+
+  /** Store a message (as if a user sent it) and dispatch MESSAGE_CREATE. */
+  sendUserMessage(msg: ApiMessage, opts: { dispatch?: boolean } = {}): ApiMessage {
+    this.messages.set(msg.id, msg);
+    if (opts.dispatch !== false) {
+      const ref = msg.message_reference?.message_id ? this.messages.get(msg.message_reference.message_id) : undefined;
+      this.dispatch('MESSAGE_CREATE', { ...msg, guild_id: this.guildId, referenced_message: ref ?? null });
+    }
+    return msg;
+  }
+
+  // ── What tests inspect ───────────────────────────────────────────────────────────────────────
+
+  requestsMatching(method: string, path: RegExp): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === method.toUpperCase() && path.test(r.path));
+  }
+
+  /** Requests made with an interaction's token (callback, webhook edits, follow-ups). */
+  requestsFor(rec: InteractionRecord): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.includes(`/${rec.token}`));
+  }
+
+  /** Resolve when `check` holds (re-checked after every request and dispatch); reject after timeoutMs. */
+  async waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+    const first = check();
+    if (first) return first;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`fake Discord: timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const waiter = {
+        check: () => {
+          const v = check();
+          if (!v) return false;
+          clearTimeout(timer);
+          resolve(v);
+          return true;
+        },
+        resolve: () => undefined,
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private notify(): void {
+    this.waiters = this.waiters.filter((w) => !w.check());
+  }
+
+  // ── Gateway ──────────────────────────────────────────────────────────────────────────────────
+
+  private onSocket(ws: WebSocket): void {
+    this.sockets.add(ws);
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      this.ready.delete(ws);
+    });
+    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 } }));
+    ws.on('message', (raw) => {
+      const msg = JSON.parse(raw.toString());
+      if (msg.op === 1) ws.send(JSON.stringify({ op: 11 }));
+      if (msg.op === 2) this.onIdentify(ws, msg.d);
+    });
+  }
+
+  private onIdentify(ws: WebSocket, d: any): void {
+    this.identifies.push({ intents: d.intents, at: Date.now() });
+    if (d.token !== this.token && d.token !== `Bot ${this.token}`) {
+      ws.close(4004, 'Authentication failed.');
+      return;
+    }
+    if (!this.allowMessageContent && (d.intents & 32768) !== 0) {
+      ws.close(4014, 'Disallowed intent(s).');
+      return;
+    }
+    this.ready.add(ws);
+    const sessionId = Math.random().toString(36).slice(2);
+    ws.send(
+      JSON.stringify({
+        op: 0,
+        t: 'READY',
+        s: ++this.seq,
+        d: {
+          v: 10,
+          user: this.bot,
+          guilds: [{ id: this.guildId, unavailable: true }],
+          session_id: sessionId,
+          resume_gateway_url: this.gatewayUrl,
+          shard: [0, 1],
+          application: { id: this.applicationId, flags: 0 },
+        },
+      }),
+    );
+    ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: guildCreatePayload(this.guildId, this.bot, [...this.channels.values()].filter((c) => c.type !== 11)) }));
+    this.notify();
+  }
+
+  // ── REST ─────────────────────────────────────────────────────────────────────────────────────
+
+  private async handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
+    if (url.pathname.startsWith('/cdn/attachments/')) return this.serveCdn(url, res);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks);
+    const path = url.pathname.replace(/^\/api\/v10/, '');
+    const { body, files } = await parseBody(req, raw);
+    const rec: RecordedRequest = { at: Date.now(), method: req.method ?? 'GET', path, query: url.searchParams, auth: req.headers.authorization, body, files, status: 0 };
+    this.requests.push(rec);
+
+    const send = (status: number, json?: unknown, headers: Record<string, string> = {}) => {
+      rec.status = status;
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(json === undefined ? undefined : JSON.stringify(json));
+      this.notify();
+    };
+
+    const injected = this.injected.find((i) => i.remaining > 0 && i.method === rec.method && i.path.test(path));
+    if (injected) {
+      injected.remaining--;
+      return send(429, { message: 'You are being rate limited.', retry_after: injected.retryAfterS, global: false }, {
+        'retry-after': String(injected.retryAfterS),
+        'x-ratelimit-limit': '5',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset-after': String(injected.retryAfterS),
+        'x-ratelimit-bucket': 'fake-bucket',
+        'x-ratelimit-scope': 'user',
+      });
+    }
+
+    try {
+      const out = this.route(rec);
+      if (out.status === 204) return send(204);
+      return send(out.status, out.json);
+    } catch (err) {
+      return send(500, { message: String(err), code: 0 });
+    }
+  }
+
+  private route(rec: RecordedRequest): { status: number; json?: unknown } {
+    const { method, path } = rec;
+    let m: RegExpMatchArray | null;
+    const unauthorized = { status: 401, json: { message: '401: Unauthorized', code: 0 } };
+    const isBot = rec.auth === `Bot ${this.token}`;
+
+    if (method === 'GET' && path === '/gateway/bot') {
+      if (!isBot) return unauthorized;
+      return { status: 200, json: { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } } };
+    }
+    if (method === 'GET' && path === '/oauth2/applications/@me') {
+      if (!isBot) return unauthorized;
+      return { status: 200, json: { id: this.applicationId, name: 'Easel (fake)', bot_public: true, bot_require_code_grant: false, flags: 0, bot: this.bot } };
+    }
+    if (method === 'GET' && path === '/users/@me') return isBot ? { status: 200, json: this.bot } : unauthorized;
+
+    if ((m = path.match(/^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
+      if (!isBot) return unauthorized;
+      const scope = m[2] ?? 'global';
+      if (method === 'PUT') {
+        const cmds = (rec.body as any[]).map((c) => ({ ...c, id: SnowflakeUtil.generate().toString(), application_id: m![1], guild_id: m![2], version: '1' }));
+        this.commands.set(scope, cmds);
+        return { status: 200, json: cmds };
+      }
+      if (method === 'GET') return { status: 200, json: this.commands.get(scope) ?? [] };
+    }
+
+    if ((m = path.match(/^\/interactions\/(\d+)\/([^/]+)\/callback$/)) && method === 'POST') {
+      const inter = this.interactions.get(m[1]);
+      if (!inter || inter.token !== m[2]) return { status: 404, json: { message: 'Unknown interaction', code: 10062 } };
+      if (inter.originalId !== undefined || this.requestsFor(inter).filter((r) => r.path.endsWith('/callback')).length > 1) {
+        return { status: 400, json: { message: 'Interaction has already been acknowledged.', code: 40060 } };
+      }
+      return this.interactionCallback(inter, rec);
+    }
+
+    if ((m = path.match(/^\/webhooks\/(\d+)\/([^/]+)(\/messages\/([^/]+))?$/))) {
+      const inter = [...this.interactions.values()].find((i) => i.token === m![2]);
+      if (!inter || m[1] !== this.applicationId) return { status: 404, json: { message: 'Unknown Webhook', code: 10015 } };
+      if (inter.expired) return { status: 401, json: { message: 'Invalid Webhook Token', code: 50027 } };
+      const target = m[4] === '@original' ? inter.originalId : m[4];
+      if (m[3] === undefined && method === 'POST') {
+        const msg = this.storeMessage(inter.payload.channel_id, rec, { interaction: inter, flags: rec.body?.flags });
+        return { status: 200, json: msg };
+      }
+      const msg = target ? this.messages.get(target) : undefined;
+      if (!msg) return { status: 404, json: { message: 'Unknown Message', code: 10008 } };
+      if (method === 'GET') return { status: 200, json: msg };
+      if (method === 'PATCH') return { status: 200, json: this.editMessage(msg, rec) };
+      if (method === 'DELETE') {
+        this.messages.delete(msg.id);
+        return { status: 204 };
+      }
+    }
+
+    if ((m = path.match(/^\/channels\/(\d+)$/)) && method === 'GET') {
+      if (!isBot) return unauthorized;
+      const ch = this.channels.get(m[1]);
+      return ch ? { status: 200, json: ch } : { status: 404, json: { message: 'Unknown Channel', code: 10003 } };
+    }
+    if ((m = path.match(/^\/channels\/(\d+)\/messages$/)) && method === 'POST') {
+      if (!isBot) return unauthorized;
+      if (!this.channels.has(m[1])) return { status: 404, json: { message: 'Unknown Channel', code: 10003 } };
+      return { status: 200, json: this.storeMessage(m[1], rec, {}) };
+    }
+    if ((m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)$/))) {
+      if (!isBot) return unauthorized;
+      const msg = this.messages.get(m[2]);
+      if (!msg || msg.channel_id !== m[1]) return { status: 404, json: { message: 'Unknown Message', code: 10008 } };
+      if (method === 'GET') return { status: 200, json: msg };
+      if (method === 'PATCH') {
+        if (msg.author.id !== this.bot.id) return { status: 403, json: { message: 'Cannot edit a message authored by another user', code: 50005 } };
+        return { status: 200, json: this.editMessage(msg, rec) };
+      }
+      if (method === 'DELETE') {
+        this.messages.delete(msg.id);
+        return { status: 204 };
+      }
+    }
+    if ((m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)\/threads$/)) && method === 'POST') {
+      if (!isBot) return unauthorized;
+      const parent = this.channels.get(m[1]);
+      const msg = this.messages.get(m[2]);
+      if (!parent || !msg) return { status: 404, json: { message: 'Unknown Message', code: 10008 } };
+      if (parent.type !== 0 && parent.type !== 5) return { status: 400, json: { message: 'Cannot execute action on this channel type', code: 50024 } };
+      // A thread started from a message shares the message's id.
+      const thread = {
+        id: msg.id,
+        type: 11,
+        guild_id: this.guildId,
+        parent_id: parent.id,
+        name: rec.body?.name ?? 'thread',
+        owner_id: this.bot.id,
+        message_count: 0,
+        member_count: 1,
+        rate_limit_per_user: 0,
+        thread_metadata: { archived: false, auto_archive_duration: rec.body?.auto_archive_duration ?? 1440, archive_timestamp: new Date().toISOString(), locked: false },
+      };
+      this.channels.set(thread.id, thread);
+      msg.thread = thread;
+      this.dispatch('THREAD_CREATE', { ...thread, newly_created: true });
+      return { status: 201, json: thread };
+    }
+    return { status: 404, json: { message: `fake Discord has no route ${method} ${path}`, code: 0 } };
+  }
+
+  private interactionCallback(inter: InteractionRecord, rec: RecordedRequest): { status: number; json?: unknown } {
+    const type = rec.body?.type as number;
+    const data = rec.body?.data ?? {};
+    let message: ApiMessage | undefined;
+    if (type === 4 || type === 5) {
+      // New response message (5 = deferred: "Easel is thinking…" until edited).
+      message = this.storeMessage(inter.payload.channel_id, { ...rec, body: data }, { interaction: inter, flags: (data.flags ?? 0) | (type === 5 ? 128 : 0) });
+      inter.originalId = message.id;
+    } else if (type === 6 || type === 7) {
+      // Component interactions: the original response is the message the component sits on.
+      const target = this.messages.get(inter.payload.message?.id);
+      inter.originalId = target?.id ?? 'none';
+      if (target && type === 7) message = this.editMessage(target, { ...rec, body: data });
+    } else {
+      inter.originalId = 'none';
+    }
+    if (rec.query.get('with_response') === 'true') {
+      return { status: 200, json: { interaction: { id: inter.id, type: inter.payload.type }, resource: message ? { type, message } : { type } } };
+    }
+    return { status: 204 };
+  }
+
+  private storeMessage(channelId: string, rec: RecordedRequest, opts: { interaction?: InteractionRecord; flags?: number }): ApiMessage {
+    const id = SnowflakeUtil.generate().toString();
+    const msg = messagePayload({
+      id,
+      channelId,
+      author: this.bot,
+      content: rec.body?.content ?? '',
+      flags: opts.flags ?? 0,
+      components: rec.body?.components ?? [],
+      attachments: this.attachmentsFrom(rec),
+      reference: rec.body?.message_reference,
+      interaction: opts.interaction ? { id: opts.interaction.id, type: opts.interaction.payload.type, name: opts.interaction.payload.data?.name ?? '', user: interactionUser(opts.interaction.payload) } : undefined,
+    });
+    this.messages.set(id, msg);
+    return msg;
+  }
+
+  private editMessage(msg: ApiMessage, rec: RecordedRequest): ApiMessage {
+    const b = rec.body ?? {};
+    if (b.content !== undefined) msg.content = b.content ?? '';
+    if (b.components !== undefined) msg.components = b.components ?? [];
+    if (b.attachments !== undefined || rec.files.length) {
+      // `attachments` lists the ones to keep (by id) and the new uploads (by index into files).
+      const kept = (b.attachments ?? []).filter((a: any) => msg.attachments.some((x) => x.id === a.id && !/^\d{1,2}$/.test(String(a.id))));
+      msg.attachments = [...msg.attachments.filter((a) => kept.some((k: any) => k.id === a.id)), ...this.attachmentsFrom(rec)];
+    }
+    msg.flags = (msg.flags ?? 0) & ~128;
+    msg.edited_timestamp = new Date().toISOString();
+    return msg;
+  }
+
+  private attachmentsFrom(rec: RecordedRequest): ApiMessage['attachments'] {
+    return rec.files.map((f) => {
+      const url = this.hostFile(f.name, f.bytes, f.contentType);
+      return { id: SnowflakeUtil.generate().toString(), filename: f.name, size: f.bytes.length, url, proxy_url: url, content_type: f.contentType };
+    });
+  }
+
+  private serveCdn(url: URL, res: http.ServerResponse): void {
+    const entry = this.cdn.get(url.pathname.slice('/cdn/attachments/'.length));
+    if (!entry) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (entry.hang) return; // never answers: the bot's download timeout must fire
+    res.writeHead(200, { 'content-type': entry.contentType, 'content-length': String(entry.bytes.length) });
+    res.end(entry.bytes);
+  }
+}
+
+function interactionUser(payload: any): ApiUser {
+  return payload.member?.user ?? payload.user;
+}
+
+/** JSON or multipart (payload_json + files[n]) as discord.js sends them. */
+async function parseBody(req: http.IncomingMessage, raw: Buffer): Promise<{ body: any; files: RecordedFile[] }> {
+  const type = req.headers['content-type'] ?? '';
+  if (!raw.length) return { body: undefined, files: [] };
+  if (type.startsWith('application/json')) return { body: JSON.parse(raw.toString('utf8')), files: [] };
+  if (type.startsWith('multipart/form-data')) {
+    const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
+    let body: any;
+    const files: RecordedFile[] = [];
+    for (const [field, value] of form.entries()) {
+      if (field === 'payload_json') body = JSON.parse(String(value));
+      else if (typeof value !== 'string') files.push({ field, name: value.name, contentType: value.type, bytes: Buffer.from(await value.arrayBuffer()) });
+    }
+    return { body, files };
+  }
+  return { body: raw.toString('utf8'), files: [] };
+}
+
+export { PERMISSIONS_ALL };
