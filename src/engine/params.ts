@@ -1,0 +1,157 @@
+/**
+ * Every parameter of a render in one list, with the values of Gatys et al. (2015) and
+ * jcjohnson/neural-style where they carry over, and what a quality tier or a strength means.
+ *
+ *   parameter         here                        neural-style default
+ *   content layer     relu4_2                     relu4_2
+ *   style layers      relu1_1 … relu5_1, equal    same, equal weights
+ *   optimiser         L-BFGS                      lbfgs (adam: learning rate 10)
+ *   init              content                     random (content converges in far fewer steps)
+ *   pooling           max                         max
+ *   style scale       1                           1.0
+ *   iterations        by quality tier, multi-scale 1000 at one scale
+ *
+ * Loss weights. loss-spec.ts already makes every term independent of image size (means, Gram / M).
+ * What is left is the scale of each VGG layer: the paper normalised its VGG so that every filter's
+ * mean activation is 1 and then weighted the style layers equally; the Keras weights we use are not
+ * normalised (relu4_1's activations are ~25× relu1_1's, its Gram loss ~10⁵× larger), so "equal
+ * weights" has to divide each layer by its mean activation to the 4th power (a Gram is quadratic
+ * in the activations and its loss quadratic in the Gram) and the content term by its square.
+ * The activation means below were measured over the 15 preset images at 256 px
+ * (scripts: see test/engine/params.test.ts, which checks they still hold).
+ */
+import type { LayerName, OptimizerName, InitName, Pooling, Quality, RenderOptions } from './types.ts';
+
+/** Mean post-ReLU activation of VGG19 (Keras ImageNet weights, caffe preprocessing) per layer. */
+export const VGG19_MEAN_ACTIVATION: Readonly<Record<string, number>> = {
+  relu1_1: 21.7,
+  relu2_1: 124,
+  relu3_1: 131,
+  relu4_1: 516,
+  relu4_2: 335,
+  relu5_1: 44.7,
+};
+
+export const CONTENT_LAYER: LayerName = 'relu4_2';
+export const STYLE_LAYERS: readonly LayerName[] = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
+
+/**
+ * Weights in normalised units (each term ≈ "mean squared relative error"). Tuned by eye on the
+ * preset paintings: at strength 0.5 the photo stays recognisable and the painting's brushwork shows.
+ */
+export const LOSS_WEIGHTS = {
+  content: 1,
+  /** Style weight at strength 0.5; see styleWeightFor. */
+  style: 10,
+  /** Total variation on 0–255 pixels (mean squared neighbour difference): a light smoothing. */
+  tv: 1e-3,
+};
+
+/** Strength s ∈ [0, 1] → style weight: log-linear, ×100 from s = 0.5 to 1 and ÷100 to s → 0; 0 is the photo. */
+export function styleWeightFor(strength: number, base = LOSS_WEIGHTS.style): number {
+  if (!(strength >= 0 && strength <= 1)) throw new Error(`strength must be in [0, 1], got ${strength}`);
+  if (strength === 0) return 0;
+  return base * 10 ** (4 * (strength - 0.5));
+}
+
+export function meanActivation(layer: LayerName): number {
+  const m = VGG19_MEAN_ACTIVATION[layer];
+  if (m === undefined) throw new Error(`no activation scale for VGG19 layer '${layer}' (known: ${Object.keys(VGG19_MEAN_ACTIVATION).join(', ')})`);
+  return m;
+}
+
+/** Equal style-layer weights, each normalised by its layer's activation scale (see above). */
+export function styleLayerWeights(layers: readonly LayerName[]): number[] {
+  return layers.map((l) => 1 / layers.length / meanActivation(l) ** 4);
+}
+
+export function contentWeightFor(layer: LayerName, base = LOSS_WEIGHTS.content): number {
+  return base / meanActivation(layer) ** 2;
+}
+
+/**
+ * Quality tiers: coarse-to-fine scales (fractions of the output's longest side) and loss+gradient
+ * evaluations at each. Cost grows with pixels, so the coarse scales are cheap; they settle the
+ * large structures and the full scale adds detail. Scales under MIN_SCALE_PX are dropped.
+ */
+export interface Tier {
+  scales: number[];
+  iterations: number[];
+}
+
+export const TIERS: Record<Exclude<Quality, 'fast'>, Tier> = {
+  draft: { scales: [0.5, 1], iterations: [60, 25] },
+  balanced: { scales: [0.25, 0.5, 1], iterations: [120, 80, 40] },
+  best: { scales: [0.25, 0.5, 1], iterations: [250, 200, 150] },
+};
+
+/** Smallest side a scale may have (VGG's relu5_1 is 1/16 of the input). */
+export const MIN_SCALE_PX = 48;
+
+/** Early stopping: stop a scale when its loss improved < 0.2% over the last 15 evaluations. */
+export const PLATEAU = { window: 15, relTol: 2e-3 };
+
+export interface ScalePlan {
+  /** Longest side at this scale. */
+  size: number;
+  iterations: number;
+}
+
+/**
+ * The scales of a render: the tier's fractions of `size`. A scale under MIN_SCALE_PX is merged into
+ * the next one up (its iterations with it), so small outputs get the whole budget at one or two
+ * scales. `iterations` overrides the total, shared in the tier's proportions.
+ */
+export function planScales(size: number, quality: Exclude<Quality, 'fast'>, iterations?: number): ScalePlan[] {
+  const tier = TIERS[quality];
+  const plan: ScalePlan[] = [];
+  let carried = 0;
+  tier.scales.forEach((f, i) => {
+    const s = Math.min(size, Math.round(size * f));
+    const its = tier.iterations[i] + carried;
+    carried = 0;
+    if (s < MIN_SCALE_PX && i < tier.scales.length - 1) {
+      carried = its;
+      return;
+    }
+    const prev = plan[plan.length - 1];
+    if (prev && prev.size === s) prev.iterations += its;
+    else plan.push({ size: s, iterations: its });
+  });
+  if (iterations !== undefined && iterations < plan.length) return [{ size, iterations }];
+  if (iterations !== undefined) {
+    const total = plan.reduce((a, p) => a + p.iterations, 0);
+    let left = iterations;
+    plan.forEach((p, i) => {
+      const share = i === plan.length - 1 ? left : Math.round((p.iterations * iterations) / total);
+      p.iterations = Math.max(1, share);
+      left -= p.iterations;
+    });
+  }
+  return plan;
+}
+
+/** Defaults of every RenderOptions field (size and quality come from the Config when not given). */
+export const DEFAULT_OPTIONS: Omit<RenderOptions, 'size' | 'quality'> = {
+  strength: 0.5,
+  preserveColors: false,
+  styleScale: 1,
+  pooling: 'max' as Pooling,
+  optimizer: 'lbfgs' as OptimizerName,
+  init: 'content' as InitName,
+  seed: 0,
+  previewEvery: 0,
+};
+
+/** Fill a partial set of options with the defaults (`defaults` carries size/quality from Config). */
+export function resolveOptions(partial: Partial<RenderOptions>, defaults: { size: number; quality: Quality; maxSize?: number }): RenderOptions {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<RenderOptions>;
+  const o: RenderOptions = { ...DEFAULT_OPTIONS, size: defaults.size, quality: defaults.quality, ...defined };
+  if (!Number.isInteger(o.size) || o.size < 32) throw new Error(`size must be an integer ≥ 32, got ${o.size}`);
+  if (defaults.maxSize !== undefined && o.size > defaults.maxSize) throw new Error(`size ${o.size} exceeds the maximum ${defaults.maxSize}`);
+  if (o.iterations !== undefined && (!Number.isInteger(o.iterations) || o.iterations < 1)) throw new Error(`iterations must be a positive integer, got ${o.iterations}`);
+  styleWeightFor(o.strength); // validates
+  if (!(o.styleScale > 0 && o.styleScale <= 4)) throw new Error(`styleScale must be in (0, 4], got ${o.styleScale}`);
+  if (!Number.isInteger(o.previewEvery) || o.previewEvery < 0) throw new Error(`previewEvery must be a non-negative integer`);
+  return o;
+}
