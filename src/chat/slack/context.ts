@@ -6,7 +6,7 @@ import { webApi } from '@slack/bolt';
 import type { AdapterDeps } from '../types.ts';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
-import { StatusBoard } from './status-board.ts';
+import { chatUpdateFn, StatusBoard } from './status-board.ts';
 import { ThreadStyles } from './thread-style.ts';
 import { slackLoggerFrom } from './bolt-logger.ts';
 
@@ -37,22 +37,22 @@ export interface ContextTuning {
 
 export const DEFAULT_TUNING: ContextTuning = { statusIntervalMs: 1200 };
 
-export function createContext(deps: AdapterDeps, client: webApi.WebClient, self: BotIdentity, tuning: ContextTuning, log: Logger): SlackContext {
-  const slack = deps.config.slack as SlackConfig;
-  // Status updates get their own client that hands 429s back to the StatusBoard instead of
-  // pausing every call for Retry-After (the board coalesces and waits per message).
-  const statusClient = new webApi.WebClient(slack.botToken, {
+/**
+ * Status updates get their own client that hands 429s back to the StatusBoard instead of pausing
+ * every call of the app for Retry-After (the board coalesces and waits per message).
+ */
+export function createStatusClient(slack: SlackConfig, log: Logger): webApi.WebClient {
+  return new webApi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
     logger: slackLoggerFrom(log),
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2000 },
   });
-  const board = new StatusBoard(
-    async (target, view) => {
-      await statusClient.chat.update({ channel: target.channel, ts: target.ts, text: view.text, blocks: view.blocks ?? [], ...(view.metadata ? { metadata: view.metadata } : {}) });
-    },
-    { minIntervalMs: tuning.statusIntervalMs, log },
-  );
+}
+
+export function createContext(deps: AdapterDeps, client: webApi.WebClient, self: BotIdentity, tuning: ContextTuning, log: Logger): SlackContext {
+  const slack = deps.config.slack as SlackConfig;
+  const board = new StatusBoard(chatUpdateFn(createStatusClient(slack, log)), { minIntervalMs: tuning.statusIntervalMs, log });
   const inFlight = new Set<Promise<void>>();
   return {
     ...deps,

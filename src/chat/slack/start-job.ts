@@ -14,7 +14,7 @@ import { parseStyleRequest, type BlobRef, type RequestOptions, type StyleChoice 
 import { ERROR_TEXT, queuedText, refusalText } from '../common/text.ts';
 import { statusBlocks } from './blocks.ts';
 import { describeError, slackErrorCode, type SlackContext } from './context.ts';
-import { downloadSlackFile, DownloadError } from './download.ts';
+import { downloadSlackFile, SlackDownloadError } from './download.ts';
 import { downloadUrl, fileProblem, type SlackFile } from './files.ts';
 import type { SlackReplyTo } from './reply-to.ts';
 
@@ -52,7 +52,7 @@ export async function startJob(ctx: SlackContext, intake: JobIntake, notify: Not
     content = await fetchImage(ctx, intake.photo);
     style = intake.style.kind === 'file' ? { kind: 'images', images: [{ blob: await fetchImage(ctx, intake.style.file), weight: 1 }] } : intake.style;
   } catch (err) {
-    const userMessage = err instanceof DownloadError || err instanceof ImageError ? err.userMessage : ERROR_TEXT.queueDown;
+    const userMessage = err instanceof SlackDownloadError || err instanceof ImageError ? err.userMessage : ERROR_TEXT.queueDown;
     log.info({ err: describeError(err) }, 'slack: photo refused');
     return notify(userMessage);
   }

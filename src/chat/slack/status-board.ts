@@ -55,6 +55,13 @@ export interface StatusBoardOptions {
 const FINISHED_MEMORY_MS = 30 * 60_000;
 const IDLE_ENTRY_MS = 6 * 3600_000;
 
+/** chat.update of a status message through `client`. */
+export function chatUpdateFn(client: webApi.WebClient): UpdateFn {
+  return async (target, view) => {
+    await client.chat.update({ channel: target.channel, ts: target.ts, text: view.text, blocks: view.blocks ?? [], ...(view.metadata ? { metadata: view.metadata } : {}) });
+  };
+}
+
 export function isRateLimited(err: unknown): err is { retryAfter: number } {
   return typeof err === 'object' && err !== null && (err as { code?: string }).code === webApi.ErrorCode.RateLimitedError;
 }

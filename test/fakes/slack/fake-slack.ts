@@ -1,0 +1,450 @@
+/**
+ * A fake Slack for tests, on 127.0.0.1: the Web API methods Easel calls (with Slack's ok/error
+ * envelope, token checks, channel membership and message threads), file hosting behind the bot
+ * token (`url_private`), the files.uploadV2 flow (getUploadURLExternal → upload → completeUploadExternal),
+ * injectable failures (HTTP 429 with Retry-After, ok:false errors), and a Socket Mode WebSocket
+ * server handed out by apps.connections.open.
+ *
+ * It records everything (calls, messages and their updates, ephemeral messages, views, shared
+ * files) so tests assert on what the bot did, and it builds the event payloads of a user posting
+ * a message (with files) for the signed sender or the socket to deliver.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseQuery } from 'node:querystring';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export const TEAM_ID = 'T0EASEL';
+export const APP_ID = 'A0EASEL';
+export const BOT_USER_ID = 'U0EASELBOT';
+export const BOT_ID = 'B0EASEL';
+
+export interface ApiCall {
+  method: string;
+  args: Record<string, any>;
+  at: number;
+  status: number;
+  response: Record<string, any>;
+}
+
+export interface Message {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  user: string;
+  bot_id?: string;
+  text: string;
+  blocks?: any[];
+  metadata?: any;
+  files?: SlackFileObject[];
+  deleted: boolean;
+  /** Every text this message had, oldest first (postMessage, then each chat.update). */
+  history: Array<{ text: string; blocks?: any[]; at: number }>;
+}
+
+export interface Ephemeral {
+  channel: string;
+  user: string;
+  text: string;
+  thread_ts?: string;
+  at: number;
+}
+
+export interface SharedUpload {
+  fileId: string;
+  filename: string;
+  title?: string;
+  bytes: Buffer;
+  channel: string;
+  threadTs?: string;
+  initialComment?: string;
+  at: number;
+}
+
+export interface SlackFileObject {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  size: number;
+  url_private: string;
+  url_private_download: string;
+}
+
+export type Failure = { status: 429; retryAfter: number } | { error: string };
+
+export interface FakeSlackOptions {
+  botToken: string;
+  appToken?: string;
+  /** Channels the bot is not a member of (posting there answers not_in_channel). */
+  notMemberOf?: string[];
+}
+
+type Waiter = () => boolean;
+
+export class FakeSlack {
+  readonly calls: ApiCall[] = [];
+  readonly messages: Message[] = [];
+  readonly ephemerals: Ephemeral[] = [];
+  readonly views: Array<{ trigger_id: string; view: any; id: string }> = [];
+  readonly uploads: SharedUpload[] = [];
+  readonly downloads: Array<{ fileId: string; authorized: boolean }> = [];
+  /** Messages the bot sent to a slash command's response_url. */
+  readonly responses: Array<{ id: string; body: any; at: number }> = [];
+  /** Socket Mode acks received, by envelope id. */
+  readonly socketAcks = new Map<string, any>();
+
+  private readonly hosted = new Map<string, { bytes: Buffer; file: SlackFileObject }>();
+  private readonly pendingUploads = new Map<string, { filename: string; length: number; bytes?: Buffer }>();
+  private readonly failures = new Map<string, Failure[]>();
+  private readonly waiters = new Set<Waiter>();
+  private readonly sockets = new Set<WebSocket>();
+  private readonly wss: WebSocketServer;
+  private seq = 0;
+  private pingTimer?: NodeJS.Timeout;
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+    private readonly opts: FakeSlackOptions,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (req, socket, head) => {
+      if (!req.url?.startsWith('/socket')) return socket.destroy();
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
+    });
+    // Slack pings its Socket Mode clients; the client reconnects when pings stop.
+    this.pingTimer = setInterval(() => this.sockets.forEach((ws) => ws.ping()), 5000);
+  }
+
+  static async start(opts: FakeSlackOptions): Promise<FakeSlack> {
+    const holder: { fake?: FakeSlack } = {};
+    const server = createServer((req, res) => {
+      holder.fake?.handle(req, res).catch((err) => {
+        res.statusCode = 500;
+        res.end(String(err));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    holder.fake = new FakeSlack(server, `http://127.0.0.1:${port}/`, opts);
+    return holder.fake;
+  }
+
+  /** SLACK_API_URL for the bot. */
+  get apiUrl(): string {
+    return `${this.baseUrl}api/`;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.pingTimer);
+    for (const ws of this.sockets) ws.terminate();
+    this.wss.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ── test controls ───────────────────────────────────────────────────────────────────────────
+
+  /** The next call(s) of `method` fail this way, in order. */
+  failNext(method: string, ...failures: Failure[]): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), ...failures]);
+  }
+
+  /** Host a file as if a user had uploaded it; returns its Slack file object. */
+  hostFile(bytes: Buffer, name: string, mimetype: string): SlackFileObject {
+    const id = `F${String(++this.seq).padStart(8, '0')}`;
+    const url = `${this.baseUrl}files-pri/${TEAM_ID}-${id}/${encodeURIComponent(name)}`;
+    const file: SlackFileObject = { id, name, title: name, mimetype, filetype: name.split('.').pop() ?? '', size: bytes.length, url_private: url, url_private_download: `${url}?download=1` };
+    this.hosted.set(id, { bytes, file });
+    return file;
+  }
+
+  /**
+   * A user posts a message. Returns the `message` event Slack would send, and the `app_mention`
+   * event too when the text mentions the bot.
+   */
+  userMessage(m: { channel: string; user: string; text?: string; threadTs?: string; files?: SlackFileObject[] }): { message: any; mention?: any } {
+    const ts = this.nextTs();
+    const stored: Message = { channel: m.channel, ts, thread_ts: m.threadTs, user: m.user, text: m.text ?? '', files: m.files, deleted: false, history: [{ text: m.text ?? '', at: Date.now() }] };
+    this.messages.push(stored);
+    const base = {
+      user: m.user,
+      text: m.text ?? '',
+      ts,
+      channel: m.channel,
+      event_ts: ts,
+      ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      ...(m.files ? { files: m.files, upload: false } : {}),
+    };
+    const message = { type: 'message', ...(m.files ? { subtype: 'file_share' } : {}), channel_type: 'channel', ...base };
+    const mention = (m.text ?? '').includes(`<@${BOT_USER_ID}>`) ? { type: 'app_mention', ...base } : undefined;
+    return { message, mention };
+  }
+
+  /** Resolves when `check` returns a value (not undefined/false), re-checked on every change. */
+  waitFor<T>(check: () => T | undefined | false | null, what: string, timeoutMs = 60_000): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const first = check();
+      if (first) return resolve(first);
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`fake slack: timed out waiting for ${what}`));
+      }, timeoutMs);
+      const waiter: Waiter = () => {
+        const v = check();
+        if (!v) return false;
+        clearTimeout(timer);
+        resolve(v);
+        return true;
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** A response_url for a slash command; what the bot sends there lands in `responses`. */
+  responseUrl(): string {
+    return `${this.baseUrl}respond/${++this.seq}`;
+  }
+
+  callsOf(method: string): ApiCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  botMessages(channel?: string): Message[] {
+    return this.messages.filter((m) => m.user === BOT_USER_ID && (channel === undefined || m.channel === channel));
+  }
+
+  /** Send a Socket Mode envelope to every connected client; resolves with the client's ack. */
+  async sendEnvelope(type: 'events_api' | 'slash_commands' | 'interactive', payload: any, extra: Record<string, unknown> = {}): Promise<any> {
+    const envelopeId = `env-${++this.seq}`;
+    await this.waitFor(() => this.sockets.size > 0 && [...this.sockets].some((ws) => ws.readyState === ws.OPEN), 'a Socket Mode connection');
+    const msg = JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '', ...extra });
+    for (const ws of this.sockets) if (ws.readyState === ws.OPEN) ws.send(msg);
+    return this.waitFor(() => this.socketAcks.get(envelopeId), `the ack of ${envelopeId}`, 10_000);
+  }
+
+  get socketConnections(): number {
+    return this.sockets.size;
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────────
+
+  private changed(): void {
+    for (const w of [...this.waiters]) if (w()) this.waiters.delete(w);
+  }
+
+  private nextTs(): string {
+    return `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
+  }
+
+  private onSocket(ws: WebSocket): void {
+    this.sockets.add(ws);
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data));
+      if (msg.envelope_id) this.socketAcks.set(msg.envelope_id, msg.payload ?? {});
+      this.changed();
+    });
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      this.changed();
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake-slack' }, connection_info: { app_id: APP_ID } }));
+    this.changed();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const body = await readBody(req);
+    if (url.pathname.startsWith('/api/')) return this.api(url.pathname.slice(5), req, body, res);
+    if (url.pathname.startsWith('/upload/')) return this.receiveUpload(url.pathname.slice(8), req, body, res);
+    if (url.pathname.startsWith('/files-pri/')) return this.serveFile(url.pathname, req, res);
+    if (url.pathname.startsWith('/respond/')) {
+      this.responses.push({ id: url.pathname.slice(9), body: JSON.parse(body.toString('utf8') || '{}'), at: Date.now() });
+      res.setHeader('content-type', 'application/json');
+      res.end('{"ok":true}');
+      return this.changed();
+    }
+    res.statusCode = 404;
+    res.end('not found');
+  }
+
+  private serveFile(pathname: string, req: IncomingMessage, res: ServerResponse): void {
+    const id = pathname.split('/')[2]?.split('-')[1] ?? '';
+    const hosted = this.hosted.get(id);
+    const authorized = req.headers.authorization === `Bearer ${this.opts.botToken}`;
+    this.downloads.push({ fileId: id, authorized });
+    this.changed();
+    if (!hosted) {
+      res.statusCode = 404;
+      return void res.end('file not found');
+    }
+    if (!authorized) {
+      // What Slack does: the sign-in page, status 200.
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      return void res.end('<!DOCTYPE html><html><body>Sign in to Slack</body></html>');
+    }
+    res.setHeader('content-type', hosted.file.mimetype);
+    res.setHeader('content-length', String(hosted.bytes.length));
+    res.end(hosted.bytes);
+  }
+
+  private async receiveUpload(fileId: string, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+    const pending = this.pendingUploads.get(fileId);
+    if (!pending) {
+      res.statusCode = 404;
+      return void res.end('unknown upload');
+    }
+    const type = req.headers['content-type'] ?? '';
+    let bytes = body;
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
+      const part = [...form.values()].find((v) => typeof v !== 'string') as Blob | undefined;
+      bytes = part ? Buffer.from(await part.arrayBuffer()) : Buffer.alloc(0);
+    }
+    pending.bytes = bytes;
+    res.statusCode = 200;
+    res.end(`OK - ${bytes.length}`);
+  }
+
+  private api(method: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): void {
+    const args = parseArgs(req.headers['content-type'] ?? '', raw);
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || (args.token as string | undefined);
+    const reply = (status: number, response: Record<string, any>, headers: Record<string, string> = {}) => {
+      this.calls.push({ method, args, at: Date.now(), status, response });
+      res.statusCode = status;
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify(response));
+      this.changed();
+    };
+
+    const failure = this.failures.get(method)?.shift();
+    if (failure) {
+      if ('status' in failure) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
+      return reply(200, { ok: false, error: failure.error });
+    }
+
+    const wantsAppToken = method === 'apps.connections.open';
+    const expected = wantsAppToken ? this.opts.appToken : this.opts.botToken;
+    if (!token || token !== expected) return reply(200, { ok: false, error: wantsAppToken ? 'invalid_auth' : 'invalid_auth' });
+
+    try {
+      reply(200, { ok: true, ...this.method(method, args) });
+    } catch (err) {
+      if (err instanceof SlackApiError) return reply(200, { ok: false, error: err.code });
+      throw err;
+    }
+  }
+
+  private member(channel: string): void {
+    if (!channel) throw new SlackApiError('channel_not_found');
+    if (this.opts.notMemberOf?.includes(channel)) throw new SlackApiError('not_in_channel');
+  }
+
+  private findMessage(channel: string, ts: string): Message {
+    const m = this.messages.find((x) => x.channel === channel && x.ts === ts && !x.deleted);
+    if (!m) throw new SlackApiError('message_not_found');
+    return m;
+  }
+
+  private method(method: string, a: Record<string, any>): Record<string, any> {
+    switch (method) {
+      case 'auth.test':
+        return { url: 'https://easel-test.slack.com/', team: 'Easel Test', user: 'easel', team_id: TEAM_ID, user_id: BOT_USER_ID, bot_id: BOT_ID };
+      case 'apps.connections.open':
+        return { url: `${this.baseUrl.replace('http', 'ws')}socket?ticket=${++this.seq}` };
+      case 'chat.postMessage': {
+        this.member(a.channel);
+        if (a.thread_ts) this.findMessage(a.channel, a.thread_ts);
+        const m: Message = { channel: a.channel, ts: this.nextTs(), thread_ts: a.thread_ts, user: BOT_USER_ID, bot_id: BOT_ID, text: a.text ?? '', blocks: a.blocks, metadata: a.metadata, deleted: false, history: [{ text: a.text ?? '', blocks: a.blocks, at: Date.now() }] };
+        this.messages.push(m);
+        return { channel: m.channel, ts: m.ts, message: { text: m.text, user: m.user, ts: m.ts } };
+      }
+      case 'chat.update': {
+        const m = this.findMessage(a.channel, a.ts);
+        if (m.user !== BOT_USER_ID) throw new SlackApiError('cant_update_message');
+        m.text = a.text ?? m.text;
+        m.blocks = a.blocks;
+        if (a.metadata) m.metadata = a.metadata;
+        m.history.push({ text: m.text, blocks: m.blocks, at: Date.now() });
+        return { channel: m.channel, ts: m.ts, text: m.text };
+      }
+      case 'chat.delete': {
+        const m = this.findMessage(a.channel, a.ts);
+        m.deleted = true;
+        return { channel: m.channel, ts: m.ts };
+      }
+      case 'chat.postEphemeral': {
+        this.member(a.channel);
+        this.ephemerals.push({ channel: a.channel, user: a.user, text: a.text ?? '', thread_ts: a.thread_ts, at: Date.now() });
+        return { message_ts: this.nextTs() };
+      }
+      case 'views.open': {
+        if (!a.trigger_id) throw new SlackApiError('invalid_trigger_id');
+        const id = `V${++this.seq}`;
+        this.views.push({ trigger_id: a.trigger_id, view: a.view, id });
+        return { view: { ...a.view, id } };
+      }
+      case 'conversations.open':
+        return { channel: { id: `D${a.users}` } };
+      case 'conversations.replies': {
+        const root = this.findMessage(a.channel, a.ts);
+        const replies = this.messages.filter((m) => m.channel === a.channel && m.thread_ts === a.ts && m.ts !== a.ts && !m.deleted);
+        const withMeta = String(a.include_all_metadata) === 'true';
+        return {
+          messages: [root, ...replies].map((m) => ({ type: 'message', user: m.user, bot_id: m.bot_id, text: m.text, ts: m.ts, thread_ts: m.thread_ts, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) })),
+          has_more: false,
+        };
+      }
+      case 'files.getUploadURLExternal': {
+        const fileId = `F${String(++this.seq).padStart(8, '0')}`;
+        this.pendingUploads.set(fileId, { filename: a.filename, length: Number(a.length) });
+        return { upload_url: `${this.baseUrl}upload/${fileId}`, file_id: fileId };
+      }
+      case 'files.completeUploadExternal': {
+        const files = (typeof a.files === 'string' ? JSON.parse(a.files) : a.files) as Array<{ id: string; title?: string }>;
+        if (a.channel_id) this.member(a.channel_id);
+        if (a.channel_id && a.thread_ts) this.findMessage(a.channel_id, a.thread_ts);
+        for (const f of files) {
+          const pending = this.pendingUploads.get(f.id);
+          if (!pending?.bytes) throw new SlackApiError('file_not_found');
+          this.pendingUploads.delete(f.id);
+          this.uploads.push({ fileId: f.id, filename: pending.filename, title: f.title, bytes: pending.bytes, channel: a.channel_id, threadTs: a.thread_ts, initialComment: a.initial_comment, at: Date.now() });
+        }
+        return { files: files.map((f) => ({ id: f.id, title: f.title })) };
+      }
+      default:
+        throw new SlackApiError('unknown_method');
+    }
+  }
+}
+
+class SlackApiError extends Error {
+  constructor(readonly code: string) {
+    super(code);
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Slack methods take form-encoded or JSON bodies; structured fields arrive as JSON strings. */
+function parseArgs(contentType: string, raw: Buffer): Record<string, any> {
+  if (raw.length === 0) return {};
+  const args: Record<string, any> = contentType.includes('application/json') ? JSON.parse(raw.toString('utf8')) : { ...parseQuery(raw.toString('utf8')) };
+  for (const key of ['blocks', 'metadata', 'view', 'files', 'attachments']) {
+    if (typeof args[key] === 'string') {
+      try {
+        args[key] = JSON.parse(args[key]);
+      } catch {
+        // leave as sent
+      }
+    }
+  }
+  return args;
+}

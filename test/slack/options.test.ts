@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { cleanMessageText, formatOptions, parseStylizeText } from '../../src/chat/slack/options.ts';
+
+const limits = { maxSize: 1024 };
+
+describe('the /stylize and @Easel text syntax', () => {
+  it('reads a preset and every option', () => {
+    const p = parseStylizeText('starry-night strength=0.8 size=512 quality=draft colors seed=7 iterations=120', limits);
+    expect(p.problems).toEqual([]);
+    expect(p.presetToken).toBe('starry-night');
+    expect(p.options).toEqual({ strength: 0.8, size: 512, quality: 'draft', preserveColors: true, seed: 7, iterations: 120 });
+  });
+
+  it('takes a bare quality word, percentages and yes/no flags', () => {
+    const p = parseStylizeText('The-Scream fast strength=80% colours=no', limits);
+    expect(p.problems).toEqual([]);
+    expect(p.presetToken).toBe('the-scream');
+    expect(p.options).toEqual({ quality: 'fast', strength: 0.8, preserveColors: false });
+  });
+
+  it('ignores the mention of the bot and smart quotes', () => {
+    expect(cleanMessageText('<@U0EASELBOT> “wave” size=64')).toBe('wave size=64');
+    const p = parseStylizeText('<@U0EASELBOT|easel> wave size=64', limits);
+    expect(p).toMatchObject({ presetToken: 'wave', options: { size: 64 }, problems: [] });
+  });
+
+  it('recognises styles and help only as the first word', () => {
+    expect(parseStylizeText('styles', limits).keyword).toBe('styles');
+    expect(parseStylizeText('help', limits).keyword).toBe('help');
+    const p = parseStylizeText('wave help', limits);
+    expect(p.keyword).toBeUndefined();
+    expect(p.problems).toHaveLength(1);
+  });
+
+  it('lists every problem at once', () => {
+    const p = parseStylizeText('wave strength=2 size=4000 quality=ultra bogus=1 extra', limits);
+    expect(p.presetToken).toBe('wave');
+    expect(p.problems).toHaveLength(5);
+    expect(p.problems.join('\n')).toMatch(/strength.*0 to 1/);
+    expect(p.problems.join('\n')).toMatch(/size.*32 to 1024/);
+    expect(p.problems.join('\n')).toMatch(/quality must be one of fast, draft, balanced, best/);
+    expect(p.problems.join('\n')).toMatch(/option “bogus”/);
+    expect(p.problems.join('\n')).toMatch(/“extra”/);
+  });
+
+  it('writes options back in the same syntax (round trip)', () => {
+    const options = { strength: 0.3, size: 256, quality: 'best' as const, preserveColors: true, seed: 1 };
+    expect(parseStylizeText(formatOptions(options), limits)).toMatchObject({ options, problems: [], presetToken: undefined });
+  });
+
+  it('gives an empty text no preset and no options', () => {
+    expect(parseStylizeText('   ', limits)).toEqual({ keyword: undefined, presetToken: undefined, options: {}, problems: [] });
+  });
+});
