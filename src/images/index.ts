@@ -6,7 +6,7 @@
  *   resize  — RgbImage → RgbImage
  */
 export { ImageError, type ImageErrorCode, type RgbImage } from './types.ts';
-export { DEFAULT_IMAGE_LIMITS, resolveLimits, type ImageLimits } from './limits.ts';
+export { DEFAULT_IMAGE_LIMITS, imageLimitsFromConfig, resolveLimits, type ImageLimits } from './limits.ts';
 export { ACCEPTED_FORMATS, sniffFormat, type AcceptedFormat } from './sniff.ts';
 export { probeImage, type ImageProbe } from './probe.ts';
 export { decodeImage } from './decode.ts';

@@ -2,6 +2,8 @@
  * Hard limits on what Easel will decode. Callers pass limits derived from `Config.limits`
  * (maxUploadBytes, maxInputPixels); these defaults are the same values, for library use and tests.
  */
+import type { Config } from '../config.ts';
+
 export interface ImageLimits {
   /** Largest encoded file accepted, bytes. */
   maxBytes: number;
@@ -31,4 +33,9 @@ export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${Math.round((n / (1024 * 1024)) * 10) / 10} MB`;
   if (n >= 1024) return `${Math.round(n / 1024)} KB`;
   return `${n} bytes`;
+}
+
+/** The limits an operator configured (EASEL_MAX_UPLOAD_BYTES, EASEL_MAX_INPUT_PIXELS). */
+export function imageLimitsFromConfig(config: Pick<Config, 'limits'>): ImageLimits {
+  return { ...DEFAULT_IMAGE_LIMITS, maxBytes: config.limits.maxUploadBytes, maxPixels: config.limits.maxInputPixels };
 }

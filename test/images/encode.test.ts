@@ -72,3 +72,12 @@ describe('encodePreview and resizing', () => {
     expect([out.width, out.height, out.data.length]).toEqual([45, 15, 45 * 15 * 3]);
   });
 });
+
+describe('limits from config', () => {
+  it('takes the byte and pixel limits an operator configured', async () => {
+    const { loadConfig } = await import('../../src/config.ts');
+    const { imageLimitsFromConfig, DEFAULT_IMAGE_LIMITS } = await import('../../src/images/index.ts');
+    const config = loadConfig({ EASEL_MAX_UPLOAD_BYTES: '2048', EASEL_MAX_INPUT_PIXELS: '5000' });
+    expect(imageLimitsFromConfig(config)).toEqual({ maxBytes: 2048, maxPixels: 5000, maxDimension: DEFAULT_IMAGE_LIMITS.maxDimension });
+  });
+});
