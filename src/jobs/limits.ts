@@ -46,10 +46,10 @@ export class UserLimits {
       2,
       this.keys.userJobs(platform, userId),
       this.keys.userCooldown(platform, userId),
-      this.limits.userMaxJobs,
-      Math.round(this.limits.userCooldownS * 1000),
+      String(this.limits.userMaxJobs),
+      String(Math.round(this.limits.userCooldownS * 1000)),
       jobId,
-      now,
+      String(now),
     )) as [string, number];
     if (verdict === 'ok') return { ok: true };
     return { ok: false, code: verdict as 'user-limit' | 'cooldown', retryAfterMs: Number(ms) };
@@ -63,12 +63,12 @@ export class UserLimits {
   /** Job ids the user has waiting or running. */
   async inFlight(platform: Platform, userId: string, now = Date.now()): Promise<string[]> {
     await this.prune(platform, userId, now);
-    return this.redis.zrange(this.keys.userJobs(platform, userId), 0, -1);
+    return this.redis.zrange(this.keys.userJobs(platform, userId), 0, '-1');
   }
 
   private async prune(platform: Platform, userId: string, now: number): Promise<void> {
     const key = this.keys.userJobs(platform, userId);
-    const entries = await this.redis.zrange(key, 0, -1, 'WITHSCORES');
+    const entries = await this.redis.zrange(key, 0, '-1', 'WITHSCORES');
     const stale: string[] = [];
     for (let i = 0; i < entries.length; i += 2) {
       const jobId = entries[i];
