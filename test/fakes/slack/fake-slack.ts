@@ -152,11 +152,11 @@ export class FakeSlack {
     this.failures.set(method, [...(this.failures.get(method) ?? []), ...failures]);
   }
 
-  /** Host a file as if a user had uploaded it; returns its Slack file object. */
-  hostFile(bytes: Buffer, name: string, mimetype: string): SlackFileObject {
+  /** Host a file as if a user had uploaded it; returns its Slack file object (`declaredSize` lies about its size). */
+  hostFile(bytes: Buffer, name: string, mimetype: string, declaredSize = bytes.length): SlackFileObject {
     const id = `F${String(++this.seq).padStart(8, '0')}`;
     const url = `${this.baseUrl}files-pri/${TEAM_ID}-${id}/${encodeURIComponent(name)}`;
-    const file: SlackFileObject = { id, name, title: name, mimetype, filetype: name.split('.').pop() ?? '', size: bytes.length, url_private: url, url_private_download: `${url}?download=1` };
+    const file: SlackFileObject = { id, name, title: name, mimetype, filetype: name.split('.').pop() ?? '', size: declaredSize, url_private: url, url_private_download: `${url}?download=1` };
     this.hosted.set(id, { bytes, file });
     return file;
   }
