@@ -9,6 +9,7 @@ import { GramCache } from './style-targets.ts';
 import type { Engine, LossBackend } from './types.ts';
 import type { FastStyleRunner } from './fast-style/types.ts';
 import type { TfBackendPreference } from './tfjs/backend.ts';
+import { onnxEngineFactory } from './onnx/engine-factory.ts';
 
 export type EngineName = 'onnx' | 'tfjs';
 
@@ -39,8 +40,8 @@ const tfjsFactory: EngineFactory = {
   },
 };
 
-/** In order of preference for engine 'auto'. */
-export const ENGINE_FACTORIES: EngineFactory[] = [tfjsFactory];
+/** In order of preference for engine 'auto': ONNX Runtime when it loads, else TensorFlow.js. */
+export const ENGINE_FACTORIES: EngineFactory[] = [onnxEngineFactory(), tfjsFactory];
 
 export interface CreateEngineOptions {
   engine?: 'auto' | EngineName;
@@ -49,6 +50,8 @@ export interface CreateEngineOptions {
   log?: Logger;
   /** Use this fast-style runner instead of the engines' own. */
   fastStyle?: FastStyleRunner;
+  /** The engines to choose from, in preference order (default ENGINE_FACTORIES; tests pass failing ones). */
+  factories?: EngineFactory[];
 }
 
 /** The loss backends that load here, in preference order (for the benchmark; each must be disposed). */
@@ -69,8 +72,9 @@ export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
   const log = opts.log ?? silentLogger;
   const want = opts.engine ?? 'auto';
   const factoryOpts: BackendFactoryOptions = { weightsDir: opts.weightsDir, backend: opts.backend ?? 'auto', log };
-  const candidates = want === 'auto' ? ENGINE_FACTORIES : ENGINE_FACTORIES.filter((f) => f.name === want);
-  if (candidates.length === 0) throw new Error(`engine '${want}' is not available in this build (have: ${ENGINE_FACTORIES.map((f) => f.name).join(', ')})`);
+  const factories = opts.factories ?? ENGINE_FACTORIES;
+  const candidates = want === 'auto' ? factories : factories.filter((f) => f.name === want);
+  if (candidates.length === 0) throw new Error(`engine '${want}' is not available in this build (have: ${factories.map((f) => f.name).join(', ')})`);
 
   let chosen: { factory: EngineFactory; backend: LossBackend } | undefined;
   const failures: string[] = [];
@@ -89,7 +93,7 @@ export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
 
   let fastStyle: Promise<FastStyleRunner> | undefined = opts.fastStyle ? Promise.resolve(opts.fastStyle) : undefined;
   const fastStyleLoader = async (): Promise<FastStyleRunner> => {
-    fastStyle ??= loadFastStyle(factory, factoryOpts);
+    fastStyle ??= loadFastStyle(factory, factoryOpts, factories);
     fastStyle.catch(() => (fastStyle = undefined));
     return fastStyle;
   };
@@ -108,8 +112,8 @@ export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
 }
 
 /** The chosen engine's own fast-style runner, else any other engine's that loads. */
-async function loadFastStyle(preferred: EngineFactory, o: BackendFactoryOptions): Promise<FastStyleRunner> {
-  const order = [preferred, ...ENGINE_FACTORIES.filter((f) => f !== preferred)].filter((f) => f.createFastStyle);
+async function loadFastStyle(preferred: EngineFactory, o: BackendFactoryOptions, factories: EngineFactory[]): Promise<FastStyleRunner> {
+  const order = [preferred, ...factories.filter((f) => f !== preferred)].filter((f) => f.createFastStyle);
   const failures: string[] = [];
   for (const f of order) {
     try {
