@@ -97,7 +97,7 @@ export class FakeSlack {
 
   private readonly hosted = new Map<string, { bytes: Buffer; file: SlackFileObject }>();
   private readonly pendingUploads = new Map<string, { filename: string; length: number; bytes?: Buffer }>();
-  private readonly failures = new Map<string, Failure[]>();
+  private readonly failures = new Map<string, Array<{ failure: Failure; match?: (args: Record<string, any>) => boolean }>>();
   private readonly waiters = new Set<Waiter>();
   private readonly sockets = new Set<WebSocket>();
   private readonly wss: WebSocketServer;
@@ -149,7 +149,12 @@ export class FakeSlack {
 
   /** The next call(s) of `method` fail this way, in order. */
   failNext(method: string, ...failures: Failure[]): void {
-    this.failures.set(method, [...(this.failures.get(method) ?? []), ...failures]);
+    this.failWhen(method, () => true, ...failures);
+  }
+
+  /** The next call(s) of `method` whose arguments match (e.g. one channel) fail this way, in order. */
+  failWhen(method: string, match: (args: Record<string, any>) => boolean, ...failures: Failure[]): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), ...failures.map((failure) => ({ failure, match }))]);
   }
 
   /** Host a file as if a user had uploaded it; returns its Slack file object (`declaredSize` lies about its size). */
@@ -320,7 +325,9 @@ export class FakeSlack {
       this.changed();
     };
 
-    const failure = this.failures.get(method)?.shift();
+    const queue = this.failures.get(method) ?? [];
+    const index = queue.findIndex((f) => !f.match || f.match(args));
+    const failure = index >= 0 ? queue.splice(index, 1)[0].failure : undefined;
     if (failure) {
       if ('status' in failure) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
       return reply(200, { ok: false, error: failure.error });
