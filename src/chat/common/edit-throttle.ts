@@ -3,8 +3,9 @@
  *
  * Chat platforms rate-limit message edits (Discord: a handful per few seconds per message; a 429
  * makes the client wait). Progress arrives far faster than that, and only the latest state is worth
- * showing, so per key (one message) this keeps at most one edit in flight, starts edits at least
- * `minIntervalMs` apart, and replaces any not-yet-sent state with the newest one. While an edit is
+ * showing, so per key (one message) this keeps at most one edit in flight, starts each edit at least
+ * `minIntervalMs` after the previous one started and finished (a 429 retry ends late), and replaces
+ * any not-yet-sent state with the newest one. While an edit is
  * stuck behind a 429 retry, newer states collapse into one. `finish` runs the final edit (the
  * result, an error) strictly after every earlier edit for that key and drops pending progress, so a
  * late progress edit can never overwrite the result.
@@ -34,7 +35,8 @@ export interface EditThrottle<T> {
 }
 
 interface Slot<T> {
-  lastStartedAt: number;
+  /** When the last edit started, then when it finished: the next one waits minIntervalMs from this. */
+  lastAt: number;
   lastSent?: T;
   pending?: { state: T };
   inFlight?: Promise<void>;
@@ -50,7 +52,7 @@ export function createEditThrottle<T>(opts: EditThrottleOptions<T>): EditThrottl
   const slotFor = (key: string): Slot<T> => {
     let slot = slots.get(key);
     if (!slot) {
-      slot = { lastStartedAt: -Infinity, finishing: false };
+      slot = { lastAt: -Infinity, finishing: false };
       slots.set(key, slot);
     }
     return slot;
@@ -58,7 +60,7 @@ export function createEditThrottle<T>(opts: EditThrottleOptions<T>): EditThrottl
 
   const schedule = (key: string, slot: Slot<T>) => {
     if (slot.inFlight || slot.timer || !slot.pending || slot.finishing) return;
-    const wait = slot.lastStartedAt + opts.minIntervalMs - now();
+    const wait = slot.lastAt + opts.minIntervalMs - now();
     if (wait > 0) {
       slot.timer = setTimeout(() => {
         slot.timer = undefined;
@@ -69,12 +71,13 @@ export function createEditThrottle<T>(opts: EditThrottleOptions<T>): EditThrottl
     const { state } = slot.pending;
     slot.pending = undefined;
     if (slot.lastSent !== undefined && same(slot.lastSent, state)) return;
-    slot.lastStartedAt = now();
+    slot.lastAt = now();
     slot.lastSent = state;
     slot.inFlight = opts
       .send(key, state)
       .catch((err) => opts.onError?.(key, err))
       .finally(() => {
+        slot.lastAt = now();
         slot.inFlight = undefined;
         schedule(key, slot);
       });
@@ -96,7 +99,7 @@ export function createEditThrottle<T>(opts: EditThrottleOptions<T>): EditThrottl
       slot.timer = undefined;
       try {
         while (slot.inFlight) await slot.inFlight;
-        const wait = slot.lastStartedAt + opts.minIntervalMs - now();
+        const wait = slot.lastAt + opts.minIntervalMs - now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         await final();
       } finally {

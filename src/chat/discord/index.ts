@@ -19,7 +19,8 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
   const { config, jobs, presets } = deps;
   const discord = config.discord;
   if (!discord) throw new Error('Discord is not configured (set DISCORD_TOKEN)');
-  const log = deps.log.child({ platform: 'discord' });
+  // serve.ts hands in a logger already bound to { platform: 'discord' }.
+  const log = deps.log;
 
   // Listeners are attached before login (to every client the intent fallback makes) but act only
   // once `ready` holds the context, which needs the logged-in client.

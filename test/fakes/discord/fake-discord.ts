@@ -76,7 +76,7 @@ export class FakeDiscord {
   readonly interactions = new Map<string, InteractionRecord>();
   readonly messages = new Map<string, ApiMessage>();
   readonly channels = new Map<string, any>();
-  readonly identifies: { intents: number; at: number }[] = [];
+  readonly identifies: { intents: number; at: number; accepted: boolean }[] = [];
   /** Registered application commands, by scope ('global' or a guild id). */
   readonly commands = new Map<string, any[]>();
   allowMessageContent: boolean;
@@ -170,14 +170,28 @@ export class FakeDiscord {
     return rec;
   }
 
-  /** Store a message (as if a user sent it) and dispatch MESSAGE_CREATE. */
+  /**
+   * Store a message (as if a user sent it) and dispatch MESSAGE_CREATE. As Discord does, a client
+   * without the Message Content intent gets content, attachments, embeds and components emptied,
+   * unless the message mentions the bot.
+   */
   sendUserMessage(msg: ApiMessage, opts: { dispatch?: boolean } = {}): ApiMessage {
     this.messages.set(msg.id, msg);
     if (opts.dispatch !== false) {
       const ref = msg.message_reference?.message_id ? this.messages.get(msg.message_reference.message_id) : undefined;
-      this.dispatch('MESSAGE_CREATE', { ...msg, guild_id: this.guildId, referenced_message: ref ?? null });
+      const seen = this.canSeeContent(msg) ? msg : { ...msg, content: '', attachments: [], embeds: [], components: [] };
+      this.dispatch('MESSAGE_CREATE', { ...seen, guild_id: this.guildId, referenced_message: ref ?? null });
     }
     return msg;
+  }
+
+  /** Intents of the connected client (the last successful identify). */
+  get intents(): number {
+    return this.identifies.filter((i) => i.accepted).at(-1)?.intents ?? 0;
+  }
+
+  private canSeeContent(msg: ApiMessage): boolean {
+    return (this.intents & 32768) !== 0 || msg.author.id === this.bot.id || msg.mentions.some((u) => u.id === this.bot.id);
   }
 
   // ── What tests inspect ───────────────────────────────────────────────────────────────────────
@@ -235,7 +249,8 @@ export class FakeDiscord {
   }
 
   private onIdentify(ws: WebSocket, d: any): void {
-    this.identifies.push({ intents: d.intents, at: Date.now() });
+    const identify = { intents: d.intents as number, at: Date.now(), accepted: false };
+    this.identifies.push(identify);
     if (d.token !== this.token && d.token !== `Bot ${this.token}`) {
       ws.close(4004, 'Authentication failed.');
       return;
@@ -244,6 +259,7 @@ export class FakeDiscord {
       ws.close(4014, 'Disallowed intent(s).');
       return;
     }
+    identify.accepted = true;
     this.ready.add(ws);
     const sessionId = Math.random().toString(36).slice(2);
     ws.send(
@@ -274,14 +290,14 @@ export class FakeDiscord {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
-    const path = url.pathname.replace(/^\/api\/v10/, '');
+    const path = decodeURIComponent(url.pathname).replace(/^\/api\/v10/, '');
     const { body, files } = await parseBody(req, raw);
     const rec: RecordedRequest = { at: Date.now(), method: req.method ?? 'GET', path, query: url.searchParams, auth: req.headers.authorization, body, files, status: 0 };
     this.requests.push(rec);
 
     const send = (status: number, json?: unknown, headers: Record<string, string> = {}) => {
       rec.status = status;
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.writeHead(status, json === undefined ? headers : { 'content-type': 'application/json', ...headers });
       res.end(json === undefined ? undefined : JSON.stringify(json));
       this.notify();
     };
