@@ -12,7 +12,8 @@ import { createJobsClient, type EaselJobsClient } from '../../src/jobs/client.ts
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
 import { loadPresets } from '../../src/presets/index.ts';
 import type { Config } from '../../src/config.ts';
-import { createLogger, type Logger } from '../../src/log.ts';
+import { pino } from 'pino';
+import { createLogger, REDACT_PATHS, type Logger } from '../../src/log.ts';
 import { REPO_ROOT, testRedis, type TestRedis } from '../helpers/redis.ts';
 import { FakeSlack, type Message, type SharedUpload } from '../fakes/slack/fake-slack.ts';
 import { SignedSender } from '../fakes/slack/signed-sender.ts';
@@ -37,6 +38,8 @@ export interface SlackStack {
 export interface StackOptions {
   socketMode?: boolean;
   env?: Record<string, string>;
+  /** Collect every log line (at trace level, with the production redaction) into this array. */
+  logLines?: string[];
 }
 
 export async function startSlackStack(opts: StackOptions = {}): Promise<SlackStack> {
@@ -57,7 +60,11 @@ export async function startSlackStack(opts: StackOptions = {}): Promise<SlackSta
     EASEL_DOWNLOAD_TIMEOUT_MS: '5000',
     ...opts.env,
   });
-  const log: Logger = process.env.SLACK_TEST_LOG ? createLogger({ level: process.env.SLACK_TEST_LOG, name: 'slack-test' }) : createLogger({ level: 'silent' });
+  const log: Logger = opts.logLines
+    ? pino({ level: 'trace', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, { write: (line: string) => void opts.logLines?.push(line) })
+    : process.env.SLACK_TEST_LOG
+      ? createLogger({ level: process.env.SLACK_TEST_LOG, name: 'slack-test' })
+      : createLogger({ level: 'silent' });
 
   const presets = await loadPresets(config.assets.presetsDir);
   const jobs = await createJobsClient(config, log, { presets });

@@ -6,12 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_USER_ID } from '../fakes/slack/fake-slack.ts';
 import { commandPayload, eventEnvelope } from '../fakes/slack/signed-sender.ts';
-import { APP_TOKEN, CHANNEL, decodeUpload, hostPhoto, newUser, startSlackStack, statusMessages, waitForUpload, type SlackStack } from './harness.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL, SIGNING_SECRET, decodeUpload, hostPhoto, newUser, startSlackStack, statusMessages, waitForUpload, type SlackStack } from './harness.ts';
 
 let s: SlackStack;
+const logLines: string[] = [];
 
 beforeAll(async () => {
-  s = await startSlackStack({ socketMode: true });
+  s = await startSlackStack({ socketMode: true, logLines });
 });
 afterAll(async () => s?.close());
 
@@ -22,6 +23,7 @@ describe('Slack over Socket Mode', () => {
     const opened = s.fake.callsOf('apps.connections.open');
     expect(opened.length).toBeGreaterThanOrEqual(1);
     expect(opened[0].status).toBe(200);
+    expect(opened[0].token).toBe(APP_TOKEN);
     expect(opened[0].response.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/socket/);
     await s.fake.waitFor(() => s.fake.socketConnections > 0, 'the WebSocket connection');
   });
@@ -48,5 +50,12 @@ describe('Slack over Socket Mode', () => {
   it('closes cleanly: the socket is disconnected', async () => {
     await s.adapter.close();
     await s.fake.waitFor(() => s.fake.socketConnections === 0, 'the socket to close', 10_000);
+  });
+
+  it('never logged a token or the signing secret, even at trace level', () => {
+    const all = logLines.join('');
+    expect(logLines.length).toBeGreaterThan(20);
+    expect(all).toContain('slack: result delivered');
+    for (const secret of [BOT_TOKEN, APP_TOKEN, SIGNING_SECRET]) expect(all).not.toContain(secret);
   });
 });

@@ -21,6 +21,8 @@ export const BOT_ID = 'B0EASEL';
 
 export interface ApiCall {
   method: string;
+  /** The token the call presented (Authorization header or `token` argument). */
+  token?: string;
   args: Record<string, any>;
   at: number;
   status: number;
@@ -317,7 +319,7 @@ export class FakeSlack {
     const args = parseArgs(req.headers['content-type'] ?? '', raw);
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || (args.token as string | undefined);
     const reply = (status: number, response: Record<string, any>, headers: Record<string, string> = {}) => {
-      this.calls.push({ method, args, at: Date.now(), status, response });
+      this.calls.push({ method, token, args, at: Date.now(), status, response });
       res.statusCode = status;
       for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
       res.setHeader('content-type', 'application/json; charset=utf-8');
