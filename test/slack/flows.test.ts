@@ -93,6 +93,17 @@ describe('Slack flows end to end (HTTP receiver)', () => {
     expect(await fresh.recall(CHANNEL, message.ts)).toEqual({ style: { kind: 'preset', presetId: 'the-scream' }, options: { size: 40 } });
   });
 
+  it('@Easel with a file stub (Slack Connect: check_file_info) looks the file up with files.info', async () => {
+    const user = newUser();
+    const photo = await hostPhoto(s.fake);
+    const stub = { id: photo.id, mode: 'hidden_by_limit', file_access: 'check_file_info' };
+    const { mention } = s.fake.userMessage({ channel: CHANNEL, user, text: `<@${BOT_USER_ID}> wreck size=32`, files: [stub as any] });
+    await s.sender.event(mention);
+    const upload = await waitForUpload(s.fake, CHANNEL, mention.ts);
+    expect(Math.max((await decodeUpload(upload)).width, (await decodeUpload(upload)).height)).toBe(32);
+    expect(s.fake.callsOf('files.info').some((c) => c.args.file === photo.id)).toBe(true);
+  });
+
   it('@Easel with two images paints the first in the style of the second', async () => {
     const user = newUser();
     const photo = await hostPhoto(s.fake);

@@ -27,7 +27,7 @@ export interface SlackAdapter extends RunningAdapter {
 export async function startSlackAdapter(deps: AdapterDeps, tuning: Partial<ContextTuning> = {}): Promise<SlackAdapter> {
   const slack = deps.config.slack;
   if (!slack) throw new Error('Slack is not configured: set SLACK_BOT_TOKEN');
-  const log = deps.log.child({ platform: 'slack' });
+  const log = deps.log; // serve.ts binds { platform: 'slack' } already
   const mode = slackMode(slack);
   const app = createBoltApp(slack, log);
 

@@ -15,7 +15,7 @@ import { ERROR_TEXT, queuedText, refusalText } from '../common/text.ts';
 import { statusBlocks } from './blocks.ts';
 import { describeError, slackErrorCode, type SlackContext } from './context.ts';
 import { downloadSlackFile, SlackDownloadError } from './download.ts';
-import { downloadUrl, fileProblem, type SlackFile } from './files.ts';
+import { downloadUrl, fileProblem, SlackFile } from './files.ts';
 import type { SlackReplyTo } from './reply-to.ts';
 
 /** Where the style comes from: a preset, the style a thread remembers, or an image the user attached. */
@@ -40,8 +40,9 @@ export const NOT_IN_CHANNEL_TEXT = "I'm not in this channel yet — add me with 
 
 export async function startJob(ctx: SlackContext, intake: JobIntake, notify: Notify): Promise<void> {
   const log = ctx.log.child({ requestId: intake.requestId, channel: intake.channel, user: intake.user.id });
-  const files = [intake.photo, ...(intake.style.kind === 'file' ? [intake.style.file] : [])];
-  for (const f of files) {
+  const photo = await withFileInfo(ctx, intake.photo);
+  const styleFile = intake.style.kind === 'file' ? await withFileInfo(ctx, intake.style.file) : undefined;
+  for (const f of [photo, ...(styleFile ? [styleFile] : [])]) {
     const problem = fileProblem(f, ctx.config.limits.maxUploadBytes);
     if (problem) return notify(problem);
   }
@@ -49,8 +50,8 @@ export async function startJob(ctx: SlackContext, intake: JobIntake, notify: Not
   let content: BlobRef;
   let style: StyleChoice;
   try {
-    content = await fetchImage(ctx, intake.photo);
-    style = intake.style.kind === 'file' ? { kind: 'images', images: [{ blob: await fetchImage(ctx, intake.style.file), weight: 1 }] } : intake.style;
+    content = await fetchImage(ctx, photo);
+    style = intake.style.kind === 'file' && styleFile ? { kind: 'images', images: [{ blob: await fetchImage(ctx, styleFile), weight: 1 }] } : (intake.style as StyleChoice);
   } catch (err) {
     const userMessage = err instanceof SlackDownloadError || err instanceof ImageError ? err.userMessage : ERROR_TEXT.queueDown;
     log.info({ err: describeError(err) }, 'slack: photo refused');
@@ -88,6 +89,22 @@ export async function startJob(ctx: SlackContext, intake: JobIntake, notify: Not
     }
     log.error({ err: describeError(err) }, 'slack: submit failed');
     return notify(ERROR_TEXT.queueDown);
+  }
+}
+
+/**
+ * Some events carry only a stub of a file (`file_access: 'check_file_info'`, e.g. in Slack Connect
+ * channels): files.info gives the full object with its type, size and url_private.
+ */
+async function withFileInfo(ctx: SlackContext, file: SlackFile): Promise<SlackFile> {
+  if (file.url_private || file.url_private_download) return file;
+  try {
+    const info = await ctx.client.files.info({ file: file.id });
+    const parsed = SlackFile.safeParse(info.file);
+    return parsed.success ? parsed.data : file;
+  } catch (err) {
+    ctx.log.warn({ fileId: file.id, err: describeError(err) }, 'slack: files.info failed');
+    return file;
   }
 }
 

@@ -407,6 +407,11 @@ export class FakeSlack {
           has_more: false,
         };
       }
+      case 'files.info': {
+        const hosted = this.hosted.get(a.file);
+        if (!hosted) throw new SlackApiError('file_not_found');
+        return { file: hosted.file };
+      }
       case 'files.getUploadURLExternal': {
         const fileId = `F${String(++this.seq).padStart(8, '0')}`;
         this.pendingUploads.set(fileId, { filename: a.filename, length: Number(a.length) });
