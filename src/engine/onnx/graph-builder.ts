@@ -15,6 +15,9 @@ const { onnx } = protoPkg;
 /** Opset 17: the newest whose Reduce* ops still take `axes` as an attribute; ORT 1.x supports it fully. */
 export const OPSET = 17;
 
+/** A tensor dimension: a number, or a name for a size known only at run time. */
+export type Dim = number | string;
+
 /** Integers and integer lists are INT/INTS; floats are passed as `{ float }`. */
 export type AttrValue = number | string | number[] | { float: number };
 
@@ -45,13 +48,14 @@ export class GraphBuilder {
     return name;
   }
 
-  input(name: string, dims: number[]): string {
+  /** A graph input; a string dimension is symbolic (any size at run time). */
+  input(name: string, dims: Dim[]): string {
     this.inputs.push(valueInfo(this.claim(name), dims));
     return name;
   }
 
   /** Marks an existing tensor as a graph output (through an Identity so the output keeps its own name). */
-  output(tensor: string, name: string, dims: number[]): string {
+  output(tensor: string, name: string, dims: Dim[]): string {
     this.node('Identity', [tensor], {}, this.claim(name));
     this.outputs.push(valueInfo(name, dims));
     return name;
@@ -153,10 +157,10 @@ export class GraphBuilder {
 
 export { SLICE_END };
 
-function valueInfo(name: string, dims: number[]): Onnx.IValueInfoProto {
+function valueInfo(name: string, dims: Dim[]): Onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   };
 }
 

@@ -39,11 +39,22 @@ export async function createOnnxLossBackend(opts: OnnxLossBackendOptions): Promi
 
   async function probe(image: Float32Array, height: number, width: number, pooling: Pooling, features: LayerName[], grams: LayerName[]): Promise<Float32Array[]> {
     checkImage(image, height, width);
-    const key = `probe:${height}x${width}:${pooling}:f=${features.join(',')}:g=${grams.join(',')}`;
-    const lease = await probeSessions.acquire(key, () => buildProbeModel({ height, width, pooling, features, grams }, weights));
+    for (const name of [...features, ...grams]) {
+      const [, h, w] = activationShape(name, height, width);
+      if (h < 1 || w < 1) throw new Error(`image ${width}×${height} is too small for VGG19's ${name}`);
+    }
+    const key = `probe:${pooling}:f=${features.join(',')}:g=${grams.join(',')}`;
+    const lease = await probeSessions.acquire(key, () => buildProbeModel({ pooling, features, grams }, weights));
     try {
       const out = await lease.session.run({ x: new ort.Tensor('float32', image, [1, height, width, 3]) });
-      return [...features.map((_, i) => out[`feature_${i}`]), ...grams.map((_, i) => out[`gram_${i}`])].map((t) => t.data as Float32Array);
+      const gramOut = grams.map((name, i) => {
+        // G = F Fᵀ / M: the probe model has symbolic sizes, so M is applied here.
+        const [, h, w] = activationShape(name, height, width);
+        const g = out[`gram_${i}`].data as Float32Array;
+        for (let k = 0; k < g.length; k++) g[k] /= h * w;
+        return g;
+      });
+      return [...features.map((_, i) => out[`feature_${i}`].data as Float32Array), ...gramOut];
     } finally {
       lease.release();
     }

@@ -77,7 +77,10 @@ export function hwioToOihw(w: ConvWeights, reverseInputs = false): Float32Array 
   return out;
 }
 
-/** Builds the forward pass for the layers needed by `names`, from x (NHWC, RGB 0–255). */
+/**
+ * Builds the forward pass for the layers needed by `names`, from x (NHWC, RGB 0–255). Shapes are
+ * tracked for the backward pass; a model with symbolic sizes (the probe) passes NaN and ignores them.
+ */
 function buildForward(g: GraphBuilder, x: string, height: number, width: number, pooling: Pooling, names: string[], weights: Map<string, ConvWeights>): Forward {
   // Mean in RGB order, since the input stays RGB (the BGR swap lives in conv1_1's kernel).
   const meanRgb = g.floatTensor('mean_rgb', Float32Array.from([...VGG_MEAN_BGR].reverse()), [1, 3, 1, 1]);
@@ -103,7 +106,7 @@ function buildForward(g: GraphBuilder, x: string, height: number, width: number,
       const op = pooling === 'max' ? 'MaxPool' : 'AveragePool';
       const out = g.node(op, [cur], { kernel_shape: [2, 2], strides: [2, 2] }, g.fresh(layer.name));
       const outShape: Chw = [shape[0], pooledSize(shape[1]), pooledSize(shape[2])];
-      if (outShape[1] < 1 || outShape[2] < 1) throw new Error(`image ${height}×${width} is too small for VGG19 up to ${names.join(', ')}`);
+      if (!(outShape[1] >= 1 && outShape[2] >= 1) && !Number.isNaN(height)) throw new Error(`image ${height}×${width} is too small for VGG19 up to ${names.join(', ')}`);
       steps.push({ layer, input: cur, inShape: shape, out, outShape });
       acts.set(layer.name, { tensor: out, shape: outShape });
       cur = out;
@@ -188,27 +191,30 @@ function gram(g: GraphBuilder, act: { tensor: string; shape: Chw }): { f2: strin
 // ── Probe model: features and Gram matrices ─────────────────────────────────────────────────────
 
 export interface ProbeModelSpec {
-  height: number;
-  width: number;
   pooling: Pooling;
   /** Layers whose activations are output, as `feature_<i>` NHWC [1,h,w,C]. */
   features: string[];
-  /** Layers whose Gram matrices are output, as `gram_<i>` [C,C]. */
+  /** Layers whose Gram matrices are output, unnormalised (F Fᵀ, the caller divides by M), as `gram_<i>` [C,C]. */
   grams: string[];
 }
 
+/**
+ * Forward-only model with symbolic height and width: one session serves every image size (the
+ * content photo and style images come at many sizes, each used once per render scale).
+ */
 export function buildProbeModel(spec: ProbeModelSpec, weights: Map<string, ConvWeights>): Uint8Array {
   const g = new GraphBuilder('vgg19_probe');
-  const x = g.input('x', [1, spec.height, spec.width, 3]);
-  const fwd = buildForward(g, x, spec.height, spec.width, spec.pooling, [...spec.features, ...spec.grams], weights);
+  const x = g.input('x', [1, 'height', 'width', 3]);
+  const fwd = buildForward(g, x, NaN, NaN, spec.pooling, [...spec.features, ...spec.grams], weights);
   spec.features.forEach((name, i) => {
     const act = fwd.acts.get(name)!;
-    const [c, h, w] = act.shape;
-    g.output(g.transpose(act.tensor, [0, 2, 3, 1]), `feature_${i}`, [1, h, w, c]);
+    g.output(g.transpose(act.tensor, [0, 2, 3, 1]), `feature_${i}`, [1, `h${i}`, `w${i}`, act.shape[0]]);
   });
   spec.grams.forEach((name, i) => {
     const act = fwd.acts.get(name)!;
-    g.output(gram(g, act).gram, `gram_${i}`, [act.shape[0], act.shape[0]]);
+    const c = act.shape[0];
+    const f2 = g.reshape(act.tensor, [c, -1]);
+    g.output(g.node('MatMul', [f2, g.transpose(f2, [1, 0])]), `gram_${i}`, [c, c]);
   });
   return g.encode();
 }
