@@ -122,11 +122,18 @@ describe('@Easel mistakes are answered with an ephemeral message, and no job', (
     await waitForEphemeral(s.fake, user, /too big — the limit is 0\.6 MB/);
     expect(s.fake.downloads.filter((d) => d.fileId === honest.id)).toEqual([]);
 
-    const liar = s.fake.hostFile(big, 'mona.jpg', 'image/jpeg', 1000);
+    const liar = s.fake.hostFile(big, 'mona.jpg', 'image/jpeg', { declaredSize: 1000 });
     const user2 = newUser();
     await s.sender.event(mentionWith(user2, 'great-wave', [liar]).mention);
     await waitForEphemeral(s.fake, user2, /too big — the limit is 0\.6 MB/);
     expect(s.fake.downloads.filter((d) => d.fileId === liar.id)).toHaveLength(1);
+  });
+
+  it('a download that stalls: given up after EASEL_DOWNLOAD_TIMEOUT_MS', async () => {
+    const user = newUser();
+    const stalled = s.fake.hostFile(await photoBytes(), 'photo.jpg', 'image/jpeg', { hang: true });
+    await s.sender.event(mentionWith(user, 'great-wave', [stalled]).mention);
+    await waitForEphemeral(s.fake, user, new RegExp(escape(ERROR_TEXT.downloadFailed)));
   });
 
   it('a file that claims to be an image but is not', async () => {
@@ -179,6 +186,28 @@ describe('jobs in flight', () => {
     await s.fake.waitFor(() => status.text.includes(ERROR_TEXT.cancelled), 'the cancelled status', 60_000);
     expect(hasCancelButton(status)).toBe(false);
     await new Promise((r) => setTimeout(r, 500));
+    expect(uploadsInThread(s.fake, CHANNEL, mention.ts)).toEqual([]);
+  });
+
+  it('a render that fails in the worker (the photo expired before a worker got to it): the status says so, nothing is uploaded', async () => {
+    const user = newUser();
+    await s.jobs.queue.pause();
+    let mention: any;
+    try {
+      mention = mentionWith(user, 'great-wave size=40', [await hostPhoto(s.fake)]).mention;
+      await s.sender.event(mention);
+      const queued = await s.fake.waitFor(() => statusMessages(s.fake, CHANNEL, mention.ts).find((m) => hasCancelButton(m) && /Queued/.test(m.text)), 'the queued status');
+      const { jobId } = JSON.parse(queued.blocks!.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === 'easel_cancel').value);
+      const job = await s.jobs.queue.getJob(jobId);
+      const contentKey = job?.data.request.content.key;
+      expect(contentKey).toBeTruthy();
+      expect(await s.redis.redis.del(`${s.redis.prefix}:blob:${contentKey}`)).toBe(1);
+    } finally {
+      await s.jobs.queue.resume();
+    }
+    const [status] = statusMessages(s.fake, CHANNEL, mention.ts);
+    await s.fake.waitFor(() => status.text.startsWith('⚠️'), 'the failed status', 60_000);
+    expect(hasCancelButton(status)).toBe(false);
     expect(uploadsInThread(s.fake, CHANNEL, mention.ts)).toEqual([]);
   });
 

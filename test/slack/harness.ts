@@ -57,7 +57,7 @@ export async function startSlackStack(opts: StackOptions = {}): Promise<SlackSta
     EASEL_USER_COOLDOWN_S: '0',
     EASEL_USER_MAX_JOBS: '1',
     EASEL_MAX_UPLOAD_BYTES: '600000',
-    EASEL_DOWNLOAD_TIMEOUT_MS: '5000',
+    EASEL_DOWNLOAD_TIMEOUT_MS: '3000',
     ...opts.env,
   });
   const log: Logger = opts.logLines

@@ -97,7 +97,7 @@ export class FakeSlack {
   /** Socket Mode acks received, by envelope id. */
   readonly socketAcks = new Map<string, any>();
 
-  private readonly hosted = new Map<string, { bytes: Buffer; file: SlackFileObject }>();
+  private readonly hosted = new Map<string, { bytes: Buffer; file: SlackFileObject; hang: boolean }>();
   private readonly pendingUploads = new Map<string, { filename: string; length: number; bytes?: Buffer }>();
   private readonly failures = new Map<string, Array<{ failure: Failure; match?: (args: Record<string, any>) => boolean }>>();
   private readonly waiters = new Set<Waiter>();
@@ -159,12 +159,16 @@ export class FakeSlack {
     this.failures.set(method, [...(this.failures.get(method) ?? []), ...failures.map((failure) => ({ failure, match }))]);
   }
 
-  /** Host a file as if a user had uploaded it; returns its Slack file object (`declaredSize` lies about its size). */
-  hostFile(bytes: Buffer, name: string, mimetype: string, declaredSize = bytes.length): SlackFileObject {
+  /**
+   * Host a file as if a user had uploaded it; returns its Slack file object. `declaredSize` lies
+   * about its size; `hang` sends the headers and then stalls forever.
+   */
+  hostFile(bytes: Buffer, name: string, mimetype: string, opts: { declaredSize?: number; hang?: boolean } = {}): SlackFileObject {
+    const declaredSize = opts.declaredSize ?? bytes.length;
     const id = `F${String(++this.seq).padStart(8, '0')}`;
     const url = `${this.baseUrl}files-pri/${TEAM_ID}-${id}/${encodeURIComponent(name)}`;
     const file: SlackFileObject = { id, name, title: name, mimetype, filetype: name.split('.').pop() ?? '', size: declaredSize, url_private: url, url_private_download: `${url}?download=1` };
-    this.hosted.set(id, { bytes, file });
+    this.hosted.set(id, { bytes, file, hang: opts.hang ?? false });
     return file;
   }
 
@@ -294,6 +298,11 @@ export class FakeSlack {
     }
     res.setHeader('content-type', hosted.file.mimetype);
     res.setHeader('content-length', String(hosted.bytes.length));
+    if (hosted.hang) {
+      res.flushHeaders();
+      res.write(hosted.bytes.subarray(0, 1));
+      return; // never ends; close() drops the connection
+    }
     res.end(hosted.bytes);
   }
 
