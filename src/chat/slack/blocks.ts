@@ -3,7 +3,7 @@
  * Wording shared with Discord comes from ../common/text.ts; only Slack's formatting lives here.
  */
 import type { webApi } from '@slack/bolt';
-import type { Preset } from '../../presets/types.ts';
+import { presetLabel, type Preset } from '../../presets/index.ts';
 import type { RequestOptions } from '../../requests/style-request.ts';
 import { IMAGE_EXTENSIONS } from './files.ts';
 import { OPTIONS_EXAMPLE, OPTIONS_HELP, formatOptions } from './options.ts';
@@ -27,10 +27,6 @@ export interface ModalContext {
   threadTs?: string;
 }
 
-export function presetLabel(p: Preset): string {
-  return `${p.title} (${p.artist}, ${p.year})`;
-}
-
 const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
 const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
 
@@ -49,7 +45,7 @@ export function promptMessage(userId: string, preset: Preset, options: RequestOp
     text,
     blocks: [
       { type: 'section', text: mrkdwn(`🎨 ${text}`) },
-      { type: 'context', elements: [mrkdwn(`${presetLabel(preset)} · ${preset.licenceNote}`)] },
+      { type: 'context', elements: [mrkdwn(presetLabel(preset))] },
       {
         type: 'actions',
         elements: [{ type: 'button', action_id: ACTION.openModal, text: plain('Choose a photo…'), value: JSON.stringify(value) }],
@@ -87,7 +83,8 @@ export interface ModalInit {
 }
 
 export function stylizeModal(init: ModalInit): ModalView {
-  const presetOption = (p: Preset) => ({ text: plain(truncate(presetLabel(p), 75)), value: p.id });
+  // Slack caps an option's text at 75 characters.
+  const presetOption = (p: Preset) => ({ text: plain(presetLabel(p, 75)), value: p.id });
   const selected = init.presets.find((p) => p.id === init.selectedPresetId);
   const optionsText = init.options ? formatOptions(init.options) : '';
   return {
@@ -159,8 +156,4 @@ export function helpText(presets: readonly Preset[]): string {
     ...OPTIONS_HELP.map((l) => `• ${l}`),
     `e.g. \`/stylize ${presets[0]?.id ?? 'starry-night'} ${OPTIONS_EXAMPLE}\``,
   ].join('\n');
-}
-
-function truncate(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
