@@ -1,4 +1,179 @@
-// Placeholder until this command lands (see the issue that owns it); replaced, not extended.
-export async function runBench(_opts: unknown): Promise<void> {
-  throw new Error('easel bench: not implemented yet');
+/**
+ * `easel bench` (`npm run bench`): the engines side by side on this machine.
+ *   - ms per loss+gradient evaluation (median of N) at each size, for every LossBackend that loads
+ *     here (tfjs with its best backend; ONNX Runtime when registered), and
+ *   - the wall time of a full 'balanced' render where its estimate fits the time budget,
+ *   - the fast feed-forward networks' time per image (--only fast, or in the full run).
+ * Inputs: the ballerina photo and Starry Night from the installed presets.
+ */
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { loadConfig } from '../config.ts';
+import { silentLogger } from '../log.ts';
+import { decodeImage, fitLongest, resizeRgb } from '../images/index.ts';
+import { ENGINE_FACTORIES, type EngineFactory } from '../engine/index.ts';
+import { render } from '../engine/render.ts';
+import { CONTENT_LAYER, STYLE_LAYERS, contentWeightFor, planScales, resolveOptions, styleLayerWeights, styleWeightFor } from '../engine/params.ts';
+import { toFloat } from '../engine/pixels.ts';
+import type { LossBackend } from '../engine/types.ts';
+import type { RgbImage } from '../images/types.ts';
+
+export interface BenchOptions {
+  sizes: string;
+  quick?: boolean;
+  only?: string;
+  json?: boolean;
+}
+
+interface Row {
+  engine: string;
+  backend: string;
+  size: string;
+  msPerEval?: number;
+  evals?: number;
+  balancedRenderMs?: number;
+  renderIterations?: number;
+  note?: string;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function timeEvaluations(backend: LossBackend, content: RgbImage, style: RgbImage, reps: number): Promise<number> {
+  const { width: w, height: h } = content;
+  const x = toFloat(content).data;
+  const [contentTarget] = await backend.features(x, h, w, [CONTENT_LAYER], 'max');
+  const styleTargets = await backend.grams(toFloat(style).data, style.height, style.width, [...STYLE_LAYERS], 'max');
+  const ev = await backend.createEvaluator({
+    height: h, width: w, pooling: 'max', contentLayer: CONTENT_LAYER, styleLayers: [...STYLE_LAYERS], contentTarget, styleTargets,
+    styleLayerWeights: styleLayerWeights(STYLE_LAYERS), contentWeight: contentWeightFor(CONTENT_LAYER), styleWeight: styleWeightFor(0.5), tvWeight: 1e-3,
+  });
+  try {
+    await ev.evaluate(x); // warm-up: first-call allocations and kernel setup
+    const times: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t = performance.now();
+      await ev.evaluate(x);
+      times.push(performance.now() - t);
+    }
+    return median(times);
+  } finally {
+    ev.dispose();
+  }
+}
+
+/** A balanced render's cost from the measured time per evaluation (∝ pixels). */
+function estimateBalancedMs(size: number, msPerEvalAt: (px: number) => number): number {
+  return planScales(size, 'balanced').reduce((a, p) => a + p.iterations * msPerEvalAt(p.size), 0);
+}
+
+function fmtMs(ms?: number): string {
+  if (ms === undefined) return '—';
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(0)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+}
+
+export async function runBench(opts: BenchOptions): Promise<void> {
+  const config = loadConfig();
+  const sizes = opts.sizes.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n >= 32);
+  const reps = opts.quick ? 2 : 5;
+  const renderBudgetMs = opts.quick ? 60_000 : 300_000;
+  const only = opts.only;
+  if (only === 'queue') throw new Error('easel bench --only queue is not part of the engine benchmark');
+  const photo = await decodeImage(await readFile(path.join(config.assets.presetsDir, 'photos', 'dancer_ballerina.jpg')));
+  const painting = await decodeImage(await readFile(path.join(config.assets.presetsDir, 'images', 'starry_night.jpg')));
+  const say = (s: string) => (opts.json ? undefined : process.stderr.write(`${s}\n`));
+  const rows: Row[] = [];
+
+  const factories = ENGINE_FACTORIES.filter((f) => !only || only === 'engine' || only === 'fast' || f.name === only);
+  for (const factory of factories) {
+    if (only !== 'fast') rows.push(...(await benchLossBackend(factory, sizes, reps, renderBudgetMs, photo, painting, say)));
+    if (!only || only === 'fast') rows.push(...(await benchFastStyle(factory, sizes, reps, photo, say)));
+  }
+
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ rows })}\n`);
+    return;
+  }
+  const header = ['engine/backend', 'size', 'ms per eval (median)', 'balanced render', 'notes'];
+  const table = rows.map((r) => [`${r.engine}/${r.backend}`, r.size, r.msPerEval !== undefined ? `${fmtMs(r.msPerEval)} (n=${r.evals})` : '—', r.balancedRenderMs !== undefined ? `${fmtMs(r.balancedRenderMs)} (${r.renderIterations} evals)` : '—', r.note ?? '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  process.stdout.write(`${[line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...table.map(line)].join('\n')}\n`);
+}
+
+async function benchLossBackend(factory: EngineFactory, sizes: number[], reps: number, renderBudgetMs: number, photo: RgbImage, painting: RgbImage, say: (s: string) => void): Promise<Row[]> {
+  const config = loadConfig();
+  let backend: LossBackend;
+  try {
+    backend = await factory.createLossBackend({ weightsDir: config.assets.weightsDir, backend: config.render.backend, log: silentLogger });
+  } catch (err) {
+    return [{ engine: factory.name, backend: '-', size: '-', note: `unavailable: ${(err as Error).message}` }];
+  }
+  const rows: Row[] = [];
+  const measured = new Map<number, number>();
+  // time per eval at any size, from the nearest measured one (∝ pixels)
+  const msAt = (px: number) => {
+    const [s, ms] = [...measured.entries()].sort((a, b) => Math.abs(a[0] - px) - Math.abs(b[0] - px))[0];
+    return (ms * (px * px)) / (s * s);
+  };
+  try {
+    for (const size of sizes) {
+      const d = fitLongest(photo.width, photo.height, size);
+      const content = await resizeRgb(photo, d.width, d.height);
+      const sd = fitLongest(painting.width, painting.height, size);
+      const style = await resizeRgb(painting, sd.width, sd.height);
+      say(`${backend.engine}/${backend.backend} ${d.width}×${d.height}: timing ${reps} evaluations…`);
+      const ms = await timeEvaluations(backend, content, style, reps);
+      measured.set(size, ms);
+      rows.push({ engine: backend.engine, backend: backend.backend, size: `${d.width}×${d.height}`, msPerEval: ms, evals: reps });
+    }
+    for (const size of sizes) {
+      const row = rows.find((r) => r.size.startsWith(`${fitLongest(photo.width, photo.height, size).width}×`))!;
+      const estimate = estimateBalancedMs(size, msAt);
+      if (estimate > renderBudgetMs) {
+        row.note = `balanced render skipped (estimated ${fmtMs(estimate)})`;
+        continue;
+      }
+      say(`${backend.engine}/${backend.backend} balanced render at ${size} px (estimated ${fmtMs(estimate)})…`);
+      const options = resolveOptions({ size, quality: 'balanced' }, { size, quality: 'balanced' });
+      const r = await render({ backend }, { content: photo, styles: [{ image: painting, weight: 1 }], options });
+      row.balancedRenderMs = r.ms;
+      row.renderIterations = r.iterations;
+    }
+  } finally {
+    backend.dispose();
+  }
+  return rows;
+}
+
+async function benchFastStyle(factory: EngineFactory, sizes: number[], reps: number, photo: RgbImage, say: (s: string) => void): Promise<Row[]> {
+  if (!factory.createFastStyle) return [];
+  const config = loadConfig();
+  let runner;
+  try {
+    runner = await factory.createFastStyle({ weightsDir: config.assets.weightsDir, backend: config.render.backend, log: silentLogger });
+  } catch (err) {
+    return [{ engine: `${factory.name} fast-style`, backend: '-', size: '-', note: `unavailable: ${(err as Error).message}` }];
+  }
+  const rows: Row[] = [];
+  try {
+    for (const size of sizes) {
+      const d = fitLongest(photo.width, photo.height, size);
+      const content = await resizeRgb(photo, d.width, d.height);
+      say(`${runner.engine}/${runner.backend} fast network at ${d.width}×${d.height}…`);
+      await runner.run('udnie', content);
+      const times: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const t = performance.now();
+        await runner.run('udnie', content);
+        times.push(performance.now() - t);
+      }
+      rows.push({ engine: `${runner.engine} fast-style`, backend: runner.backend, size: `${d.width}×${d.height}`, msPerEval: median(times), evals: reps, note: 'one feed-forward pass (udnie)' });
+    }
+  } finally {
+    await runner.dispose();
+  }
+  return rows;
 }

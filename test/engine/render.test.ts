@@ -1,0 +1,152 @@
+/**
+ * The render pipeline end to end on the real tfjs engine and real VGG19 weights, at 32–96 px.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine } from '../../src/engine/index.ts';
+import { tf } from '../../src/engine/tfjs/backend.ts';
+import { createTfjsLossBackend } from '../../src/engine/tfjs/index.ts';
+import { resolveOptions, STYLE_LAYERS, CONTENT_LAYER, styleLayerWeights, contentWeightFor } from '../../src/engine/params.ts';
+import { chroma } from '../../src/engine/colour.ts';
+import { toFloat } from '../../src/engine/pixels.ts';
+import { fitLongest, resizeRgb } from '../../src/images/resize.ts';
+import { RenderCancelled, type Engine, type LossBackend, type RenderOptions, type RenderProgress } from '../../src/engine/types.ts';
+import type { RgbImage } from '../../src/images/types.ts';
+import { PAINTINGS, PHOTOS, WEIGHTS, loadImage } from './helpers.ts';
+
+let engine: Engine;
+let backend: LossBackend;
+let photo: RgbImage;
+let starry: RgbImage;
+let scream: RgbImage;
+
+beforeAll(async () => {
+  engine = await createEngine({ engine: 'tfjs', weightsDir: WEIGHTS });
+  backend = await createTfjsLossBackend({ weightsDir: WEIGHTS });
+  // Decoded at a modest size: the render resizes them again to each scale.
+  photo = await loadImage(`${PHOTOS}/golden_gate.jpg`, 200);
+  starry = await loadImage(`${PAINTINGS}/starry_night.jpg`, 200);
+  scream = await loadImage(`${PAINTINGS}/the_scream.jpg`, 200);
+});
+afterAll(async () => {
+  await engine.dispose();
+  backend.dispose();
+});
+
+const options = (o: Partial<RenderOptions>) => resolveOptions(o, { size: 64, quality: 'draft' });
+
+/** Raw loss-spec terms of `image` against the given style(s) at the image's own size. */
+async function lossesOf(image: RgbImage, styles: RgbImage[], content: RgbImage = photo) {
+  const { width: w, height: h } = image;
+  const contentAt = toFloat(await resizeRgb(content, w, h));
+  const [contentTarget] = await backend.features(contentAt.data, h, w, [CONTENT_LAYER], 'max');
+  // styles sized as the render sizes them: longest side = the image's longest side, aspect kept
+  const perStyle = await Promise.all(
+    styles.map(async (s) => {
+      const d = fitLongest(s.width, s.height, Math.max(w, h));
+      return backend.grams(toFloat(await resizeRgb(s, d.width, d.height)).data, d.height, d.width, [...STYLE_LAYERS], 'max');
+    }),
+  );
+  const out = [];
+  for (const styleTargets of perStyle) {
+    const ev = await backend.createEvaluator({
+      height: h, width: w, pooling: 'max', contentLayer: CONTENT_LAYER, styleLayers: [...STYLE_LAYERS], contentTarget, styleTargets,
+      styleLayerWeights: styleLayerWeights(STYLE_LAYERS), contentWeight: contentWeightFor(CONTENT_LAYER), styleWeight: 1, tvWeight: 0,
+    });
+    out.push((await ev.evaluate(toFloat(image).data)).parts);
+    ev.dispose();
+  }
+  return out;
+}
+
+describe('render', () => {
+  it('a 64 px render lowers the style loss ≥ 5× while the photo stays recognisable, leaking no tensors', async () => {
+    const baseline = tf.memory().numTensors;
+    const r = await engine.render({ content: photo, styles: [{ image: starry, weight: 1 }], options: options({ size: 64, iterations: 60 }) });
+    expect(tf.memory().numTensors).toBe(baseline);
+    expect(r.engine).toBe('tfjs');
+    expect(Math.max(r.image.width, r.image.height)).toBe(64);
+    expect(r.iterations).toBeLessThanOrEqual(60);
+    const { initialLosses: first, finalLosses: last } = r;
+    expect(first!.style / last!.style).toBeGreaterThanOrEqual(5);
+    // "bounded": the result keeps the photo's content features far better than the painting does
+    const [result] = await lossesOf(r.image, [starry]);
+    const [painting] = await lossesOf(await resizeRgb(starry, r.image.width, r.image.height), [starry]);
+    expect(result.content).toBeLessThan(0.5 * painting.content);
+    expect(result.content).toBeCloseTo(last!.content, -2);
+  });
+
+  it('runs coarse to fine: scales in order, the finer one starting from the upsampled result', async () => {
+    const seen: RenderProgress[] = [];
+    const r = await engine.render(
+      { content: photo, styles: [{ image: starry, weight: 1 }], options: options({ size: 96, quality: 'draft', iterations: 24, previewEvery: 5 }) },
+      (p) => seen.push(p),
+    );
+    expect(Math.max(r.image.width, r.image.height)).toBe(96);
+    const stages = [...new Set(seen.map((p) => p.stage.split(' (')[0]))];
+    expect(stages).toEqual(['scale 1/2', 'scale 2/2']);
+    const steps = seen.map((p) => p.step);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(Math.max(...steps)).toBeLessThanOrEqual(seen[0].total);
+    expect(seen[0].total).toBe(24);
+    const firstOf = (stage: string) => seen.find((p) => p.stage.startsWith(stage))!;
+    // the photo at scale 1 vs the coarse result upsampled at scale 2 (losses are size-normalised)
+    expect(firstOf('scale 2/2').losses!.style).toBeLessThan(0.5 * firstOf('scale 1/2').losses!.style);
+    expect(seen.some((p) => p.etaMs !== undefined && p.etaMs >= 0)).toBe(true);
+    const previews = seen.filter((p) => p.preview);
+    expect(previews.length).toBeGreaterThanOrEqual(3);
+    for (const p of previews) {
+      expect(p.step % 5).toBe(0);
+      expect(p.preview!.data.length).toBe(p.preview!.width * p.preview!.height * 3);
+    }
+  });
+
+  it('preserves the photo’s colours: output chroma equals the photo’s', async () => {
+    const chromaError = async (preserveColors: boolean) => {
+      const r = await engine.render({ content: photo, styles: [{ image: starry, weight: 1 }], options: options({ size: 48, iterations: 15, preserveColors }) });
+      const a = chroma(toFloat(r.image));
+      const b = chroma(toFloat(await resizeRgb(photo, r.image.width, r.image.height)));
+      let sum = 0;
+      for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+      return sum / a.length;
+    };
+    expect(await chromaError(true)).toBeLessThan(1.5); // rounding and clamping only
+    expect(await chromaError(false)).toBeGreaterThan(5); // the painting's colours otherwise
+  });
+
+  it('blends several styles by weight', async () => {
+    const opts = options({ size: 48, iterations: 30 });
+    const onlyStarry = await engine.render({ content: photo, styles: [{ image: starry, weight: 1 }], options: opts });
+    const blend = await engine.render({ content: photo, styles: [{ image: starry, weight: 1 }, { image: scream, weight: 1 }], options: opts });
+    const [aStarry, aScream] = await lossesOf(onlyStarry.image, [starry, scream]);
+    const [bStarry, bScream] = await lossesOf(blend.image, [starry, scream]);
+    expect(aStarry.style).toBeLessThan(bStarry.style);
+    expect(bScream.style).toBeLessThan(aScream.style);
+  });
+
+  it('is deterministic for a seed with noise init, and the seed matters', async () => {
+    const run = (seed: number) => engine.render({ content: photo, styles: [{ image: starry, weight: 1 }], options: options({ size: 32, iterations: 4, init: 'noise', seed }) });
+    const [a, b, c] = [await run(1), await run(1), await run(2)];
+    expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).toBe(true);
+    expect(Buffer.from(a.image.data).equals(Buffer.from(c.image.data))).toBe(false);
+  });
+
+  it('optimises with Adam too', async () => {
+    const r = await engine.render({ content: photo, styles: [{ image: starry, weight: 1 }], options: options({ size: 32, iterations: 20, optimizer: 'adam' }) });
+    expect(r.finalLosses!.style).toBeLessThan(r.initialLosses!.style);
+  });
+
+  it('is cancelled by its AbortSignal, with RenderCancelled and no leaked tensors', async () => {
+    const baseline = tf.memory().numTensors;
+    const ac = new AbortController();
+    const run = engine.render({ content: photo, styles: [{ image: starry, weight: 1 }], options: options({ size: 48, iterations: 50 }) }, (p) => {
+      if (p.step === 2) ac.abort();
+    }, ac.signal);
+    await expect(run).rejects.toBeInstanceOf(RenderCancelled);
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('refuses a render without styles and quality "fast" without a network', async () => {
+    await expect(engine.render({ content: photo, styles: [], options: options({}) })).rejects.toThrow(/style/);
+    await expect(engine.render({ content: photo, styles: [{ image: starry, weight: 1 }], options: options({ quality: 'fast' }) })).rejects.toThrow(/fast network/);
+  });
+});
