@@ -120,13 +120,16 @@ export function planScales(size: number, quality: Exclude<Quality, 'fast'>, iter
   });
   if (iterations !== undefined && iterations < plan.length) return [{ size, iterations }];
   if (iterations !== undefined) {
+    // each scale gets 1, the rest in the tier's proportions (largest remainders), summing exactly
     const total = plan.reduce((a, p) => a + p.iterations, 0);
-    let left = iterations;
-    plan.forEach((p, i) => {
-      const share = i === plan.length - 1 ? left : Math.round((p.iterations * iterations) / total);
-      p.iterations = Math.max(1, share);
-      left -= p.iterations;
+    const spare = iterations - plan.length;
+    const exact = plan.map((p) => (p.iterations * spare) / total);
+    const given = exact.map(Math.floor);
+    let left = spare - given.reduce((a, b) => a + b, 0);
+    [...exact.keys()].sort((i, j) => (exact[j] - given[j]) - (exact[i] - given[i])).forEach((i) => {
+      if (left-- > 0) given[i]++;
     });
+    plan.forEach((p, i) => (p.iterations = 1 + given[i]));
   }
   return plan;
 }
