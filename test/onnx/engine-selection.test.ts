@@ -86,3 +86,17 @@ describe('execution providers', () => {
     await expect(chooseProvider(ort, ['cuda', 'no-such-provider'])).rejects.toBeInstanceOf(OnnxUnavailableError);
   });
 });
+
+describe('quality fast through the engine', () => {
+  it('runs the ONNX fast network when ONNX is the engine', async () => {
+    const engine = await createEngine({ weightsDir: WEIGHTS });
+    try {
+      const content = await rgb(path.join(PHOTOS, 'mona_lisa.jpg'), 64);
+      const result = await engine.render({ content, styles: [], fastNetwork: 'scream', options: resolveOptions({}, { size: 64, quality: 'fast' }) });
+      expect([result.engine, result.backend]).toEqual(['onnx', 'cpu']);
+      expect(Math.max(result.image.width, result.image.height)).toBe(64);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});

@@ -18,5 +18,7 @@ export function onnxEngineFactory(opts: OnnxFactoryOptions = {}): EngineFactory 
     name: 'onnx',
     createLossBackend: async (o) =>
       (await import('./loss-backend.ts')).createOnnxLossBackend({ weightsDir: o.weightsDir, log: o.log, providers: opts.providers, loadRuntime: opts.loadRuntime }),
+    createFastStyle: async (o) =>
+      (await import('./fast-style.ts')).createOnnxFastStyle({ weightsDir: o.weightsDir, log: o.log, providers: opts.providers, loadRuntime: opts.loadRuntime }),
   };
 }

@@ -29,11 +29,11 @@ export class SessionCache {
   ) {}
 
   /** The session for `key`, building its model with `build` the first time. */
-  async acquire(key: string, build: () => Uint8Array): Promise<Lease> {
+  async acquire(key: string, build: () => Uint8Array | Promise<Uint8Array>): Promise<Lease> {
     if (this.disposed) throw new Error('ONNX session cache is disposed');
     let entry = this.entries.get(key);
     if (!entry) {
-      const session = Promise.resolve().then(() => this.create(build()));
+      const session = Promise.resolve().then(build).then((model) => this.create(model));
       entry = { session, refs: 0, lastUsed: 0 };
       this.entries.set(key, entry);
       session.catch(() => this.entries.delete(key));

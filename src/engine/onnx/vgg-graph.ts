@@ -62,19 +62,14 @@ export function activationShape(name: string, height: number, width: number): Ch
   return [channelsOf(name), h, w];
 }
 
-/** HWIO [3,3,I,O] → OIHW [O,I,3,3]; `reverseInputs` swaps the input channels (RGB ↔ BGR for conv1_1). */
-export function hwioToOihw(w: ConvWeights, reverseInputs = false): Float32Array {
-  const [kh, kw, ci, co] = w.kernelShape;
-  const out = new Float32Array(w.kernel.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < ci; i++)
-        for (let o = 0; o < co; o++) {
-          const src = ((y * kw + x) * ci + i) * co + o;
-          const inCh = reverseInputs ? ci - 1 - i : i;
-          out[((o * ci + inCh) * kh + y) * kw + x] = w.kernel[src];
-        }
-  return out;
+/**
+ * The conv kernel in ONNX's OIHW layout, from the HWIO weights as stored: the transpose (and, for
+ * conv1_1, the RGB ↔ BGR swap of its input channels) are graph ops on a constant, folded by ORT when
+ * the session is created, so the model holds the weights once, as loaded.
+ */
+function convKernel(g: GraphBuilder, name: string, w: ConvWeights, reverseInputs: boolean): string {
+  const oihw = g.transpose(g.floatTensor(`${name}_hwio`, w.kernel, w.kernelShape), [3, 2, 0, 1]);
+  return reverseInputs ? g.reverse(oihw, [1]) : oihw;
 }
 
 /**
@@ -92,7 +87,7 @@ function buildForward(g: GraphBuilder, x: string, height: number, width: number,
     if (layer.kind === 'conv') {
       const w = weights.get(layer.keras);
       if (!w) throw new Error(`vgg19 weights lack ${layer.keras}`);
-      const kernel = g.floatTensor(`${layer.name}_w`, hwioToOihw(w, i === 0), [layer.outChannels, layer.inChannels, 3, 3]);
+      const kernel = convKernel(g, layer.name, w, i === 0);
       const bias = g.floatTensor(`${layer.name}_b`, w.bias, [layer.outChannels]);
       const pre = g.node('Conv', [cur, kernel, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, g.fresh(layer.name));
       const out = g.node('Relu', [pre], {}, g.fresh(layer.relu));
