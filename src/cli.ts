@@ -90,6 +90,8 @@ program
   .command('demo')
   .description('Install assets if needed and stylize a bundled example photo to a file.')
   .option('-o, --out <file>', 'output file', 'out/demo.png')
+  .option('--size <px>', "output's longest side", int('--size', 32, 4096), 256)
+  .addOption(new Option('--quality <tier>', 'fast | draft | balanced | best').choices(['fast', 'draft', 'balanced', 'best']).default('draft'))
   .action(async (opts) => (await import('./cli/demo.ts')).runDemo(opts));
 
 program

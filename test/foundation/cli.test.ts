@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -36,6 +37,20 @@ describe('easel CLI', () => {
     const r = await easelRun(['assets', '--verify', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
+  });
+
+  it('demo paints the bundled example to the file it names', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'easel-demo-'));
+    try {
+      const out = path.join(dir, 'demo.png');
+      const r = await easelRun(['demo', '--size', '48', '--quality', 'draft', '-o', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`Result: ${out}`);
+      const meta = await sharp(out).metadata();
+      expect(Math.max(meta.width!, meta.height!)).toBe(48);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('missing assets: one clear message, exit 2', async () => {
