@@ -39,7 +39,7 @@ export async function execute(interaction: MessageContextMenuCommandInteraction,
     const content = await ingestPhoto(image!, ctx.jobs.blobs, ctx.config.limits);
     const recipeKey = await saveRecipe(ctx.jobs.blobs, { v: 1, content, options: {} });
     const components = presetSelectRow(ctx.presets, recipeKey);
-    if (!components.length) return replyError(interaction, ERROR_TEXT.queueDown, ctx.log);
+    if (!components.length) return replyError(interaction, ERROR_TEXT.unexpected, ctx.log);
     await interaction.editReply({ content: '🎨 Which painting should I paint this image like?', components });
   } catch (err) {
     if (err instanceof PhotoError) return replyError(interaction, err.userMessage, ctx.log);

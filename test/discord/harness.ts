@@ -9,7 +9,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { startServices, type Services } from '../../src/cli/serve.ts';
 import type { Config } from '../../src/config.ts';
-import { createLogger } from '../../src/log.ts';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { REDACT_PATHS } from '../../src/log.ts';
 import { decodeImage } from '../../src/images/index.ts';
 import { testRedis, REPO_ROOT, type TestRedis } from '../helpers/redis.ts';
 import { FakeDiscord, type FakeDiscordOptions, type InteractionRecord, type RecordedRequest } from '../fakes/discord/fake-discord.ts';
@@ -20,6 +22,8 @@ export interface Harness {
   redis: TestRedis;
   config: Config;
   services: Services;
+  /** Every log line the whole stack wrote (debug level), for checking that no secret is logged. */
+  logText(): string;
   /** A new user (each test its own, so per-user limits do not interfere). */
   user(name?: string): ApiUser;
   /** Where an interaction happens: the text channel (threads allowed) or the voice chat (none). */
@@ -58,7 +62,16 @@ export async function startHarness(opts: { env?: Record<string, string>; fake?: 
     EASEL_JOB_ATTEMPTS: '1',
     ...opts.env,
   });
-  const log = createLogger({ level: process.env.EASEL_TEST_LOG ?? 'silent' });
+  // The logger createLogger makes (same redaction), writing into memory at debug level.
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(chunk.toString());
+      if (process.env.EASEL_TEST_LOG) process.stderr.write(chunk);
+      done();
+    },
+  });
+  const log = pino({ name: 'easel', level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
   const services = await startServices(config, log, { bot: true, worker: true });
   const photos = new Map<string, Buffer>();
   const small = async (src: Buffer, side: number, key: string) => {
@@ -77,6 +90,7 @@ export async function startHarness(opts: { env?: Record<string, string>; fake?: 
     redis,
     config,
     services,
+    logText: () => lines.join(''),
     user: (name) => humanUser(name),
     where,
     photo(side = 96) {

@@ -408,3 +408,12 @@ describe('/styles', () => {
     for (const p of presets.all()) expect(edit.body.content).toContain(p.id);
   });
 });
+
+describe('secrets', () => {
+  it('neither the bot token nor any interaction token appears in the logs', () => {
+    const logs = h.logText();
+    expect(logs.length).toBeGreaterThan(1000); // the stack did log (debug level)
+    expect(logs).not.toContain(h.fake.token);
+    for (const rec of h.fake.interactions.values()) expect(logs).not.toContain(rec.token);
+  });
+});

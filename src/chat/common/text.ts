@@ -51,6 +51,8 @@ export const ERROR_TEXT = {
   renderFailed: 'Something went wrong while painting your image. Please try again.',
   cancelled: 'Cancelled.',
   expired: 'This request expired — please run the command again.',
+  /** A handler failed for a reason the user cannot act on (a bug, a platform hiccup). */
+  unexpected: 'Something went wrong on my side. Please try again in a moment.',
 } as const;
 
 export function refusalText(code: RefusalCode, userMessage: string): string {

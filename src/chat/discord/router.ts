@@ -38,7 +38,7 @@ export function createRouter(commands: readonly CommandModule[], ctx: DiscordCon
       await replyError(interaction, 'I don’t know that command any more — it may have been removed.', ctx.log);
     } catch (err) {
       ctx.log.error({ interactionId: interaction.id, err: describe(err) }, 'discord: interaction handler failed');
-      if (interaction.isRepliable()) await replyError(interaction, ERROR_TEXT.renderFailed, ctx.log);
+      if (interaction.isRepliable()) await replyError(interaction, ERROR_TEXT.unexpected, ctx.log);
     }
   };
 }
