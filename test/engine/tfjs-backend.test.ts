@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTfjs, tf } from '../../src/engine/tfjs/backend.ts';
 import { createTfjsLossBackend } from '../../src/engine/tfjs/index.ts';
-import { contentLoss, gram, styleLoss, tvLoss } from '../../src/engine/tfjs/losses.ts';
+import { contentLoss, gram, styleLayerLoss, styleLoss, tvLoss } from '../../src/engine/tfjs/losses.ts';
 import { convReluStock, flippedTransposedKernel, makeConvRelu } from '../../src/engine/tfjs/conv-grad.ts';
 import { loadVggNet } from '../../src/engine/tfjs/vgg-net.ts';
 import { STYLE_LAYERS, CONTENT_LAYER, styleLayerWeights, contentWeightFor } from '../../src/engine/params.ts';
@@ -63,6 +63,20 @@ describe('loss terms on hand-computed tensors', () => {
     const expected = new Float64Array(c * c);
     for (let p = 0; p < m; p++) for (let i = 0; i < c; i++) for (let j = 0; j < c; j++) expected[i * c + j] += (f[p * c + i] * f[p * c + j]) / m;
     expect(relErr(g, expected)).toBeLessThan(1e-5);
+  });
+});
+
+describe('style loss gradient written out', () => {
+  it('matches autodiff of mean((FᵀF/M − A)²) (rel err < 1e-4)', () => {
+    const f = tf.tensor4d(randomArray(6 * 5 * 8, 11, 3).map(Math.abs), [1, 6, 5, 8]);
+    const r = tf.tensor2d(randomArray(64, 12, 2), [8, 8]);
+    const a = tf.div(tf.add(r, tf.transpose(r)), 2) as import('@tensorflow/tfjs-core').Tensor2D; // targets are Grams: symmetric
+    const plain = (v: Tensor4D) => tf.mean(tf.squaredDifference(tf.div(tf.matMul(tf.reshape(v, [30, 8]), tf.reshape(v, [30, 8]), true, false), 30), a));
+    const gOurs = tf.grad((v) => styleLayerLoss(v as Tensor4D, a))(f);
+    const gAuto = tf.grad((v) => plain(v as Tensor4D))(f);
+    expect(relErr(gOurs.dataSync(), gAuto.dataSync())).toBeLessThan(1e-4);
+    expect(styleLayerLoss(f, a).dataSync()[0]).toBeCloseTo(plain(f).dataSync()[0], 4);
+    tf.dispose([f, r, a, gOurs, gAuto]);
   });
 });
 
