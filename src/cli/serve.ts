@@ -1,4 +1,120 @@
-// Placeholder until this command lands (see the issue that owns it); replaced, not extended.
-export async function runServe(_opts: { bot: boolean; worker: boolean; concurrency?: number }): Promise<void> {
-  throw new Error('easel serve: not implemented yet');
+/**
+ * `easel bot` (chat adapters), `easel worker` (renders) and `easel start` (both, one machine).
+ *
+ *   config → logger → assets verified → jobs client → worker? → adapters? → ops endpoints
+ *   SIGTERM/SIGINT → adapters stop taking events → worker finishes or hands back its job → exit
+ *
+ * Adapters are imported lazily, so a worker never loads discord.js or Bolt; a platform without a
+ * token is simply not started (one log line).
+ */
+import { loadConfig, type Config } from '../config.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { AssetsError, verifyAssets } from '../assets/install.ts';
+import type { RunningAdapter } from '../chat/types.ts';
+import { createJobsClient, type EaselJobsClient } from '../jobs/client.ts';
+import { startWorker, type RunningWorker } from '../jobs/worker.ts';
+import { createMetrics } from '../ops/metrics.ts';
+import { startOpsServer, type HealthCheck, type OpsServer } from '../ops/server.ts';
+import { loadPresets } from '../presets/index.ts';
+
+export interface ServeOptions {
+  bot: boolean;
+  worker: boolean;
+  /** Worker concurrency override (`easel worker --concurrency n`). */
+  concurrency?: number;
+}
+
+export interface Services {
+  jobs: EaselJobsClient;
+  worker?: RunningWorker;
+  adapters: RunningAdapter[];
+  ops: OpsServer;
+  /** Graceful, in order: adapters, worker, ops endpoints, queue connections. */
+  close(): Promise<void>;
+}
+
+export async function runServe(opts: ServeOptions): Promise<void> {
+  const config = loadConfig();
+  const role = opts.bot && opts.worker ? 'start' : opts.bot ? 'bot' : 'worker';
+  const log = createLogger({ level: config.log.level, pretty: config.log.pretty, name: `easel-${role}` });
+  const problems = await verifyAssets(process.cwd());
+  if (problems.length) throw new AssetsError(problems, 'Run `npx easel assets` to install them.');
+
+  const services = await startServices(config, log, opts);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down gracefully (send again to force)');
+      services.close().then(resolve, (err: unknown) => {
+        log.error({ err }, 'error while shutting down');
+        resolve();
+      });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  log.info('stopped');
+  // Libraries may leave sockets or timers behind; everything that mattered is closed.
+  process.exit(0);
+}
+
+/** Start what `opts` asks for; the caller owns shutdown (runServe wires it to signals; tests call close). */
+export async function startServices(config: Config, log: Logger, opts: ServeOptions): Promise<Services> {
+  const metrics = createMetrics();
+  const presets = opts.bot ? await loadPresets(config.assets.presetsDir) : undefined;
+  const jobs = await createJobsClient(config, log.child({ part: 'jobs' }), { presets, metrics });
+  const adapters: RunningAdapter[] = [];
+  let worker: RunningWorker | undefined;
+  let ops: OpsServer | undefined;
+
+  const close = async () => {
+    await Promise.allSettled(adapters.map((a) => a.close()));
+    await worker?.close();
+    await ops?.close();
+    await jobs.close();
+  };
+
+  try {
+    if (opts.worker) worker = await startWorker(config, { metrics, concurrency: opts.concurrency }, log.child({ part: 'worker' }));
+
+    if (opts.bot) {
+      const deps = { config, jobs, presets: presets!, log: log.child({ part: 'chat' }) };
+      if (config.discord) {
+        const { startDiscordAdapter } = await import('../chat/discord/index.ts');
+        adapters.push(await startDiscordAdapter({ ...deps, log: deps.log.child({ platform: 'discord' }) }));
+      } else log.info('Discord: DISCORD_TOKEN is not set, not started');
+      if (config.slack) {
+        const { startSlackAdapter } = await import('../chat/slack/index.ts');
+        adapters.push(await startSlackAdapter({ ...deps, log: deps.log.child({ platform: 'slack' }) }));
+      } else log.info('Slack: SLACK_BOT_TOKEN is not set, not started');
+      if (!adapters.length && !opts.worker) throw new Error('easel bot: neither DISCORD_TOKEN nor SLACK_BOT_TOKEN is set — no chat platform to serve');
+      if (!adapters.length) log.warn('no chat platform configured: running the worker only');
+    }
+
+    const checks: HealthCheck[] = [];
+    if (worker) {
+      const w = worker;
+      checks.push({ name: 'worker', check: async () => ({ ok: w.isRunning(), id: w.id, concurrency: w.concurrency, active: w.activeJobs() }) });
+    }
+    if (opts.bot) checks.push({ name: 'bot', check: async () => ({ ok: true, platforms: adapters.map((a) => a.platform) }) });
+    ops = await startOpsServer({
+      port: config.ops.metricsPort,
+      metrics,
+      redisPing: () => jobs.ping(),
+      checks,
+      dashboardQueues: config.ops.dashboard ? [jobs.queue] : undefined,
+      log: log.child({ part: 'ops' }),
+    });
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+
+  log.info({ worker: worker?.id, platforms: adapters.map((a) => a.platform), opsPort: ops.port }, 'easel is running');
+  return { jobs, worker, adapters, ops, close };
 }

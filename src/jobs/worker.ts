@@ -30,7 +30,7 @@ import type { JobProgress, JobResult } from './types.ts';
 import { BEAT_EVERY_MS, WorkerRegistry } from './worker-registry.ts';
 
 export interface WorkerDeps {
-  /** The render step. Default: the real engine, loaded once for this process (engine-renderer.ts). */
+  /** The render step. Default: the real engine, loaded once for this worker (engine-renderer.ts) and closed with it. */
   renderer?: Renderer;
   metrics?: Metrics;
   /** Overrides config.worker.concurrency (`easel worker --concurrency n`). */
@@ -70,6 +70,8 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
 
   // Imported lazily: the no-op renderer (benchmarks) must not pay for loading TensorFlow.js / ONNX.
   const render: Renderer = deps.renderer ?? (await (await import('./engine-renderer.ts')).createEngineRenderer(config, wlog));
+  // An injected renderer belongs to the caller (it may serve several workers); ours is closed with us.
+  const ownsRenderer = !deps.renderer;
 
   async function processJob(job: RenderJob, token: string | undefined, signal: AbortSignal | undefined): Promise<JobResult> {
     const jobId = job.id!;
@@ -184,7 +186,7 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
         } finally {
           clearTimeout(grace);
         }
-        await Promise.allSettled([cancels.close(), registry.remove(id), render.close?.()]);
+        await Promise.allSettled([cancels.close(), registry.remove(id), ownsRenderer ? render.close?.() : undefined]);
         redis.disconnect();
         wlog.info('worker closed');
       })();
