@@ -99,7 +99,7 @@ program
   .description('Benchmark the engines side by side (ms per loss+gradient evaluation, full renders).')
   .option('--sizes <list>', 'sizes in px, comma-separated', '128,256,512')
   .option('--quick', 'fewer repetitions')
-  .option('--only <what>', 'engine|onnx|tfjs|fast|queue')
+  .option('--only <what>', 'engine|onnx|tfjs|fast|queue|ab (ab: engines interleaved, for a shared machine)')
   .option('--json', 'print JSON')
   .action(async (opts) => (await import('./cli/bench.ts')).runBench(opts));
 

@@ -86,6 +86,11 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   const say = (s: string) => (opts.json ? undefined : process.stderr.write(`${s}\n`));
   const rows: Row[] = [];
 
+  if (only === 'ab') {
+    // Every engine that loads, timed alternately (A, B, A, B…) so a shared machine's load hits all alike.
+    const { benchInterleaved } = await import('../engine/onnx/bench-interleaved.ts');
+    rows.push(...(await benchInterleaved({ factories: ENGINE_FACTORIES, weightsDir: config.assets.weightsDir, tfjsBackend: config.render.backend, log: silentLogger, sizes, reps, renderBudgetMs, photo, painting, say })));
+  }
   const factories = ENGINE_FACTORIES.filter((f) => !only || only === 'engine' || only === 'fast' || f.name === only);
   for (const factory of factories) {
     if (only !== 'fast') rows.push(...(await benchLossBackend(factory, sizes, reps, renderBudgetMs, photo, painting, say)));
