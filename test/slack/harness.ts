@@ -1,16 +1,17 @@
 /**
- * The whole Slack stack for end-to-end tests, composed as `easel start` composes it: the real
- * config (from an env), the real preset catalog, the real jobs client and worker on the real Redis
- * (a unique key prefix), the real engine (tiny sizes), and the real Bolt app — talking to the fake
- * Slack Web API, driven by the signed sender (HTTP) or the fake's Socket Mode server.
+ * The whole Slack stack for end-to-end tests, started exactly as `easel start` starts it
+ * (startServices from src/cli/serve.ts): the real config (from an env), the real preset catalog,
+ * the real jobs client and worker on the real Redis (a unique key prefix), the real engine (tiny
+ * sizes), and the real Bolt app — talking to the fake Slack Web API, driven by the signed sender
+ * (HTTP) or the fake's Socket Mode server.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { startSlackAdapter, type SlackAdapter } from '../../src/chat/slack/index.ts';
-import { createJobsClient, type EaselJobsClient } from '../../src/jobs/client.ts';
-import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
-import { loadPresets } from '../../src/presets/index.ts';
+import type { SlackAdapter } from '../../src/chat/slack/index.ts';
+import { startServices } from '../../src/cli/serve.ts';
+import type { EaselJobsClient } from '../../src/jobs/client.ts';
+import type { RunningWorker } from '../../src/jobs/worker.ts';
 import type { Config } from '../../src/config.ts';
 import { pino } from 'pino';
 import { createLogger, REDACT_PATHS, type Logger } from '../../src/log.ts';
@@ -58,6 +59,7 @@ export async function startSlackStack(opts: StackOptions = {}): Promise<SlackSta
     EASEL_USER_MAX_JOBS: '1',
     EASEL_MAX_UPLOAD_BYTES: '600000',
     EASEL_DOWNLOAD_TIMEOUT_MS: '3000',
+    EASEL_METRICS_PORT: '0',
     ...opts.env,
   });
   const log: Logger = opts.logLines
@@ -66,10 +68,10 @@ export async function startSlackStack(opts: StackOptions = {}): Promise<SlackSta
       ? createLogger({ level: process.env.SLACK_TEST_LOG, name: 'slack-test' })
       : createLogger({ level: 'silent' });
 
-  const presets = await loadPresets(config.assets.presetsDir);
-  const jobs = await createJobsClient(config, log, { presets });
-  const worker = await startWorker(config, { progressIntervalMs: 100 }, log);
-  const adapter = await startSlackAdapter({ config, jobs, presets, log }, { statusIntervalMs: 150 });
+  const services = await startServices(config, log, { bot: true, worker: true });
+  const adapter = services.adapters.find((a): a is SlackAdapter => a.platform === 'slack');
+  if (!adapter || !services.worker) throw new Error('easel start did not start the Slack adapter and a worker');
+  const { jobs, worker } = services;
   const sender = new SignedSender(`http://127.0.0.1:${adapter.port ?? 0}/slack/events`, SIGNING_SECRET);
 
   return {
@@ -81,9 +83,7 @@ export async function startSlackStack(opts: StackOptions = {}): Promise<SlackSta
     config,
     redis,
     async close() {
-      await adapter.close();
-      await worker.close();
-      await jobs.close();
+      await services.close();
       await fake.close();
       await redis.cleanup();
     },
