@@ -3,6 +3,7 @@
  * Discord, with the real jobs layer, worker and engine on the real Redis. Renders are tiny
  * (fast-style networks at 48 px; one 32 px optimisation for a style image).
  */
+import { PermissionsBitField } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
 import { decodeCustomId } from '../../src/chat/discord/custom-ids.ts';
@@ -100,6 +101,18 @@ describe('/stylize', () => {
     expect(final.body.content).toContain('Style: your image');
     // No thread in a voice channel's chat.
     expect(fake.requestsMatching('POST', new RegExp(`/messages/${fake.interactions.get(rec.id)!.originalId}/threads$`))).toHaveLength(0);
+  });
+
+  it('in a text channel where the bot may not start threads, the result goes into the reply', async () => {
+    const fake = h.fake;
+    const noThreads = PermissionsBitField.resolve(['ViewChannel', 'SendMessages', 'AttachFiles', 'EmbedLinks', 'ReadMessageHistory']).toString();
+    const rec = h.slash(h.user('ines'), 'stylize', { photo: h.photo(64), style: 'udnie', size: 40 }, { channel: 'text', appPermissions: noThreads });
+    const final = await fake.waitFor('result in the reply', () => originalEdits(fake, rec).find((r) => r.files.some((f) => f.name === 'easel.png')), 90_000);
+    const image = await decodes(final.files[0].bytes);
+    expect(Math.max(image.width, image.height)).toBe(40);
+    expect(final.body.content).toContain('Udnie');
+    expect(customIds(final.body).map((id) => decodeCustomId(id)?.action)).toEqual(['another', 'hq']);
+    expect(fake.requestsMatching('POST', /\/threads$/).filter((r) => r.path.includes(fake.interactions.get(rec.id)!.originalId!))).toHaveLength(0);
   });
 
   it('answers autocomplete within 3 s with at most 25 presets matching title or artist', async () => {
@@ -376,8 +389,10 @@ describe('limits', () => {
     const [ivy, jack, kim] = [h.user('ivy'), h.user('jack'), h.user('kim')];
     await jobs.queue.pause();
     try {
+      // A strength no other test uses: an earlier identical request would be answered from the result cache.
+      let strength = 0.11;
       const queuedAt = async (user: ApiUser, style: string) => {
-        const rec = h.slash(user, 'stylize', { photo: h.photo(64), style, size: 40 }, { channel: 'voice' });
+        const rec = h.slash(user, 'stylize', { photo: h.photo(64), style, size: 40, strength: (strength += 0.01) }, { channel: 'voice' });
         return fake.waitFor('queued', () => originalEdits(fake, rec).find((r) => /Queued/.test(r.body.content ?? '')));
       };
       await queuedAt(ivy, 'the-scream');

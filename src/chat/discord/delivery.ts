@@ -144,12 +144,17 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     }
     const usable = tokenUsable(r, now());
     if (r.useThread) {
-      const thread = await threadFor(r, truncate(`🎨 ${result.styleLabel}`, 100)).catch((err) => {
-        log.warn({ jobId: event.jobId, err: describe(err) }, 'discord: could not start a thread; result goes into the reply');
-        return undefined;
-      });
+      // Any failure here (no permission in the end, the reply deleted) leaves the reply as the fallback.
+      const thread = await threadFor(r, truncate(`🎨 ${result.styleLabel}`, 100))
+        .then(async (t) => {
+          await t?.send(forUser(caption));
+          return t;
+        })
+        .catch((err) => {
+          log.warn({ jobId: event.jobId, err: describe(err) }, 'discord: could not post in a thread; result goes into the reply');
+          return undefined;
+        });
       if (thread) {
-        await thread.send(forUser(caption));
         if (usable) {
           await webhook(r)
             .editMessage('@original', { content: `✅ Done — ${caption}. Your painting is in the thread.`, components: [], attachments: [] })
