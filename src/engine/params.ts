@@ -42,7 +42,7 @@ export const STYLE_LAYERS: readonly LayerName[] = ['relu1_1', 'relu2_1', 'relu3_
 export const LOSS_WEIGHTS = {
   content: 1,
   /** Style weight at strength 0.5; see styleWeightFor. */
-  style: 10,
+  style: 1,
   /** Total variation on 0–255 pixels (mean squared neighbour difference): a light smoothing. */
   tv: 1e-3,
 };
@@ -81,7 +81,7 @@ export interface Tier {
 
 export const TIERS: Record<Exclude<Quality, 'fast'>, Tier> = {
   draft: { scales: [0.5, 1], iterations: [60, 25] },
-  balanced: { scales: [0.25, 0.5, 1], iterations: [120, 80, 40] },
+  balanced: { scales: [0.25, 0.5, 1], iterations: [100, 60, 40] },
   best: { scales: [0.25, 0.5, 1], iterations: [250, 200, 150] },
 };
 
