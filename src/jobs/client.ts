@@ -74,7 +74,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
   };
   metrics?.setQueueDepthSource(depth);
 
-  const position = (jobId: string): Promise<Position | null> => queuePosition(queue, stats, workers, jobId);
+  const position = (jobId: string): Promise<Position | null> => queuePosition(redis, queue, stats, workers, jobId);
 
   const refuse = (code: JobRefused['code'], message: string, retryAfterMs?: number): never => {
     metrics?.refused.inc({ code });

@@ -413,3 +413,20 @@ describe('many users, two workers (stepped no-op renderer)', () => {
     expect(positions.every((p) => p >= 0 && p <= 20)).toBe(true);
   });
 });
+
+describe('queue benchmark', () => {
+  it('runs every job through the real queue and cleans up after itself', async () => {
+    const { benchQueue } = await import('../../src/jobs/bench.ts');
+    const result = await benchQueue({ jobs: 12, workers: 2, redisUrl: r.url });
+    expect(result.latency.jobs).toBe(12);
+    expect(result.throughput.jobs).toBe(12);
+    for (const s of [result.latency.submitMs, result.latency.enqueueToStartMs, result.latency.startToDeliveryMs, result.latency.totalMs]) {
+      expect(s.p50).toBeGreaterThan(0);
+      expect(s.p50).toBeLessThanOrEqual(s.max);
+    }
+    // the parts add up: enqueue→delivery is enqueue→start plus start→delivery
+    expect(result.latency.totalMs.mean).toBeCloseTo(result.latency.enqueueToStartMs.mean + result.latency.startToDeliveryMs.mean, 0);
+    const leftovers = await r.redis.keys('easel-bench-*');
+    expect(leftovers.filter((k) => k.includes(`easel-bench-${process.pid}-`))).toEqual([]);
+  });
+});
