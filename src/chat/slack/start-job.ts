@@ -51,7 +51,7 @@ export async function startJob(ctx: SlackContext, intake: JobIntake, notify: Not
   let style: StyleChoice;
   try {
     content = await fetchImage(ctx, photo);
-    style = intake.style.kind === 'file' && styleFile ? { kind: 'images', images: [{ blob: await fetchImage(ctx, styleFile), weight: 1 }] } : (intake.style as StyleChoice);
+    style = intake.style.kind === 'file' ? { kind: 'images', images: [{ blob: await fetchImage(ctx, styleFile ?? intake.style.file), weight: 1 }] } : intake.style;
   } catch (err) {
     const userMessage = err instanceof SlackDownloadError || err instanceof ImageError ? err.userMessage : ERROR_TEXT.queueDown;
     log.info({ err: describeError(err) }, 'slack: photo refused');

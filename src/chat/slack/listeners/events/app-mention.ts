@@ -1,6 +1,6 @@
 /**
- * `@Easel <preset> [options]` with a photo attached (a second image = the style), in a channel or a
- * thread. In the thread of one of Easel's results, the preset may be left out: the thread's style
+ * `@Easel <preset> [options]` with a photo attached, in a channel or a thread. A second image
+ * attached is the style (it wins over a preset named in the text). In the thread of one of Easel's results, the preset may be left out: the thread's style
  * is used, with any options given overriding the remembered ones. `@Easel styles|help` answers in
  * the thread with the list and the gallery.
  */
