@@ -23,7 +23,7 @@ const COLOURS = ['#5865f2', '#eb459e', '#57f287', '#fee75c', '#ed4245'];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 /** The renderer's fonts have no colour emoji: drop them (and the variation selectors that follow). */
-const plain = (s: string) => s.replace(/[\u{1F300}-\u{1FAFF}\u{2600}-\u{27BF}\u{FE0F}]/gu, '').replace(/\s+/g, ' ').trim();
+const plain = (s: string) => s.replace(/[\u{1F300}-\u{1FAFF}\u{2600}-\u{27BF}]/gu, '').replace(/\u{FE0F}/gu, '').replace(/\s+/g, ' ').trim();
 
 function wrap(text: string, maxChars: number): string[] {
   const lines: string[] = [];
