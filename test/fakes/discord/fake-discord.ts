@@ -65,6 +65,8 @@ export interface FakeDiscordOptions {
   /** When false, identifying with the Message Content intent closes the gateway with 4014. */
   allowMessageContent?: boolean;
   channels?: ChannelSpec[];
+  /** The gateway URL GET /gateway/bot hands out (default: this fake's own). */
+  advertisedGateway?: string;
 }
 
 export class FakeDiscord {
@@ -80,6 +82,7 @@ export class FakeDiscord {
   /** Registered application commands, by scope ('global' or a guild id). */
   readonly commands = new Map<string, any[]>();
   allowMessageContent: boolean;
+  private advertisedGateway?: string;
 
   private server = http.createServer((req, res) => void this.handleHttp(req, res));
   private wss = new WebSocketServer({ server: this.server, path: '/gateway' });
@@ -94,6 +97,7 @@ export class FakeDiscord {
   constructor(opts: FakeDiscordOptions = {}) {
     this.token = opts.token ?? 'fake-bot-token.' + Math.random().toString(36).slice(2);
     this.allowMessageContent = opts.allowMessageContent ?? true;
+    this.advertisedGateway = opts.advertisedGateway;
     this.bot = botUser(this.applicationId);
     const specs = opts.channels ?? [
       { name: 'general', type: 0 },
@@ -332,7 +336,7 @@ export class FakeDiscord {
 
     if (method === 'GET' && path === '/gateway/bot') {
       if (!isBot) return unauthorized;
-      return { status: 200, json: { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } } };
+      return { status: 200, json: { url: this.advertisedGateway ?? this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } } };
     }
     if (method === 'GET' && path === '/oauth2/applications/@me') {
       if (!isBot) return unauthorized;
