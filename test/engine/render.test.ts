@@ -72,7 +72,8 @@ describe('render', () => {
     const [result] = await lossesOf(r.image, [starry]);
     const [painting] = await lossesOf(await resizeRgb(starry, r.image.width, r.image.height), [starry]);
     expect(result.content).toBeLessThan(0.75 * painting.content);
-    expect(result.content).toBeCloseTo(last!.content, -2);
+    // the reported final loss is the returned image's (up to rounding to 8 bits)
+    expect(Math.abs(result.content - last!.content) / last!.content).toBeLessThan(0.01);
   });
 
   it('runs coarse to fine: scales in order, the finer one starting from the upsampled result', async () => {
