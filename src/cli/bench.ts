@@ -77,8 +77,9 @@ function fmtMs(ms?: number): string {
 export async function runBench(opts: BenchOptions): Promise<void> {
   const config = loadConfig();
   const sizes = opts.sizes.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n >= 32);
-  const reps = opts.quick ? 2 : 5;
-  const renderBudgetMs = opts.quick ? 60_000 : 300_000;
+  // Sized to keep the default run near 10 minutes on a 2-core machine with two engines.
+  const reps = (size: number) => (opts.quick ? 2 : size > 256 ? 3 : 5);
+  const renderBudgetMs = opts.quick ? 60_000 : 240_000;
   const only = opts.only;
   if (only === 'queue') throw new Error('easel bench --only queue is not part of the engine benchmark');
   const photo = await decodeImage(await readFile(path.join(config.assets.presetsDir, 'photos', 'dancer_ballerina.jpg')));
@@ -89,7 +90,7 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   if (only === 'ab') {
     // Every engine that loads, timed alternately (A, B, A, B…) so a shared machine's load hits all alike.
     const { benchInterleaved } = await import('../engine/onnx/bench-interleaved.ts');
-    rows.push(...(await benchInterleaved({ factories: ENGINE_FACTORIES, weightsDir: config.assets.weightsDir, tfjsBackend: config.render.backend, log: silentLogger, sizes, reps, renderBudgetMs, photo, painting, say })));
+    rows.push(...(await benchInterleaved({ factories: ENGINE_FACTORIES, weightsDir: config.assets.weightsDir, tfjsBackend: config.render.backend, log: silentLogger, sizes, reps: opts.quick ? 2 : 3, renderBudgetMs, photo, painting, say })));
   }
   const factories = ENGINE_FACTORIES.filter((f) => !only || only === 'engine' || only === 'fast' || f.name === only);
   for (const factory of factories) {
@@ -108,7 +109,7 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   process.stdout.write(`${[line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...table.map(line)].join('\n')}\n`);
 }
 
-async function benchLossBackend(factory: EngineFactory, sizes: number[], reps: number, renderBudgetMs: number, photo: RgbImage, painting: RgbImage, say: (s: string) => void): Promise<Row[]> {
+async function benchLossBackend(factory: EngineFactory, sizes: number[], reps: (size: number) => number, renderBudgetMs: number, photo: RgbImage, painting: RgbImage, say: (s: string) => void): Promise<Row[]> {
   const config = loadConfig();
   let backend: LossBackend;
   try {
@@ -129,10 +130,10 @@ async function benchLossBackend(factory: EngineFactory, sizes: number[], reps: n
       const content = await resizeRgb(photo, d.width, d.height);
       const sd = fitLongest(painting.width, painting.height, size);
       const style = await resizeRgb(painting, sd.width, sd.height);
-      say(`${backend.engine}/${backend.backend} ${d.width}×${d.height}: timing ${reps} evaluations…`);
-      const ms = await timeEvaluations(backend, content, style, reps);
+      say(`${backend.engine}/${backend.backend} ${d.width}×${d.height}: timing ${reps(size)} evaluations…`);
+      const ms = await timeEvaluations(backend, content, style, reps(size));
       measured.set(size, ms);
-      rows.push({ engine: backend.engine, backend: backend.backend, size: `${d.width}×${d.height}`, msPerEval: ms, evals: reps });
+      rows.push({ engine: backend.engine, backend: backend.backend, size: `${d.width}×${d.height}`, msPerEval: ms, evals: reps(size) });
     }
     for (const size of sizes) {
       const row = rows.find((r) => r.size.startsWith(`${fitLongest(photo.width, photo.height, size).width}×`))!;
@@ -153,7 +154,7 @@ async function benchLossBackend(factory: EngineFactory, sizes: number[], reps: n
   return rows;
 }
 
-async function benchFastStyle(factory: EngineFactory, sizes: number[], reps: number, photo: RgbImage, say: (s: string) => void): Promise<Row[]> {
+async function benchFastStyle(factory: EngineFactory, sizes: number[], reps: (size: number) => number, photo: RgbImage, say: (s: string) => void): Promise<Row[]> {
   if (!factory.createFastStyle) return [];
   const config = loadConfig();
   let runner;
@@ -170,12 +171,12 @@ async function benchFastStyle(factory: EngineFactory, sizes: number[], reps: num
       say(`${runner.engine}/${runner.backend} fast network at ${d.width}×${d.height}…`);
       await runner.run('udnie', content);
       const times: number[] = [];
-      for (let i = 0; i < reps; i++) {
+      for (let i = 0; i < reps(size); i++) {
         const t = performance.now();
         await runner.run('udnie', content);
         times.push(performance.now() - t);
       }
-      rows.push({ engine: `${runner.engine} fast-style`, backend: runner.backend, size: `${d.width}×${d.height}`, msPerEval: median(times), evals: reps, note: 'one feed-forward pass (udnie)' });
+      rows.push({ engine: `${runner.engine} fast-style`, backend: runner.backend, size: `${d.width}×${d.height}`, msPerEval: median(times), evals: reps(size), note: 'one feed-forward pass (udnie)' });
     }
   } finally {
     await runner.dispose();
