@@ -193,19 +193,20 @@ export class Delivery {
   async resolveOutcome(jobId: string, entry: PendingEntry, now = Date.now()): Promise<Outcome | null> {
     const synthetic = await this.redis.get(this.keys.outcome(jobId));
     if (synthetic) return JSON.parse(synthetic) as Outcome;
-    const job = await this.queue.getJob(jobId);
-    if (!job) {
+    // State first, then the job: the finishing script writes the result and the state together,
+    // so a job read after seeing 'completed' has its return value (read the other way round, it may not).
+    const state = await this.queue.getJobState(jobId);
+    if (state === 'unknown') {
       if (await this.redis.exists(this.keys.cancel(jobId))) return { type: 'cancelled' };
       if (now - entry.submittedAt > this.opts.lostAfterMs) return { type: 'failed', userMessage: FAILURE_TEXT.lost, reason: 'lost: job no longer in the queue' };
       return null; // not added yet (submit registers before it adds)
     }
-    const state = await job.getState();
-    if (state === 'completed') return { type: 'completed', result: job.returnvalue };
-    if (state === 'failed') {
-      const f = decodeFailure(job.failedReason);
-      return f.code === 'cancelled' ? { type: 'cancelled' } : { type: 'failed', userMessage: f.userMessage, reason: f.reason };
-    }
-    return null;
+    if (state !== 'completed' && state !== 'failed') return null;
+    const job = await this.queue.getJob(jobId);
+    if (!job) return null; // removed in between: the next sweep sees 'unknown'
+    if (state === 'completed') return job.returnvalue ? { type: 'completed', result: job.returnvalue } : null;
+    const f = decodeFailure(job.failedReason);
+    return f.code === 'cancelled' ? { type: 'cancelled' } : { type: 'failed', userMessage: f.userMessage, reason: f.reason };
   }
 
   private async tryDeliver(platform: Platform, jobId: string): Promise<boolean> {

@@ -134,25 +134,45 @@ describe('real engine through the queue', () => {
   });
 });
 
-describe('a worker process killed mid-render', () => {
+describe('a worker process (easel worker) stopped mid-render', () => {
   let child: ChildProcess | undefined;
+  let stderr = '';
   afterEach(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  async function spawnWorker(env: Record<string, string> = {}): Promise<ChildProcess> {
+    stderr = '';
+    const c = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/easel.js'), 'worker'], {
+      cwd: REPO_ROOT,
+      env: { ...r.env({ ...TIMINGS, ...env }), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', EASEL_METRICS_PORT: '0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await waitFor(async () => (await r.redis.hlen(`${r.prefix}:workers`)) === 1, 120_000, `the child worker to start (stderr: ${stderr})`);
+    return c;
+  }
+
+  it('on SIGTERM hands its running job back after the grace period and exits cleanly', async () => {
+    const { jobs, log, photoKey } = await bot();
+    child = await spawnWorker({ EASEL_SHUTDOWN_GRACE_MS: '500' });
+    const s = await jobs.submit(makeRequest(photoKey, { user: { id: 'owner' }, style: { kind: 'preset', presetId: 'starry-night' }, options: { quality: 'draft', size: 32, iterations: 2000 } }));
+    await waitFor(() => log.of(s.jobId).some((e) => e.type === 'progress' && e.progress.step >= 2), 120_000, 'the child to be mid-render');
+    child.kill('SIGTERM');
+    const code = await new Promise((res) => child!.once('exit', res));
+    expect(code).toBe(0);
+    expect(await jobs.queue.getJobState(s.jobId)).toMatch(/^(waiting|prioritized)$/);
+    expect(await r.redis.hlen(`${r.prefix}:workers`)).toBe(0); // deregistered
+    expect(log.finals(s.jobId)).toHaveLength(0);
+    expect(await jobs.cancel(s.jobId, 'owner')).toBe(true);
+    expect((await log.waitForFinal(s.jobId)).type).toBe('cancelled');
   });
 
   it('has its job picked up by another worker and delivered once', async () => {
     const { jobs, log, photoKey } = await bot();
     // A real `easel worker` process (its own engine), told apart from ours by its registry entry.
-    child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/easel.js'), 'worker'], {
-      cwd: REPO_ROOT,
-      env: { ...r.env(TIMINGS), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', EASEL_METRICS_PORT: '0' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    await waitFor(async () => (await r.redis.hlen(`${r.prefix}:workers`)) === 1, 120_000, `the child worker to start (stderr: ${stderr})`);
-
-    const s = await jobs.submit(makeRequest(photoKey, { style: { kind: 'preset', presetId: 'starry-night' }, options: { quality: 'draft', size: 32, iterations: 120 } }));
+    child = await spawnWorker();
+    const s = await jobs.submit(makeRequest(photoKey, { style: { kind: 'preset', presetId: 'starry-night' }, options: { quality: 'draft', size: 32, iterations: 60 } }));
     await waitFor(() => log.of(s.jobId).some((e) => e.type === 'progress' && e.progress.step >= 3), 120_000, 'the child to be mid-render');
     const [childId] = await r.redis.hkeys(`${r.prefix}:workers`);
     expect((await jobs.queue.getJob(s.jobId))!.processedBy).toBe(childId);
