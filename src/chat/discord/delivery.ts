@@ -185,7 +185,12 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     if (tokenUsable(r, now())) {
       try {
         // Errors are for the asker only: the public progress message goes, an ephemeral note comes.
-        await webhook(r).deleteMessage('@original');
+        await webhook(r)
+          .deleteMessage('@original')
+          .catch((err) => {
+            // Already gone (deleted by a moderator, or by an earlier try of this delivery): fine.
+            if (!(err instanceof DiscordAPIError && err.code === 10008)) throw err;
+          });
         await webhook(r).send({ content: text, flags: MessageFlags.Ephemeral });
         return;
       } catch (err) {
