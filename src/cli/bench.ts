@@ -6,6 +6,7 @@
  *   - the fast feed-forward networks' time per image (--only fast, or in the full run).
  * Inputs: the ballerina photo and Starry Night from the installed presets.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../config.ts';
@@ -30,6 +31,8 @@ interface Row {
   backend: string;
   size: string;
   msPerEval?: number;
+  /** CPU time of this process per evaluation (median): near the wall time of an idle machine when the engine is single-threaded. */
+  cpuMsPerEval?: number;
   evals?: number;
   balancedRenderMs?: number;
   renderIterations?: number;
@@ -41,7 +44,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function timeEvaluations(backend: LossBackend, content: RgbImage, style: RgbImage, reps: number): Promise<number> {
+/** Median wall and process-CPU milliseconds per evaluation. */
+async function timeEvaluations(backend: LossBackend, content: RgbImage, style: RgbImage, reps: number): Promise<{ wall: number; cpu: number }> {
   const { width: w, height: h } = content;
   const x = toFloat(content).data;
   const [contentTarget] = await backend.features(x, h, w, [CONTENT_LAYER], 'max');
@@ -52,13 +56,17 @@ async function timeEvaluations(backend: LossBackend, content: RgbImage, style: R
   });
   try {
     await ev.evaluate(x); // warm-up: first-call allocations and kernel setup
-    const times: number[] = [];
+    const wall: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < reps; i++) {
       const t = performance.now();
+      const c = process.cpuUsage();
       await ev.evaluate(x);
-      times.push(performance.now() - t);
+      const dc = process.cpuUsage(c);
+      wall.push(performance.now() - t);
+      cpu.push((dc.user + dc.system) / 1000);
     }
-    return median(times);
+    return { wall: median(wall), cpu: median(cpu) };
   } finally {
     ev.dispose();
   }
@@ -86,6 +94,7 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   const painting = await decodeImage(await readFile(path.join(config.assets.presetsDir, 'images', 'starry_night.jpg')));
   const say = (s: string) => (opts.json ? undefined : process.stderr.write(`${s}\n`));
   const rows: Row[] = [];
+  const loadAtStart = os.loadavg()[0];
 
   if (only === 'ab') {
     // Every engine that loads, timed alternately (A, B, A, B…) so a shared machine's load hits all alike.
@@ -99,14 +108,16 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   }
 
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ rows })}\n`);
+    process.stdout.write(`${JSON.stringify({ rows, cpus: os.cpus().length, loadAverage: [loadAtStart, os.loadavg()[0]] })}\n`);
     return;
   }
-  const header = ['engine/backend', 'size', 'ms per eval (median)', 'balanced render', 'notes'];
-  const table = rows.map((r) => [`${r.engine}/${r.backend}`, r.size, r.msPerEval !== undefined ? `${fmtMs(r.msPerEval)} (n=${r.evals})` : '—', r.balancedRenderMs !== undefined ? `${fmtMs(r.balancedRenderMs)} (${r.renderIterations} evals)` : '—', r.note ?? '']);
+  const header = ['engine/backend', 'size', 'ms per eval (median)', 'CPU per eval', 'balanced render', 'notes'];
+  const table = rows.map((r) => [`${r.engine}/${r.backend}`, r.size, r.msPerEval !== undefined ? `${fmtMs(r.msPerEval)} (n=${r.evals})` : '—', fmtMs(r.cpuMsPerEval), r.balancedRenderMs !== undefined ? `${fmtMs(r.balancedRenderMs)} (${r.renderIterations} evals)` : '—', r.note ?? '']);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
   process.stdout.write(`${[line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...table.map(line)].join('\n')}\n`);
+  // Wall times on a busy machine mean little; CPU time per evaluation is the load-independent figure.
+  process.stdout.write(`${os.cpus().length} CPUs; 1-minute load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at the end.\n`);
 }
 
 async function benchLossBackend(factory: EngineFactory, sizes: number[], reps: (size: number) => number, renderBudgetMs: number, photo: RgbImage, painting: RgbImage, say: (s: string) => void): Promise<Row[]> {
@@ -132,8 +143,8 @@ async function benchLossBackend(factory: EngineFactory, sizes: number[], reps: (
       const style = await resizeRgb(painting, sd.width, sd.height);
       say(`${backend.engine}/${backend.backend} ${d.width}×${d.height}: timing ${reps(size)} evaluations…`);
       const ms = await timeEvaluations(backend, content, style, reps(size));
-      measured.set(size, ms);
-      rows.push({ engine: backend.engine, backend: backend.backend, size: `${d.width}×${d.height}`, msPerEval: ms, evals: reps(size) });
+      measured.set(size, ms.wall);
+      rows.push({ engine: backend.engine, backend: backend.backend, size: `${d.width}×${d.height}`, msPerEval: ms.wall, cpuMsPerEval: ms.cpu, evals: reps(size) });
     }
     for (const size of sizes) {
       const row = rows.find((r) => r.size.startsWith(`${fitLongest(photo.width, photo.height, size).width}×`))!;
