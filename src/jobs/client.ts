@@ -142,9 +142,10 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     qe.on('active', ({ jobId }) => void guard('active', () => delivery.onActive(jobId)));
     qe.on('progress', ({ jobId, data }) => void guard('progress', () => delivery.onProgress(jobId, data as unknown as JobProgress)));
     qe.on('waiting', ({ jobId, prev }) => {
-      // A job back in line (stalled worker, retry): tell the user where it stands now.
+      // A job back in line (its worker died or shut down): tell the user where it stands now.
       if (prev) void guard('waiting', () => delivery.onRequeued(jobId, () => position(jobId)));
     });
+    qe.on('stalled', ({ jobId }) => void guard('stalled', () => delivery.onRequeued(jobId, () => position(jobId))));
     qe.on(EVENTS.outcome as 'completed', (args: unknown) => void guard('outcome', () => delivery.onFinished((args as { jobId: string }).jobId)));
     qe.on('error', (err) => log.warn({ err }, 'queue events connection error'));
     await qe.waitUntilReady();

@@ -183,6 +183,8 @@ describe('a worker process (easel worker) stopped mid-render', () => {
     const rescuer = await worker();
     const final = await log.waitForFinal(s.jobId, 120_000);
     expect(final.type).toBe('completed');
+    // the adapter heard that its job went back in line
+    expect(log.of(s.jobId).some((e) => e.type === 'queued')).toBe(true);
     const job = (await jobs.queue.getJob(s.jobId))!;
     expect(job.processedBy).toBe(rescuer.id);
     expect(job.attemptsStarted).toBeGreaterThanOrEqual(2);
