@@ -54,20 +54,6 @@ export interface CreateEngineOptions {
   factories?: EngineFactory[];
 }
 
-/** The loss backends that load here, in preference order (for the benchmark; each must be disposed). */
-export async function availableLossBackends(o: Omit<CreateEngineOptions, 'engine'>): Promise<Array<{ name: EngineName; backend: LossBackend } | { name: EngineName; error: Error }>> {
-  const log = o.log ?? silentLogger;
-  const out: Array<{ name: EngineName; backend: LossBackend } | { name: EngineName; error: Error }> = [];
-  for (const f of ENGINE_FACTORIES) {
-    try {
-      out.push({ name: f.name, backend: await f.createLossBackend({ weightsDir: o.weightsDir, backend: o.backend ?? 'auto', log }) });
-    } catch (err) {
-      out.push({ name: f.name, error: err as Error });
-    }
-  }
-  return out;
-}
-
 export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
   const log = opts.log ?? silentLogger;
   const want = opts.engine ?? 'auto';
