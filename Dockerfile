@@ -10,6 +10,8 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ── cpu ──────────────────────────────────────────────────────────────────────────────────────
 FROM ${NODE_IMAGE} AS cpu
+# A sans-serif font for the preset gallery's captions (drawn by sharp/librsvg).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production EASEL_ASSETS=/assets
 COPY package.json package-lock.json .npmrc ./
@@ -33,7 +35,8 @@ CMD ["start"]
 FROM nvidia/cuda:12.6.3-cudnn-runtime-ubuntu22.04 AS gpu
 COPY --from=cpu /usr/local/bin/node /usr/local/bin/node
 COPY --from=cpu /usr/local/lib/node_modules /usr/local/lib/node_modules
-RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && useradd -m -u 1000 node
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && useradd -m -u 1000 node \
+ && apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production EASEL_ASSETS=/assets EASEL_ENGINE=onnx
 COPY package.json package-lock.json .npmrc ./
@@ -55,7 +58,8 @@ CMD ["worker"]
 FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04 AS gpu-tfjs
 COPY --from=cpu /usr/local/bin/node /usr/local/bin/node
 COPY --from=cpu /usr/local/lib/node_modules /usr/local/lib/node_modules
-RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && useradd -m -u 1000 node
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && useradd -m -u 1000 node \
+ && apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production EASEL_ASSETS=/assets EASEL_ENGINE=tfjs EASEL_BACKEND=tensorflow
 COPY package.json package-lock.json .npmrc ./

@@ -16,12 +16,15 @@ import { startWorker, type RunningWorker } from '../jobs/worker.ts';
 import { createMetrics } from '../ops/metrics.ts';
 import { startOpsServer, type HealthCheck, type OpsServer } from '../ops/server.ts';
 import { loadPresets } from '../presets/index.ts';
+import { superviseWorkerProcess, type WorkerProcess } from './worker-process.ts';
 
 export interface ServeOptions {
   bot: boolean;
   worker: boolean;
   /** Worker concurrency override (`easel worker --concurrency n`). */
   concurrency?: number;
+  /** A worker running in a child process (`easel start`), reported by /healthz. */
+  workerProcess?: WorkerProcess;
 }
 
 export interface Services {
@@ -40,7 +43,12 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   const problems = await verifyAssets(process.cwd());
   if (problems.length) throw new AssetsError(problems, 'Run `npx easel assets` to install them.');
 
-  const services = await startServices(config, log, opts);
+  // `easel start`: the worker runs in a child process so renders never stall the chat adapters.
+  const workerProcess = role === 'start' ? superviseWorkerProcess({ concurrency: opts.concurrency, log: log.child({ part: 'worker-process' }) }) : undefined;
+  const services = await startServices(config, log, workerProcess ? { ...opts, worker: false, workerProcess } : opts).catch(async (err: unknown) => {
+    await workerProcess?.stop(config.jobs.shutdownGraceMs);
+    throw err;
+  });
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
@@ -50,7 +58,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
       }
       stopping = true;
       log.info({ signal }, 'shutting down gracefully (send again to force)');
-      services.close().then(resolve, (err: unknown) => {
+      Promise.all([services.close(), workerProcess?.stop(config.jobs.shutdownGraceMs + 5000)]).then(() => resolve(), (err: unknown) => {
         log.error({ err }, 'error while shutting down');
         resolve();
       });
@@ -66,7 +74,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
 /** Start what `opts` asks for; the caller owns shutdown (runServe wires it to signals; tests call close). */
 export async function startServices(config: Config, log: Logger, opts: ServeOptions): Promise<Services> {
   const metrics = createMetrics();
-  const presets = opts.bot ? await loadPresets(config.assets.presetsDir) : undefined;
+  const presets = opts.bot ? await loadPresets(config.assets.presetsDir, { weightsDir: config.assets.weightsDir }) : undefined;
   const jobs = await createJobsClient(config, log.child({ part: 'jobs' }), { presets, metrics });
   const adapters: RunningAdapter[] = [];
   let worker: RunningWorker | undefined;
@@ -92,7 +100,7 @@ export async function startServices(config: Config, log: Logger, opts: ServeOpti
         const { startSlackAdapter } = await import('../chat/slack/index.ts');
         adapters.push(await startSlackAdapter({ ...deps, log: deps.log.child({ platform: 'slack' }) }));
       } else log.info('Slack: SLACK_BOT_TOKEN is not set, not started');
-      if (!adapters.length && !opts.worker) throw new Error('easel bot: neither DISCORD_TOKEN nor SLACK_BOT_TOKEN is set — no chat platform to serve');
+      if (!adapters.length && !opts.worker && !opts.workerProcess) throw new Error('easel bot: neither DISCORD_TOKEN nor SLACK_BOT_TOKEN is set — no chat platform to serve');
       if (!adapters.length) log.warn('no chat platform configured: running the worker only');
     }
 
@@ -100,6 +108,10 @@ export async function startServices(config: Config, log: Logger, opts: ServeOpti
     if (worker) {
       const w = worker;
       checks.push({ name: 'worker', check: async () => ({ ok: w.isRunning(), id: w.id, concurrency: w.concurrency, active: w.activeJobs() }) });
+    }
+    if (opts.workerProcess) {
+      const wp = opts.workerProcess;
+      checks.push({ name: 'worker', check: async () => ({ ok: wp.isRunning(), pid: wp.pid, process: 'child' }) });
     }
     if (opts.bot) checks.push({ name: 'bot', check: async () => ({ ok: true, platforms: adapters.map((a) => a.platform) }) });
     ops = await startOpsServer({

@@ -96,10 +96,8 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
       const renderOptions = resolveOptions(
         {
           ...preset?.defaults,
-          strength: options.strength,
-          preserveColors: options.preserveColors,
-          seed: options.seed,
-          iterations: options.iterations,
+          // Only what the user set overrides the preset's defaults (an undefined would erase them).
+          ...definedOnly({ strength: options.strength, preserveColors: options.preserveColors, seed: options.seed, iterations: options.iterations }),
           previewEvery: quality === 'fast' ? 0 : PREVIEW_EVERY,
         },
         { size: Math.min(options.size, deps.defaults.maxSize), quality },
@@ -138,4 +136,8 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
       await deps.engine.dispose();
     },
   };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
