@@ -49,7 +49,7 @@ describe('easel start', () => {
 
     let health: { ok: boolean; worker: { ok: boolean; pid: number; process: string } } | undefined;
     for (let i = 0; i < 100; i++) {
-      health = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
+      health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as typeof health;
       if (health?.worker.ok) break;
       await new Promise((res) => setTimeout(res, 100));
     }
