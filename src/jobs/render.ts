@@ -5,7 +5,7 @@
  */
 import type { StyleRequest } from '../requests/style-request.ts';
 import type { EffectiveOptions } from './job-data.ts';
-import type { BlobStore } from './types.ts';
+import type { BlobStore, JobResult } from './types.ts';
 
 export interface RenderTask {
   jobId: string;
@@ -28,18 +28,11 @@ export interface RenderContext {
   onProgress(step: RenderStep): void;
 }
 
-export interface RenderOutput {
+/** What a render produces: the job's result without the blob key and cache flag the worker adds. */
+export type RenderOutput = Omit<JobResult, 'resultKey' | 'cached'> & {
   /** The result as PNG. */
   png: Buffer;
-  width: number;
-  height: number;
-  engine: string;
-  backend: string;
-  iterations: number;
-  renderMs: number;
-  /** Human label of the style (preset title or 'your image'). */
-  styleLabel: string;
-}
+};
 
 export interface Renderer {
   render(task: RenderTask, ctx: RenderContext): Promise<RenderOutput>;
