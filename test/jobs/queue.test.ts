@@ -190,8 +190,10 @@ describe('priority, positions and limits', () => {
     // Cooldown: a second request right after the first is refused with a retry time.
     const cool = r.config({ ...FAST_TIMINGS, EASEL_USER_COOLDOWN_S: '30' });
     const jobs2 = await client(cool);
-    await jobs2.submit(makeRequest(photoKey, { user: { id: 'c1' } }));
-    const refused = await jobs2.submit(makeRequest(photoKey, { user: { id: 'c1' } })).catch((e: unknown) => e);
+    // (distinct seeds: the worker above may finish the first before the second is submitted, and an
+    // identical request would then be answered from the result cache, which costs nothing and has no cooldown)
+    await jobs2.submit(makeRequest(photoKey, { user: { id: 'c1' }, options: { quality: 'fast', size: 64, seed: 100 } }));
+    const refused = await jobs2.submit(makeRequest(photoKey, { user: { id: 'c1' }, options: { quality: 'fast', size: 64, seed: 101 } })).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'cooldown' });
     expect((refused as JobRefused).retryAfterMs).toBeGreaterThan(25_000);
   });
