@@ -89,7 +89,10 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   const reps = (size: number) => (opts.quick ? 2 : size > 256 ? 3 : 5);
   const renderBudgetMs = opts.quick ? 60_000 : 240_000;
   const only = opts.only;
-  if (only === 'queue') throw new Error('easel bench --only queue is not part of the engine benchmark');
+  if (only === 'queue') {
+    await benchQueueSection(config.redis.url, opts);
+    return;
+  }
   const photo = await decodeImage(await readFile(path.join(config.assets.presetsDir, 'photos', 'dancer_ballerina.jpg')));
   const painting = await decodeImage(await readFile(path.join(config.assets.presetsDir, 'images', 'starry_night.jpg')));
   const say = (s: string) => (opts.json ? undefined : process.stderr.write(`${s}\n`));
@@ -118,6 +121,19 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   process.stdout.write(`${[line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...table.map(line)].join('\n')}\n`);
   // Wall times on a busy machine mean little; CPU time per evaluation is the load-independent figure.
   process.stdout.write(`${os.cpus().length} CPUs; 1-minute load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at the end.\n`);
+  if (!only) await benchQueueSection(config.redis.url, { ...opts, quick: true });
+}
+
+/** Queue overhead per job (enqueue → worker start → delivery) with a no-op render, 1 and 2 workers. */
+async function benchQueueSection(redisUrl: string, opts: BenchOptions): Promise<void> {
+  const { benchQueue, formatQueueBench } = await import('../jobs/bench.ts');
+  const results = [];
+  for (const workers of [1, 2]) {
+    const r = await benchQueue({ redisUrl, workers, jobs: opts.quick ? 100 : 200 });
+    results.push(r);
+    if (!opts.json) process.stdout.write(`\n${formatQueueBench(r)}\n`);
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify({ queue: results })}\n`);
 }
 
 async function benchLossBackend(factory: EngineFactory, sizes: number[], reps: (size: number) => number, renderBudgetMs: number, photo: RgbImage, painting: RgbImage, say: (s: string) => void): Promise<Row[]> {
