@@ -68,6 +68,12 @@ const schema = z
     EASEL_DEFAULT_QUALITY: z.enum(QUALITIES).default('balanced'),
     EASEL_ENGINE: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
     EASEL_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    /** ONNX Runtime execution providers to try in order, e.g. "tensorrt,cuda,cpu"; empty = cuda,cpu. */
+    EASEL_ONNX_PROVIDERS: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))
+      .refine((list) => list.every((p) => ['tensorrt', 'cuda', 'cpu'].includes(p)), 'must list providers from tensorrt, cuda, cpu (comma-separated)'),
 
     EASEL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     EASEL_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
@@ -110,7 +116,7 @@ export interface Config {
   discord?: { token: string; applicationId?: string; apiBase: string; gatewayUrl?: string; guildId?: string; useThreads: boolean };
   slack?: { botToken: string; signingSecret?: string; apiUrl: string; appToken?: string; port: number };
   assets: { source?: string; weightsDir: string; presetsDir: string };
-  render: { defaultSize: number; maxSize: number; defaultQuality: Quality; engine: Env['EASEL_ENGINE']; backend: Env['EASEL_BACKEND'] };
+  render: { defaultSize: number; maxSize: number; defaultQuality: Quality; engine: Env['EASEL_ENGINE']; backend: Env['EASEL_BACKEND']; onnxProviders?: string[] };
   worker: { concurrency: number };
   /** Job retries and worker liveness (src/jobs): attempts for transient failures, lock/stall timings, shutdown grace. */
   jobs: { attempts: number; lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number };
@@ -148,7 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`, appToken: e.SLACK_APP_TOKEN, port: e.PORT }
       : undefined,
     assets: { source: assetsSource ? path.resolve(root, assetsSource) : undefined, weightsDir: path.resolve(root, e.EASEL_WEIGHTS_DIR), presetsDir: path.resolve(root, e.EASEL_PRESETS_DIR) },
-    render: { defaultSize: e.EASEL_DEFAULT_SIZE, maxSize: e.EASEL_MAX_SIZE, defaultQuality: e.EASEL_DEFAULT_QUALITY, engine: e.EASEL_ENGINE, backend: e.EASEL_BACKEND },
+    render: { defaultSize: e.EASEL_DEFAULT_SIZE, maxSize: e.EASEL_MAX_SIZE, defaultQuality: e.EASEL_DEFAULT_QUALITY, engine: e.EASEL_ENGINE, backend: e.EASEL_BACKEND, onnxProviders: e.EASEL_ONNX_PROVIDERS.length ? e.EASEL_ONNX_PROVIDERS : undefined },
     worker: { concurrency: e.EASEL_WORKER_CONCURRENCY },
     jobs: { attempts: e.EASEL_JOB_ATTEMPTS, lockMs: e.EASEL_JOB_LOCK_MS, stalledIntervalMs: e.EASEL_STALLED_INTERVAL_MS, shutdownGraceMs: e.EASEL_SHUTDOWN_GRACE_MS },
     limits: {

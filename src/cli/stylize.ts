@@ -118,7 +118,7 @@ export async function stylizeFile(args: StylizeFileArgs): Promise<StylizeFileRes
   );
   if (options.quality !== 'fast' && styles.inputs.length === 0) throw new Error(`${args.styles.join(', ')} has no painting to optimise towards: use --quality fast`);
 
-  const engine = args.engine ?? (await createEngine({ engine: args.engineName ?? config.render.engine, backend: config.render.backend, weightsDir: config.assets.weightsDir, log }));
+  const engine = args.engine ?? (await createEngine({ engine: args.engineName ?? config.render.engine, backend: config.render.backend, onnxProviders: config.render.onnxProviders, weightsDir: config.assets.weightsDir, log }));
   let result: RenderResult;
   try {
     result = await engine.render({ content, styles: styles.inputs, fastNetwork: styles.fastNetwork, options }, args.onProgress, args.signal);

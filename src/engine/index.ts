@@ -18,6 +18,8 @@ export interface BackendFactoryOptions {
   weightsDir: string;
   /** TensorFlow.js backend preference (the tfjs engine) — EASEL_BACKEND. */
   backend: TfBackendPreference;
+  /** ONNX Runtime execution providers in preference order — EASEL_ONNX_PROVIDERS (default cuda, cpu). */
+  onnxProviders?: readonly string[];
   log: Logger;
 }
 
@@ -46,6 +48,7 @@ export const ENGINE_FACTORIES: EngineFactory[] = [onnxEngineFactory(), tfjsFacto
 export interface CreateEngineOptions {
   engine?: 'auto' | EngineName;
   backend?: TfBackendPreference;
+  onnxProviders?: readonly string[];
   weightsDir: string;
   log?: Logger;
   /** Use this fast-style runner instead of the engines' own. */
@@ -57,7 +60,7 @@ export interface CreateEngineOptions {
 export async function createEngine(opts: CreateEngineOptions): Promise<Engine> {
   const log = opts.log ?? silentLogger;
   const want = opts.engine ?? 'auto';
-  const factoryOpts: BackendFactoryOptions = { weightsDir: opts.weightsDir, backend: opts.backend ?? 'auto', log };
+  const factoryOpts: BackendFactoryOptions = { weightsDir: opts.weightsDir, backend: opts.backend ?? 'auto', onnxProviders: opts.onnxProviders, log };
   const factories = opts.factories ?? ENGINE_FACTORIES;
   const candidates = want === 'auto' ? factories : factories.filter((f) => f.name === want);
   if (candidates.length === 0) throw new Error(`engine '${want}' is not available in this build (have: ${factories.map((f) => f.name).join(', ')})`);

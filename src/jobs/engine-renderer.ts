@@ -34,7 +34,7 @@ export interface EngineRendererDeps {
 export async function createEngineRenderer(config: Config, log: Logger): Promise<Renderer> {
   const [presets, engine] = await Promise.all([
     loadPresets(config.assets.presetsDir),
-    createEngine({ engine: config.render.engine, backend: config.render.backend, weightsDir: config.assets.weightsDir, log }),
+    createEngine({ engine: config.render.engine, backend: config.render.backend, onnxProviders: config.render.onnxProviders, weightsDir: config.assets.weightsDir, log }),
   ]);
   return engineRenderer({
     engine,

@@ -27,6 +27,7 @@ const PresetSchema = z
         strength: z.number().min(0).max(1).optional(),
         styleScale: z.number().min(0.1).max(4).optional(),
         pooling: z.enum(['max', 'avg']).optional(),
+        init: z.enum(['content', 'noise', 'fast']).optional(),
       })
       .strict()
       .optional(),

@@ -21,7 +21,7 @@ export interface Preset {
   /** Fast feed-forward network id (weights/fast-style/<id>) for quality 'fast' and init. */
   fastNetwork?: string;
   /** Per-preset parameter defaults (e.g. a stronger style weight for a subtle painting). */
-  defaults?: Partial<Pick<RenderOptions, 'strength' | 'styleScale' | 'pooling'>>;
+  defaults?: Partial<Pick<RenderOptions, 'strength' | 'styleScale' | 'pooling' | 'init'>>;
 }
 
 export interface PresetCatalog {

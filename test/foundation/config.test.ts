@@ -33,6 +33,12 @@ describe('config', () => {
     expect((err as ConfigError).problems).toHaveLength(4);
   });
 
+  it('parses the ONNX provider list and refuses unknown providers', () => {
+    expect(loadConfig({}).render.onnxProviders).toBeUndefined();
+    expect(loadConfig({ EASEL_ONNX_PROVIDERS: 'TensorRT, cuda,cpu' }).render.onnxProviders).toEqual(['tensorrt', 'cuda', 'cpu']);
+    expect(() => loadConfig({ EASEL_ONNX_PROVIDERS: 'cuda,metal' })).toThrow(/EASEL_ONNX_PROVIDERS/);
+  });
+
   it('refuses a default size above the maximum', () => {
     expect(() => loadConfig({ EASEL_DEFAULT_SIZE: '2048', EASEL_MAX_SIZE: '1024' })).toThrow(/EASEL_DEFAULT_SIZE must not exceed EASEL_MAX_SIZE/);
   });

@@ -17,8 +17,8 @@ export function onnxEngineFactory(opts: OnnxFactoryOptions = {}): EngineFactory 
   return {
     name: 'onnx',
     createLossBackend: async (o) =>
-      (await import('./loss-backend.ts')).createOnnxLossBackend({ weightsDir: o.weightsDir, log: o.log, providers: opts.providers, loadRuntime: opts.loadRuntime }),
+      (await import('./loss-backend.ts')).createOnnxLossBackend({ weightsDir: o.weightsDir, log: o.log, providers: opts.providers ?? o.onnxProviders, loadRuntime: opts.loadRuntime }),
     createFastStyle: async (o) =>
-      (await import('./fast-style.ts')).createOnnxFastStyle({ weightsDir: o.weightsDir, log: o.log, providers: opts.providers, loadRuntime: opts.loadRuntime }),
+      (await import('./fast-style.ts')).createOnnxFastStyle({ weightsDir: o.weightsDir, log: o.log, providers: opts.providers ?? o.onnxProviders, loadRuntime: opts.loadRuntime }),
   };
 }
