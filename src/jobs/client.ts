@@ -21,7 +21,7 @@ import { EVENTS, QUEUE_NAME, keys as keysFor } from './keys.ts';
 import { UserLimits } from './limits.ts';
 import { queuePosition, type Position } from './position.ts';
 import { createEventsProducer, createRenderQueue, jobOptions, type RenderQueue } from './queue.ts';
-import { bullConnection, createRedis, withTimeout } from './redis.ts';
+import { bullConnection, createRedis, whenReady, withTimeout } from './redis.ts';
 import { JobRefused, type JobEventHandler, type JobProgress, type JobsClient, type Submitted } from './types.ts';
 import { WorkerRegistry } from './worker-registry.ts';
 
@@ -54,7 +54,10 @@ export const REFUSAL_TEXT = {
 } as const;
 
 export async function createJobsClient(config: Config, log: Logger, opts: JobsClientOptions = {}): Promise<EaselJobsClient> {
-  const redis = createRedis(config, 'bot');
+  const redis = createRedis(config, 'bot', { log, failFast: true });
+  // Commands fail at once while disconnected (failFast), so give the first connection a moment;
+  // if Redis is down at start the bot still runs and answers "the queue is unavailable".
+  if (!(await whenReady(redis, 10_000))) log.warn('Redis is not reachable yet; requests will be refused until it is');
   const k = keysFor(config.redis.prefix);
   const queue = createRenderQueue(config);
   const producer = createEventsProducer(config);
@@ -81,7 +84,10 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     throw new JobRefused(code, message, retryAfterMs);
   };
 
-  async function submitValidated(request: StyleRequest): Promise<Submitted> {
+  async function submitValidated(request: StyleRequest, attempt: { abandoned: boolean }): Promise<Submitted> {
+    const stillWanted = () => {
+      if (attempt.abandoned) throw new Error('submit abandoned after its timeout');
+    };
     if (request.style.kind === 'preset' && opts.presets && !opts.presets.get(request.style.presetId)) {
       refuse('unknown-preset', REFUSAL_TEXT.unknownPreset(request.style.presetId));
     }
@@ -110,6 +116,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       const waiting = await queue.getJobCountByTypes('wait', 'prioritized');
       if (waiting >= config.limits.maxWaiting) refuse('queue-full', REFUSAL_TEXT.busy, 3 * 60_000);
 
+      stillWanted();
       const reservation = await limits.reserve(request.platform, request.user.id, jobId);
       if (!reservation.ok) {
         if (reservation.code === 'cooldown') refuse('cooldown', REFUSAL_TEXT.cooldown(reservation.retryAfterMs), reservation.retryAfterMs);
@@ -118,6 +125,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       reserved = true;
 
       await delivery.register(jobId, request);
+      stillWanted();
       await queue.add(QUEUE_NAME, data, jobOptions(jobId, data, config));
       metrics?.submitted.inc({ state: 'queued' });
       const pos = await position(jobId);
@@ -163,8 +171,11 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
         log.warn({ issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'refused an invalid request');
         refuse('invalid-request', REFUSAL_TEXT.invalid);
       }
+      // A submit that outlives its timeout is abandoned: the user was told it failed, so it must
+      // not go on to enqueue a job when Redis answers again.
+      const attempt = { abandoned: false };
       try {
-        return await withTimeout(submitValidated(parsed.data!), submitTimeoutMs, 'submit');
+        return await withTimeout(submitValidated(parsed.data!, attempt), submitTimeoutMs, 'submit', () => (attempt.abandoned = true));
       } catch (err) {
         if (err instanceof JobRefused) throw err;
         log.error({ err }, 'submit failed: queue unavailable');

@@ -19,8 +19,9 @@ export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 5000 };
 /** First retry after 5 s, then 10 s, 20 s… */
 const BACKOFF_MS = 5_000;
 
+/** The producer side's queue. No offline queue (BullMQ's advice for producers): an add while Redis is down fails at once. */
 export function createRenderQueue(config: Config): RenderQueue {
-  return new Queue<JobData, JobResult>(QUEUE_NAME, { connection: bullConnection(config), prefix: config.redis.prefix });
+  return new Queue<JobData, JobResult>(QUEUE_NAME, { connection: { ...bullConnection(config), enableOfflineQueue: false }, prefix: config.redis.prefix });
 }
 
 export function createEventsProducer(config: Config): QueueEventsProducer {

@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import type { ConnectionOptions } from 'bullmq';
 import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
 
 /** BullMQ connection options: it requires maxRetriesPerRequest null for its blocking clients. */
 export function bullConnection(config: Config): ConnectionOptions {
@@ -14,20 +15,70 @@ export function bullConnection(config: Config): ConnectionOptions {
 /**
  * A command client that fails fast while Redis is down (a few retries, then the command rejects),
  * so a chat adapter can answer "the queue is unavailable" instead of hanging on a dead socket.
+ *
+ * `failFast` (the bot side) also turns off ioredis' offline queue: a command issued while Redis is
+ * unreachable is refused at once instead of being replayed on reconnect — otherwise a submission
+ * the user was told had failed could still turn into a job minutes later.
  */
-export function createRedis(config: Config, name: string): Redis {
-  return new Redis(config.redis.url, {
+export function createRedis(config: Config, name: string, opts: { log?: Logger; failFast?: boolean } = {}): Redis {
+  const redis = new Redis(config.redis.url, {
     connectionName: `easel:${name}`,
     maxRetriesPerRequest: 3,
     lazyConnect: false,
+    enableOfflineQueue: !opts.failFast,
+    // …nor resend commands that were in flight when the connection dropped.
+    autoResendUnfulfilledCommands: !opts.failFast,
+  });
+  logConnectionErrors(redis, name, opts.log);
+  return redis;
+}
+
+/**
+ * ioredis emits 'error' on every failed reconnect; without a listener it prints "Unhandled error
+ * event". Log the first one and then at most one a minute, so an outage is visible but not a flood.
+ */
+export function logConnectionErrors(redis: Redis, name: string, log?: Logger): void {
+  let lastLogged = 0;
+  let suppressed = 0;
+  redis.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - lastLogged < 60_000) {
+      suppressed++;
+      return;
+    }
+    log?.warn({ connection: name, err: err.message, suppressed }, 'Redis connection error (retrying)');
+    lastLogged = now;
+    suppressed = 0;
+  });
+  redis.on('ready', () => {
+    if (lastLogged) log?.info({ connection: name }, 'Redis connection restored');
+    lastLogged = 0;
   });
 }
 
-/** Resolve a promise or reject after `ms` (Redis calls on the request path must not hang). */
-export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** Wait until the client is connected, up to `ms`; resolves false (and does not throw) when it is not. */
+export async function whenReady(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  return new Promise<boolean>((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    redis.on('ready', onReady);
+  });
+}
+
+/** Resolve a promise or reject after `ms` (Redis calls on the request path must not hang); `onTimeout` lets the work stop itself. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      onTimeout?.();
+      reject(new Error(`${what} timed out after ${ms} ms`));
+    }, ms);
   });
   try {
     return await Promise.race([p, timeout]);

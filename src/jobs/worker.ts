@@ -58,7 +58,7 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
   const id = `worker-${randomUUID().slice(0, 8)}`;
   const concurrency = deps.concurrency ?? config.worker.concurrency;
   const wlog = log.child({ worker: id });
-  const redis = createRedis(config, 'worker');
+  const redis = createRedis(config, 'worker', { log });
   const k = keysFor(config.redis.prefix);
   const blobs = new RedisBlobStore(redis, k.blob, config.blobs.ttlS);
   const cache = new ResultCache(redis, k, blobs, config.blobs.ttlS);
