@@ -129,7 +129,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       await queue.add(QUEUE_NAME, data, jobOptions(jobId, data, config));
       metrics?.submitted.inc({ state: 'queued' });
       const pos = await position(jobId);
-      return { jobId, state: 'queued', position: pos?.position ?? 0, etaMs: pos?.etaMs };
+      return { jobId, state: 'queued', position: pos?.position ?? 0, etaMs: pos?.etaMs, workersOnline: pos?.workersOnline };
     } catch (err) {
       // Not submitted after all: free the request id and the user's slot so a retry can succeed.
       await Promise.allSettled([

@@ -129,10 +129,10 @@ export class Delivery {
     await this.notify(jobId, (request) => ({ type: 'progress', jobId, request, progress }));
   }
 
-  async onRequeued(jobId: string, position: () => Promise<{ position: number; etaMs?: number } | null>): Promise<void> {
+  async onRequeued(jobId: string, position: () => Promise<{ position: number; etaMs?: number; workersOnline?: number } | null>): Promise<void> {
     const pos = await this.requestOf(jobId).then((r) => (r ? position() : null));
     if (!pos) return;
-    await this.notify(jobId, (request) => ({ type: 'queued', jobId, request, position: pos.position, etaMs: pos.etaMs }));
+    await this.notify(jobId, (request) => ({ type: 'queued', jobId, request, position: pos.position, etaMs: pos.etaMs, workersOnline: pos.workersOnline }));
   }
 
   /** Check every pending job of the subscribed platforms once (runs one at a time). */

@@ -18,6 +18,8 @@ import type { WorkerRegistry } from './worker-registry.ts';
 export interface Position {
   position: number;
   etaMs?: number;
+  /** Render slots of live workers; 0 means no worker is running and the job waits for one. */
+  workersOnline: number;
 }
 
 const QUALITY_OF_PRIORITY = new Map<number, Quality>(Object.entries(PRIORITY).map(([q, p]) => [p, q as Quality]));
@@ -60,7 +62,7 @@ export async function queuePosition(redis: Redis, queue: RenderQueue, stats: Ren
     slots,
     expectedMs,
   });
-  return { position: index + 1, etaMs };
+  return { position: index + 1, etaMs, workersOnline: slots };
 }
 
 function percentOf(progress: unknown): number {

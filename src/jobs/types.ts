@@ -28,6 +28,8 @@ export interface Submitted {
   /** 1-based position among waiting jobs (0 when running or cached). */
   position: number;
   etaMs?: number;
+  /** Render slots of live workers when it was queued; 0 = no worker is running (the job waits for one). */
+  workersOnline?: number;
 }
 
 export interface JobProgress {
@@ -55,7 +57,7 @@ export interface JobResult {
 }
 
 export type JobEvent =
-  | { type: 'queued'; jobId: string; request: StyleRequest; position: number; etaMs?: number }
+  | { type: 'queued'; jobId: string; request: StyleRequest; position: number; etaMs?: number; workersOnline?: number }
   | { type: 'active'; jobId: string; request: StyleRequest }
   | { type: 'progress'; jobId: string; request: StyleRequest; progress: JobProgress }
   | { type: 'completed'; jobId: string; request: StyleRequest; result: JobResult }
@@ -81,7 +83,7 @@ export interface JobsClient {
   /** Cancel a waiting or running job; only its owner (user id) may. Resolves false if it was already done. */
   cancel(jobId: string, userId: string): Promise<boolean>;
   /** Current 1-based waiting position and ETA, or null when not waiting. */
-  position(jobId: string): Promise<{ position: number; etaMs?: number } | null>;
+  position(jobId: string): Promise<{ position: number; etaMs?: number; workersOnline?: number } | null>;
   /** Follow jobs of one platform; picks up undelivered finished jobs on start (bot restarts). */
   subscribe(platform: Platform, handler: JobEventHandler): Promise<void>;
   close(): Promise<void>;

@@ -149,6 +149,8 @@ describe('priority, positions and limits', () => {
     for (const [user, quality] of order) {
       const s = await jobs.submit(makeRequest(photoKey, { user: { id: user }, options: { quality, size: 64 } }));
       ids[user] = s.jobId;
+      // No worker runs yet: the adapters tell the user the job waits for one.
+      expect(s.workersOnline).toBe(0);
     }
     const positions: Record<string, number> = {};
     for (const user of Object.keys(ids)) positions[user] = (await jobs.position(ids[user]))!.position;
@@ -163,6 +165,17 @@ describe('priority, positions and limits', () => {
     expect(started).toEqual(['c', 'e', 'a', 'd', 'b']);
     await waitFor(async () => (await jobs.queue.getJobCounts('completed')).completed === 5, 10_000, 'completion');
     expect(await jobs.position(ids.b)).toBeNull();
+  });
+
+  it('tells a queued job how many render slots are live (0 = it waits for a worker)', async () => {
+    const config = r.config(FAST_TIMINGS);
+    const jobs = await client(config);
+    const started: string[] = [];
+    await worker(config, noopRenderer({ steps: 30, stepMs: 100, onStart: (t) => started.push(t.request.user.id) }));
+    await jobs.submit(makeRequest(photoKey, { user: { id: 'busy' }, options: { quality: 'fast', size: 64, seed: 1 } }));
+    await waitFor(() => started.length === 1, 10_000, 'the first render to start');
+    const second = await jobs.submit(makeRequest(photoKey, { user: { id: 'next' }, options: { quality: 'fast', size: 64, seed: 2 } }));
+    expect(second).toMatchObject({ state: 'queued', position: 1, workersOnline: 1 });
   });
 
   it('limits each user to N jobs in flight, applies the cooldown and caps the waiting line', async () => {

@@ -19,7 +19,10 @@ export function formatEta(ms: number | undefined): string {
   return `about ${Math.round(s / 60)} min`;
 }
 
-export function queuedText(position: number, etaMs?: number): string {
+export function queuedText(position: number, etaMs?: number, workersOnline?: number): string {
+  if (workersOnline === 0) {
+    return `🎨 Queued${position > 1 ? ` — position ${position}` : ''}. No painter is running right now; your picture will start as soon as one is back.`;
+  }
   const eta = formatEta(etaMs);
   if (position <= 1) return `🎨 Queued — you're next${eta ? ` (${eta})` : ''}.`;
   return `🎨 Queued — position ${position}${eta ? `, ${eta}` : ''}.`;

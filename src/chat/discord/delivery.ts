@@ -236,7 +236,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       };
       switch (event.type) {
         case 'queued':
-          return status(queuedText(event.position, event.etaMs));
+          return status(queuedText(event.position, event.etaMs, event.workersOnline));
         case 'active':
           return status(progressText({ step: 0, total: 1, stage: 'starting', percent: 0 }));
         case 'progress':

@@ -44,7 +44,7 @@ export function interactionReplyTo(interaction: RepliableInteraction, statusMess
 export function submittedText(s: Submitted): string {
   if (s.state === 'cached') return '✨ Found it in the cache…';
   if (s.position <= 0) return progressText({ step: 0, total: 1, stage: 'starting', percent: 0 });
-  return queuedText(s.position, s.etaMs);
+  return queuedText(s.position, s.etaMs, s.workersOnline);
 }
 
 /**

@@ -29,7 +29,7 @@ export function createDeliveryHandler(ctx: SlackContext): JobEventHandler {
 
     switch (event.type) {
       case 'queued':
-        return show(queuedText(event.position, event.etaMs));
+        return show(queuedText(event.position, event.etaMs, event.workersOnline));
       case 'active':
         return show(`🖌️ Painting… ${progressBar(0)}`);
       case 'progress':

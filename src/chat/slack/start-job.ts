@@ -77,7 +77,7 @@ export async function startJob(ctx: SlackContext, intake: JobIntake, notify: Not
       // Another delivery of the same event already started this job and owns its status message.
       await deleteQuietly(ctx, target);
     } else if (submitted.state === 'queued') {
-      const text = queuedText(submitted.position, submitted.etaMs);
+      const text = queuedText(submitted.position, submitted.etaMs, submitted.workersOnline);
       ctx.board.show(target, { text, blocks: statusBlocks(text, { jobId: submitted.jobId, ownerId: intake.user.id }) });
     }
     // 'cached': a 'completed' event follows at once and finishes the status message.
