@@ -112,6 +112,7 @@ try {
   }
   const e = err as Error & { userMessage?: string };
   process.stderr.write(`easel: ${e.userMessage ?? e.message}\n`);
-  if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${e.stack}\n`);
+  // An error without a user-facing message is a bug or an environment problem: keep its stack.
+  if (!e.userMessage && e.stack) process.stderr.write(`${e.stack}\n`);
   process.exit(1);
 }

@@ -56,7 +56,7 @@ export async function benchQueue(opts: QueueBenchOptions = {}): Promise<QueueBen
   const total = opts.jobs ?? 200;
   const log = opts.log ?? silentLogger;
   const prefix = `easel-bench-${process.pid}-${Date.now()}`;
-  const redisUrl = opts.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisUrl = opts.redisUrl ?? loadConfig().redis.url;
   const config = loadConfig({
     REDIS_URL: redisUrl,
     EASEL_REDIS_PREFIX: prefix,
