@@ -3,7 +3,9 @@
  * imported lazily, so `easel assets` does not pay for loading TensorFlow.js or discord.js.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError } from './config.ts';
+import { ConfigError, loadDotEnv } from './config.ts';
+
+loadDotEnv();
 
 function int(name: string, min: number, max: number) {
   return (v: string) => {
@@ -26,13 +28,14 @@ function collect(v: string, prev: string[]) {
 const program = new Command()
   .name('easel')
   .description('Paint photos in the style of famous paintings — CLI, chat bot and render worker.')
-  .showHelpAfterError();
+  .option('--verbose', 'print stack traces of errors')
+  .showHelpAfterError('(run with --help for usage)');
 
 program
   .command('stylize')
   .description('Stylize one photo with a preset or a style image and write the result to a file.')
   .argument('<content>', 'the photo (file path)')
-  .requiredOption('-s, --style <preset-id|file>', 'preset id (see `easel styles`) or a style image file; repeat to blend', collect, [])
+  .option('-s, --style <preset-id|file>', 'preset id (see `easel styles`) or a style image file; repeat to blend (required)', collect, [])
   .option('--blend <weights>', 'blend weights for several --style, e.g. 0.7,0.3')
   .option('--size <px>', "output's longest side (default EASEL_DEFAULT_SIZE)", int('--size', 32, 4096))
   .option('--iterations <n>', 'optimisation steps (overrides --quality)', int('--iterations', 1, 5000))
@@ -42,12 +45,19 @@ program
   .addOption(new Option('--pooling <kind>', 'VGG pooling').choices(['max', 'avg']))
   .addOption(new Option('--optimizer <name>', 'optimiser').choices(['lbfgs', 'adam']))
   .addOption(new Option('--init <kind>', 'initial image').choices(['content', 'noise', 'fast']))
-  .option('--style-scale <x>', 'style image scale relative to the output', Number)
+  .option('--style-scale <x>', 'style image scale relative to the output (0.1–4)', (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0.1 || n > 4) throw new InvalidArgumentError('--style-scale must be a number from 0.1 to 4');
+    return n;
+  })
   .option('--seed <n>', 'random seed (same seed + backend = same image)', int('--seed', 0, 2 ** 31 - 1))
   .addOption(new Option('--engine <name>', 'engine (default EASEL_ENGINE)').choices(['auto', 'onnx', 'tfjs']))
   .option('-o, --out <file>', 'output file (.png or .jpg)', 'out/stylized.png')
   .option('--json', 'print one JSON object with the result instead of progress')
-  .action(async (content: string, opts) => (await import('./cli/stylize.ts')).runStylize(content, opts));
+  .action(async (content: string, opts, cmd: Command) => {
+    if (opts.style.length === 0) cmd.error("error: required option '-s, --style <preset-id|file>' not specified (see `easel styles`)");
+    return (await import('./cli/stylize.ts')).runStylize(content, opts);
+  });
 
 program
   .command('styles')
@@ -65,11 +75,14 @@ program
   .command('worker')
   .description('Run a render worker (one per GPU; add more on other machines against the same Redis).')
   .option('--concurrency <n>', 'jobs at once in this process (default EASEL_WORKER_CONCURRENCY)', int('--concurrency', 1, 64))
-  .action(async (opts) => (await import('./cli/serve.ts')).runServe({ bot: false, worker: true, concurrency: opts.concurrency }));
+  // `easel start` runs its worker with this: the child then stops only on its parent's SIGTERM, not
+  // on the terminal's Ctrl-C that reaches the whole process group (the parent shuts it down gracefully).
+  .addOption(new Option('--supervised').hideHelp())
+  .action(async (opts) => (await import('./cli/serve.ts')).runServe({ bot: false, worker: true, concurrency: opts.concurrency, supervised: opts.supervised }));
 
 program
   .command('start')
-  .description('Run the chat adapters and a worker in one process (single machine).')
+  .description('Run the chat adapters and a worker (in a supervised child process) on one machine.')
   .action(async () => (await import('./cli/serve.ts')).runServe({ bot: true, worker: true }));
 
 program
@@ -106,13 +119,20 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError || (err instanceof Error && err.name === 'AssetsError')) {
-    process.stderr.write(`easel: ${err.message}\n`);
-    process.exit(2);
+  process.exit(reportError(err));
+}
+
+/** One clear line for the operator; a stack only with --verbose. Returns the exit code. */
+function reportError(err: unknown): number {
+  const e = err as Error & { userMessage?: string; code?: string; path?: string };
+  if (err instanceof ConfigError || e.name === 'AssetsError') {
+    process.stderr.write(`easel: ${e.message}\n`);
+    return 2;
   }
-  const e = err as Error & { userMessage?: string };
-  process.stderr.write(`easel: ${e.userMessage ?? e.message}\n`);
-  // An error without a user-facing message is a bug or an environment problem: keep its stack.
-  if (!e.userMessage && e.stack) process.stderr.write(`${e.stack}\n`);
-  process.exit(1);
+  let message = e.userMessage ?? e.message;
+  if (e.code === 'ENOENT' && e.path) message = `no such file: ${e.path}`;
+  else if (e.code === 'EISDIR' && e.path) message = `${e.path} is a folder, not a file`;
+  process.stderr.write(`easel: ${message}\n`);
+  if (program.opts().verbose && e.stack) process.stderr.write(`${e.stack}\n`);
+  return 1;
 }

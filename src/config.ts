@@ -132,6 +132,17 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Load `.env` from the working directory into the environment when it exists (the operator's
+ * `cp .env.example .env`). Variables already set in the environment win over the file.
+ */
+export function loadDotEnv(cwd = process.cwd()): string | undefined {
+  const file = path.join(cwd, '.env');
+  if (!existsSync(file)) return undefined;
+  process.loadEnvFile(file);
+  return file;
+}
+
 /** Parse and validate an environment (default: process.env). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const parsed = schema.safeParse(env);

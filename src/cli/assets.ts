@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { loadConfig } from '../config.ts';
 import { installAssets, verifyAssets, AssetsError, ASSETS } from '../assets/install.ts';
 
@@ -10,6 +11,7 @@ export async function runAssets(opts: { from?: string; link?: boolean; verify?: 
     print(opts.json, { ok: true, files: ASSETS.length }, `easel: all ${ASSETS.length} asset files present and verified`);
     return;
   }
+  if (opts.from && !existsSync(opts.from)) throw new Error(`--from ${opts.from}: no such folder`);
   const report = await installAssets({ source: opts.from ?? config.assets.source, root, link: opts.link });
   print(opts.json, { ok: true, ...report, files: ASSETS.length }, `easel: assets ready — ${report.installed} installed, ${report.alreadyOk} already present, all ${ASSETS.length} verified (from ${report.source})`);
 }

@@ -25,6 +25,8 @@ export interface ServeOptions {
   concurrency?: number;
   /** A worker running in a child process (`easel start`), reported by /healthz. */
   workerProcess?: WorkerProcess;
+  /** This process is `easel start`'s worker child: it stops on its parent's SIGTERM and ignores SIGINT. */
+  supervised?: boolean;
 }
 
 export interface Services {
@@ -64,7 +66,10 @@ export async function runServe(opts: ServeOptions): Promise<void> {
       });
     };
     process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    // A supervised worker shares the terminal's process group: Ctrl-C reaches it too, but its parent
+    // decides when it stops (one SIGTERM, then the grace period), so SIGINT is ignored here.
+    if (opts.supervised) process.on('SIGINT', () => log.debug('SIGINT ignored: the parent process stops this worker'));
+    else process.on('SIGINT', stop);
   });
   log.info('stopped');
   // Libraries may leave sockets or timers behind; everything that mattered is closed.
@@ -100,7 +105,7 @@ export async function startServices(config: Config, log: Logger, opts: ServeOpti
         const { startSlackAdapter } = await import('../chat/slack/index.ts');
         adapters.push(await startSlackAdapter({ ...deps, log: deps.log.child({ platform: 'slack' }) }));
       } else log.info('Slack: SLACK_BOT_TOKEN is not set, not started');
-      if (!adapters.length && !opts.worker && !opts.workerProcess) throw new Error('easel bot: neither DISCORD_TOKEN nor SLACK_BOT_TOKEN is set — no chat platform to serve');
+      if (!adapters.length && !opts.worker && !opts.workerProcess) throw new Error('neither DISCORD_TOKEN nor SLACK_BOT_TOKEN is set — no chat platform to serve (see .env.example)');
       if (!adapters.length) log.warn('no chat platform configured: running the worker only');
     }
 

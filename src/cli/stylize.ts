@@ -3,7 +3,7 @@
  * bar on a TTY, or one JSON object with --json. `stylizeFile` is the reusable part (`easel demo`).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { createLogger, silentLogger, type Logger } from '../log.ts';
@@ -81,12 +81,15 @@ async function resolveStyles(names: string[], weights: number[], config: Config)
   let catalog: Awaited<ReturnType<typeof import('../presets/index.ts').loadPresets>> | undefined;
   for (const [i, name] of names.entries()) {
     if (existsSync(name)) {
-      inputs.push({ image: await decodeImage(await readFile(name), limits), weight: weights[i] });
+      inputs.push({ image: await decodeImage(await readInputFile(name, 'style image'), limits), weight: weights[i] });
       continue;
     }
     catalog ??= await (await import('../presets/index.ts')).loadPresets(config.assets.presetsDir, { weightsDir: config.assets.weightsDir });
     const preset: Preset | undefined = catalog.get(name);
-    if (!preset) throw new Error(`--style ${name}: neither a file nor a preset (see \`easel styles\`)`);
+    if (!preset) {
+      const near = catalog.search(name.replace(/[-_]+/g, ' '), 3).map((p) => p.id);
+      throw new Error(`--style ${name}: neither a file nor a preset${near.length ? ` — did you mean ${near.join(', ')}?` : ''} (see \`easel styles\`)`);
+    }
     if (i === 0) defaults = { ...preset.defaults };
     fastNetwork ??= preset.fastNetwork;
     if (preset.styleImage) inputs.push({ image: await decodeImage(await readFile(catalog.styleImagePath(preset)), limits), weight: weights[i] });
@@ -94,11 +97,19 @@ async function resolveStyles(names: string[], weights: number[], config: Config)
   return { inputs, fastNetwork, defaults };
 }
 
+/** Read a file the user named, with errors that say which argument was wrong. */
+async function readInputFile(file: string, what: string): Promise<Buffer> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info) throw new Error(`${what} ${file}: no such file`);
+  if (info.isDirectory()) throw new Error(`${what} ${file} is a folder, not an image file`);
+  return readFile(file);
+}
+
 function parseBlend(blend: string | undefined, count: number): number[] {
   if (!blend) return Array(count).fill(1);
   const w = blend.split(',').map((s) => Number(s.trim()));
   if (w.length !== count || w.some((v) => !Number.isFinite(v) || v < 0) || w.every((v) => v === 0)) {
-    throw new Error(`--blend needs ${count} non-negative weights (one per --style), e.g. ${Array(count).fill((1 / count).toFixed(2)).join(',')}`);
+    throw new Error(`--blend needs one non-negative weight per --style (${count} here), e.g. ${Array(count).fill((1 / count).toFixed(2)).join(',')}`);
   }
   return w;
 }
@@ -107,7 +118,7 @@ function parseBlend(blend: string | undefined, count: number): number[] {
 export async function stylizeFile(args: StylizeFileArgs): Promise<StylizeFileResult> {
   const config = args.config ?? loadConfig();
   const log = args.log ?? silentLogger;
-  const content = await decodeImage(await readFile(args.content), imageLimitsFromConfig(config));
+  const content = await decodeImage(await readInputFile(args.content, 'photo'), imageLimitsFromConfig(config));
   const weights = args.blend ?? Array(args.styles.length).fill(1);
   if (weights.length !== args.styles.length) throw new Error('one blend weight per style');
   const styles = await resolveStyles(args.styles, weights, config);
@@ -117,6 +128,9 @@ export async function stylizeFile(args: StylizeFileArgs): Promise<StylizeFileRes
     { size: config.render.defaultSize, quality: styles.inputs.length === 0 && styles.fastNetwork ? 'fast' : config.render.defaultQuality },
   );
   if (options.quality !== 'fast' && styles.inputs.length === 0) throw new Error(`${args.styles.join(', ')} has no painting to optimise towards: use --quality fast`);
+  if (options.quality === 'fast' && !styles.fastNetwork) {
+    throw new Error(`--quality fast needs a preset with a fast network (${args.styles.join(', ')} has none; see \`easel styles\`, marked fast:<net>): use draft, balanced or best`);
+  }
 
   const engine = args.engine ?? (await createEngine({ engine: args.engineName ?? config.render.engine, backend: config.render.backend, onnxProviders: config.render.onnxProviders, weightsDir: config.assets.weightsDir, log }));
   let result: RenderResult;
@@ -171,6 +185,7 @@ function progressPrinter(stream: NodeJS.WriteStream): { onProgress: ProgressCall
 
 export async function runStylize(content: string, opts: StylizeCliOptions): Promise<void> {
   const config = loadConfig();
+  if (!/\.(png|jpe?g)$/i.test(opts.out)) throw new Error(`--out ${opts.out}: the result is written as PNG or JPEG, so name it .png or .jpg`);
   const log = opts.json ? silentLogger : createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, pretty: config.log.pretty });
   const printer = opts.json ? undefined : progressPrinter(process.stderr);
   const ac = new AbortController();

@@ -24,7 +24,7 @@ export function superviseWorkerProcess(opts: { concurrency?: number; log: Logger
   let restartTimer: NodeJS.Timeout | undefined;
 
   const launch = () => {
-    const args = [EASEL_BIN, 'worker', ...(opts.concurrency ? ['--concurrency', String(opts.concurrency)] : [])];
+    const args = [EASEL_BIN, 'worker', '--supervised', ...(opts.concurrency ? ['--concurrency', String(opts.concurrency)] : [])];
     // The worker's own /metrics would collide with the parent's port: give it an ephemeral one.
     const c = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...opts.env, EASEL_METRICS_PORT: '0' } });
     child = c;

@@ -21,7 +21,7 @@ import { EVENTS, QUEUE_NAME, keys as keysFor } from './keys.ts';
 import { UserLimits } from './limits.ts';
 import { queuePosition, type Position } from './position.ts';
 import { createEventsProducer, createRenderQueue, jobOptions, type RenderQueue } from './queue.ts';
-import { bullConnection, createRedis, whenReady, withTimeout } from './redis.ts';
+import { bullConnection, connectionErrorLogger, createRedis, whenReady, withTimeout } from './redis.ts';
 import { JobRefused, type JobEventHandler, type JobProgress, type JobsClient, type Submitted } from './types.ts';
 import { WorkerRegistry } from './worker-registry.ts';
 
@@ -57,10 +57,13 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
   const redis = createRedis(config, 'bot', { log, failFast: true });
   // Commands fail at once while disconnected (failFast), so give the first connection a moment;
   // if Redis is down at start the bot still runs and answers "the queue is unavailable".
-  if (!(await whenReady(redis, 10_000))) log.warn('Redis is not reachable yet; requests will be refused until it is');
+  if (!(await whenReady(redis, 10_000))) log.warn('Redis is not reachable yet; retrying in the background (chat requests are refused meanwhile)');
   const k = keysFor(config.redis.prefix);
   const queue = createRenderQueue(config);
   const producer = createEventsProducer(config);
+  // BullMQ prints unhandled connection errors as multi-line dumps; log them as throttled JSON lines.
+  queue.on('error', connectionErrorLogger('queue', log));
+  producer.on('error', connectionErrorLogger('events-producer', log));
   const blobs = new RedisBlobStore(redis, k.blob, config.blobs.ttlS);
   const cache = new ResultCache(redis, k, blobs, config.blobs.ttlS);
   const stats = new RenderStats(redis, k);
@@ -155,7 +158,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     });
     qe.on('stalled', ({ jobId }) => void guard('stalled', () => delivery.onRequeued(jobId, () => position(jobId))));
     qe.on(EVENTS.outcome as 'completed', (args: unknown) => void guard('outcome', () => delivery.onFinished((args as { jobId: string }).jobId)));
-    qe.on('error', (err) => log.warn({ err }, 'queue events connection error'));
+    qe.on('error', connectionErrorLogger('queue-events', log));
     await qe.waitUntilReady();
     events = qe;
     return qe;

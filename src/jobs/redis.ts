@@ -38,9 +38,22 @@ export function createRedis(config: Config, name: string, opts: { log?: Logger; 
  * event". Log the first one and then at most one a minute, so an outage is visible but not a flood.
  */
 export function logConnectionErrors(redis: Redis, name: string, log?: Logger): void {
+  const onError = connectionErrorLogger(name, log);
+  redis.on('error', onError);
+  redis.on('ready', () => {
+    if (onError.logged()) log?.info({ connection: name }, 'Redis connection restored');
+    onError.reset();
+  });
+}
+
+/**
+ * An 'error' listener for a Redis-backed emitter (ioredis client, BullMQ Queue/Worker/QueueEvents):
+ * the first error is logged as one JSON line, then at most one a minute with a count of the rest.
+ */
+export function connectionErrorLogger(name: string, log?: Logger): ((err: Error) => void) & { logged(): boolean; reset(): void } {
   let lastLogged = 0;
   let suppressed = 0;
-  redis.on('error', (err: Error) => {
+  const onError = (err: Error) => {
     const now = Date.now();
     if (now - lastLogged < 60_000) {
       suppressed++;
@@ -49,11 +62,8 @@ export function logConnectionErrors(redis: Redis, name: string, log?: Logger): v
     log?.warn({ connection: name, err: err.message, suppressed }, 'Redis connection error (retrying)');
     lastLogged = now;
     suppressed = 0;
-  });
-  redis.on('ready', () => {
-    if (lastLogged) log?.info({ connection: name }, 'Redis connection restored');
-    lastLogged = 0;
-  });
+  };
+  return Object.assign(onError, { logged: () => lastLogged !== 0, reset: () => ((lastLogged = 0), (suppressed = 0)) });
 }
 
 /** Wait until the client is connected, up to `ms`; resolves false (and does not throw) when it is not. */

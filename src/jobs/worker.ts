@@ -24,7 +24,7 @@ import { RenderStats } from './eta.ts';
 import { JobFailure, toBullError } from './failures.ts';
 import { JobData } from './job-data.ts';
 import { EVENTS, QUEUE_NAME, keys as keysFor } from './keys.ts';
-import { bullConnection, createRedis } from './redis.ts';
+import { bullConnection, connectionErrorLogger, createRedis } from './redis.ts';
 import type { RenderStep, Renderer } from './render.ts';
 import type { JobProgress, JobResult } from './types.ts';
 import { BEAT_EVERY_MS, WorkerRegistry } from './worker-registry.ts';
@@ -146,7 +146,7 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
       autorun: false,
     },
   );
-  worker.on('error', (err) => wlog.warn({ err }, 'worker connection error'));
+  worker.on('error', connectionErrorLogger('worker', wlog));
   worker.on('stalled', (jobId) => wlog.warn({ jobId }, 'a stalled job (its worker died) was put back in the queue'));
 
   // Cancellation requests from any bot process arrive through the queue's event stream.
@@ -155,7 +155,7 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
     const { jobId } = args as { jobId: string };
     if (active.has(jobId) && worker.cancelJob(jobId, CANCELLED)) wlog.info({ jobId }, 'cancelling a running render');
   });
-  cancels.on('error', (err) => wlog.warn({ err }, 'cancel listener connection error'));
+  cancels.on('error', connectionErrorLogger('cancel-listener', wlog));
   await cancels.waitUntilReady();
 
   const startedAt = Date.now();

@@ -85,8 +85,9 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
   }
 
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve(s));
-    s.once('error', reject);
+    // Express 5 hands a listen error to this callback too; a port in use must not look like success.
+    const s = app.listen(opts.port, opts.host ?? '0.0.0.0', (err?: Error) => (err ? reject(portError(err, opts.port)) : resolve(s)));
+    s.once('error', (err) => reject(portError(err, opts.port)));
   });
   const port = (server.address() as AddressInfo).port;
   opts.log.info({ port }, 'ops endpoints listening (/healthz, /metrics)');
@@ -98,4 +99,12 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
         server.closeAllConnections();
       }),
   };
+}
+
+/** A listen failure an operator can act on (two processes on one host both default to 9464). */
+function portError(err: Error & { code?: string }, port: number): Error {
+  if (err.code === 'EADDRINUSE') {
+    return Object.assign(new Error(`port ${port} for /healthz and /metrics is already in use — give each easel process on this host its own EASEL_METRICS_PORT`), { userMessage: `port ${port} (EASEL_METRICS_PORT) is already in use — give each easel process on this host its own EASEL_METRICS_PORT` });
+  }
+  return err;
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -31,6 +31,38 @@ describe('easel CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('EASEL_MAX_SIZE');
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace for the operator
+  });
+
+  it('reads .env from the working directory; the environment wins over it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'easel-dotenv-'));
+    try {
+      await writeFile(path.join(dir, '.env'), 'EASEL_MAX_SIZE=lots\n');
+      const fromFile = await easelRun(['assets', '--verify'], {}, dir);
+      expect(fromFile.code).toBe(2);
+      expect(fromFile.stderr).toContain('EASEL_MAX_SIZE');
+      const envWins = await easelRun(['assets', '--verify'], { EASEL_MAX_SIZE: '512' }, dir);
+      expect(envWins.stderr).not.toContain('EASEL_MAX_SIZE');
+      expect(envWins.stderr).toMatch(/Assets are missing/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers user mistakes in one line, without a stack trace', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['stylize', '/nonexistent/photo.jpg', '--style', 'starry-night'], /photo \/nonexistent\/photo\.jpg: no such file/],
+      [['stylize', 'presets/photos/stata.jpg', '--style', 'van-gough'], /neither a file nor a preset — did you mean starry-night/],
+      [['stylize', 'presets/photos/stata.jpg'], /required option '-s, --style/],
+      [['stylize', 'presets/photos/stata.jpg', '--style', 'starry-night', '--quality', 'fast'], /needs a preset with a fast network/],
+      [['stylize', 'presets/photos/stata.jpg', '--style', 'starry-night', '-o', 'out/x.webp'], /name it \.png or \.jpg/],
+      [['assets', '--from', '/nonexistent/assets'], /--from \/nonexistent\/assets: no such folder/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await easelRun(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(expected);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 
   it('verifies installed assets', async () => {

@@ -32,6 +32,7 @@ describe('easel start', () => {
       cwd: REPO_ROOT,
       env: { ...process.env, ...r.env({ LOG_LEVEL: 'info', EASEL_METRICS_PORT: '0', EASEL_JOB_LOCK_MS: '8000' }), DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so the test can send Ctrl-C to the group as a terminal does
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -70,9 +71,13 @@ describe('easel start', () => {
       await jobs.close();
     }
 
-    child.kill('SIGTERM');
+    // Ctrl-C in a terminal reaches the parent and the worker child alike; the child leaves its
+    // shutdown to the parent (one SIGTERM, graceful), so nobody exits on a "second signal".
+    process.kill(-child.pid!, 'SIGINT');
     expect(await exited).toBe(0);
     expect(alive(workerPid)).toBe(false);
     expect(out).toContain('worker process started');
+    expect(out).not.toContain('second signal');
+    expect(out).toMatch(/"name":"easel-worker".*"msg":"stopped"/);
   });
 });

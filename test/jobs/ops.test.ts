@@ -81,6 +81,16 @@ describe('ops endpoints of a running worker', () => {
     }
   });
 
+  it('says which setting to change when the metrics port is taken', async () => {
+    const first = await startOpsServer({ port: 0, host: '127.0.0.1', metrics: createMetrics({ defaultMetrics: false }), redisPing: async () => true, checks: [], log: silentLogger });
+    try {
+      const second = startOpsServer({ port: first.port, host: '127.0.0.1', metrics: createMetrics({ defaultMetrics: false }), redisPing: async () => true, checks: [], log: silentLogger });
+      await expect(second).rejects.toThrow(new RegExp(`port ${first.port} .*already in use.*EASEL_METRICS_PORT`));
+    } finally {
+      await first.close();
+    }
+  });
+
   it('refuses to run a bot with no chat platform configured', async () => {
     const config = r.config({ EASEL_METRICS_PORT: '0' });
     await expect(startServices(config, silentLogger, { bot: true, worker: false })).rejects.toThrow(/neither DISCORD_TOKEN nor SLACK_BOT_TOKEN/);
