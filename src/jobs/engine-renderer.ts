@@ -19,6 +19,7 @@ import type { BlobRef } from '../requests/style-request.ts';
 import { JobFailure } from './failures.ts';
 import type { RenderTask, Renderer } from './render.ts';
 import type { BlobStore } from './types.ts';
+import { cachedPromise } from '../util/cached-promise.ts';
 
 /** Optimisation renders send a preview every this many steps (the quick 'fast' tier has one step). */
 export const PREVIEW_EVERY = 20;
@@ -48,15 +49,8 @@ export async function createEngineRenderer(config: Config, log: Logger): Promise
 export function engineRenderer(deps: EngineRendererDeps): Renderer {
   const presetImages = new Map<string, Promise<RgbImage>>();
 
-  const presetImage = (preset: Preset): Promise<RgbImage> => {
-    let img = presetImages.get(preset.id);
-    if (!img) {
-      img = readFile(deps.presets.styleImagePath(preset)).then((bytes) => decodeImage(bytes));
-      img.catch(() => presetImages.delete(preset.id));
-      presetImages.set(preset.id, img);
-    }
-    return img;
-  };
+  const presetImage = (preset: Preset): Promise<RgbImage> =>
+    cachedPromise(presetImages, preset.id, () => readFile(deps.presets.styleImagePath(preset)).then((bytes) => decodeImage(bytes)));
 
   const blobImage = async (blobs: BlobStore, ref: BlobRef, what: string): Promise<RgbImage> => {
     const bytes = await blobs.get(ref.key);

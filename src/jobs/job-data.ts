@@ -6,18 +6,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Config, Quality } from '../config.ts';
-import { QUALITIES } from '../config.ts';
-import { StyleRequest } from '../requests/style-request.ts';
+import { RequestOptions, StyleRequest } from '../requests/style-request.ts';
 
 /** Request options after the deployment's defaults and caps: what the render (and the cache) depend on. */
-export const EffectiveOptions = z.object({
-  size: z.number().int().min(32).max(4096),
-  quality: z.enum(QUALITIES),
-  strength: z.number().min(0).max(1).optional(),
-  preserveColors: z.boolean().optional(),
-  seed: z.number().int().min(0).optional(),
-  iterations: z.number().int().min(1).max(5000).optional(),
-});
+export const EffectiveOptions = RequestOptions.required({ size: true, quality: true });
 export type EffectiveOptions = z.infer<typeof EffectiveOptions>;
 
 export const JobData = z.object({

@@ -13,6 +13,7 @@ import type { RgbImage } from '../../images/types.ts';
 import type { FastStyleRunner } from './types.ts';
 import { INSTANCE_NORM_EPSILON, OUTPUT_OFFSET, OUTPUT_SCALE, SIZE_MULTIPLE, TRANSFORM_NET, type ConvLayer } from './architecture.ts';
 import { FastStyleError, loadFastStyleWeights } from './weights.ts';
+import { cachedPromise } from '../../util/cached-promise.ts';
 
 export interface TfjsFastStyleOptions {
   /** The weights folder holding fast-style/<id>/ (Config.assets.weightsDir). */
@@ -57,17 +58,13 @@ export async function createTfjsFastStyle(opts: TfjsFastStyleOptions): Promise<F
   const nets = new Map<string, Promise<Net>>();
 
   function loadNet(id: string): Promise<Net> {
-    let net = nets.get(id);
-    if (!net) {
-      net = loadFastStyleWeights(opts.weightsDir, id).then((weights) => {
+    return cachedPromise(nets, id, () =>
+      loadFastStyleWeights(opts.weightsDir, id).then((weights) => {
         const tensors: Net = new Map();
         for (const [name, t] of weights) tensors.set(name, tf.tensor(t.data, t.shape, 'float32'));
         return tensors;
-      });
-      net.catch(() => nets.delete(id)); // a missing file can be installed and retried
-      nets.set(id, net);
-    }
-    return net;
+      }),
+    );
   }
 
   async function run(id: string, image: RgbImage, signal?: AbortSignal): Promise<RgbImage> {

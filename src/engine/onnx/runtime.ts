@@ -16,6 +16,7 @@ import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import { silentLogger, type Logger } from '../../log.ts';
 import { GraphBuilder } from './graph-builder.ts';
+import { cachedPromise } from '../../util/cached-promise.ts';
 
 export type Ort = typeof OrtModule;
 
@@ -75,14 +76,7 @@ const providerChoices = new Map<string, Promise<ProviderChoice>>();
 
 /** The first of `candidates` that works here (cached per candidate list). */
 export function chooseProvider(ort: Ort, candidates: readonly string[] = DEFAULT_PROVIDERS, log: Logger = silentLogger): Promise<ProviderChoice> {
-  const key = candidates.join(',');
-  let choice = providerChoices.get(key);
-  if (!choice) {
-    choice = tryProviders(ort, candidates, log);
-    providerChoices.set(key, choice);
-    choice.catch(() => providerChoices.delete(key));
-  }
-  return choice;
+  return cachedPromise(providerChoices, candidates.join(','), () => tryProviders(ort, candidates, log));
 }
 
 async function tryProviders(ort: Ort, candidates: readonly string[], log: Logger): Promise<ProviderChoice> {

@@ -12,6 +12,7 @@ import { VGG19_LAYERS, VGG_MEAN_BGR, layersUpTo } from '../vgg19/layers.ts';
 import { loadVggWeights } from '../vgg19/weights.ts';
 import { flippedTransposedKernel, makeConvRelu, type ConvLayerTensors } from './conv-grad.ts';
 import type { Pooling } from '../types.ts';
+import { cachedPromise } from '../../util/cached-promise.ts';
 
 type Tensor4D = import('@tensorflow/tfjs-core').Tensor4D;
 
@@ -27,13 +28,7 @@ const nets = new Map<string, Promise<VggNet>>();
 /** The VGG19 net for a weights folder (…/weights, holding vgg19/) or the vgg19 folder itself; built once per process. */
 export function loadVggNet(weightsDir: string): Promise<VggNet> {
   const dir = resolveVggDir(weightsDir);
-  let p = nets.get(dir);
-  if (!p) {
-    p = buildNet(dir);
-    p.catch(() => nets.delete(dir));
-    nets.set(dir, p);
-  }
-  return p;
+  return cachedPromise(nets, dir, () => buildNet(dir));
 }
 
 function resolveVggDir(weightsDir: string): string {

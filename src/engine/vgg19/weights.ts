@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { cachedPromise } from '../../util/cached-promise.ts';
 
 export interface ConvWeights {
   /** HWIO: [3, 3, in, out], row-major */
@@ -25,13 +26,7 @@ const cache = new Map<string, Promise<Map<string, ConvWeights>>>();
 /** Keras layer name (block1_conv1 …) → weights. Cached per folder: loaded once per process. */
 export function loadVggWeights(dir: string): Promise<Map<string, ConvWeights>> {
   const key = path.resolve(dir);
-  let p = cache.get(key);
-  if (!p) {
-    p = readVggWeights(key);
-    p.catch(() => cache.delete(key));
-    cache.set(key, p);
-  }
-  return p;
+  return cachedPromise(cache, key, () => readVggWeights(key));
 }
 
 async function readVggWeights(dir: string): Promise<Map<string, ConvWeights>> {
