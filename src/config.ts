@@ -88,6 +88,14 @@ const schema = z
     EASEL_MAX_INPUT_PIXELS: z.coerce.number().int().min(1024).default(50_000_000),
     EASEL_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
 
+    /** Delivery of results to chat (src/jobs/delivery.ts): sweep period, claim lifetime, one attempt's deadline, attempts. */
+    EASEL_DELIVERY_SWEEP_MS: z.coerce.number().int().min(50).default(5_000),
+    EASEL_DELIVERY_CLAIM_MS: z.coerce.number().int().min(100).default(60_000),
+    EASEL_DELIVERY_DEADLINE_MS: z.coerce.number().int().min(100).default(180_000),
+    EASEL_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+    /** Longest one call to a chat platform's API may take (Slack WebClient, discord.js REST). */
+    EASEL_PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+
     EASEL_METRICS_PORT: port.default(9464),
     EASEL_DASHBOARD: bool.default(false),
   })
@@ -122,6 +130,8 @@ export interface Config {
   jobs: { attempts: number; lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number };
   limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number };
   blobs: { ttlS: number };
+  /** Results to chat: sweep period, claim lifetime (renewed), deadline per attempt, attempts before the failure notice. */
+  delivery: { sweepMs: number; claimMs: number; deadlineMs: number; attempts: number; platformTimeoutMs: number };
   ops: { metricsPort: number; dashboard: boolean };
 }
 
@@ -177,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       downloadTimeoutMs: e.EASEL_DOWNLOAD_TIMEOUT_MS,
     },
     blobs: { ttlS: e.EASEL_BLOB_TTL_S },
+    delivery: { sweepMs: e.EASEL_DELIVERY_SWEEP_MS, claimMs: e.EASEL_DELIVERY_CLAIM_MS, deadlineMs: e.EASEL_DELIVERY_DEADLINE_MS, attempts: e.EASEL_DELIVERY_ATTEMPTS, platformTimeoutMs: e.EASEL_PLATFORM_TIMEOUT_MS },
     ops: { metricsPort: e.EASEL_METRICS_PORT, dashboard: e.EASEL_DASHBOARD },
   };
 }

@@ -14,7 +14,7 @@ import type { PresetCatalog } from '../presets/types.ts';
 import { StyleRequest, type Platform } from '../requests/style-request.ts';
 import { RedisBlobStore } from './blobs.ts';
 import { ResultCache } from './cache.ts';
-import { Delivery, type DeliveryOptions } from './delivery.ts';
+import { DeliveryClaims, type DeliveryOptions } from './delivery.ts';
 import { RenderStats } from './eta.ts';
 import { buildJobData, jobIdFor } from './job-data.ts';
 import { EVENTS, QUEUE_NAME, keys as keysFor } from './keys.ts';
@@ -22,6 +22,7 @@ import { UserLimits } from './limits.ts';
 import { queuePosition, type Position } from './position.ts';
 import { createEventsProducer, createRenderQueue, jobOptions, type RenderQueue } from './queue.ts';
 import { bullConnection, connectionErrorLogger, createRedis, whenReady, withTimeout } from './redis.ts';
+import { describeError } from '../util/describe-error.ts';
 import { JobRefused, type JobEventHandler, type JobProgress, type JobsClient, type Submitted } from './types.ts';
 import { WorkerRegistry } from './worker-registry.ts';
 
@@ -69,7 +70,14 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
   const stats = new RenderStats(redis, k);
   const workers = new WorkerRegistry(redis, k);
   const limits = new UserLimits(redis, k, config.limits, (id) => queue.getJobState(id));
-  const delivery = new Delivery(redis, k, queue, log, opts.metrics, opts);
+  const delivery = new DeliveryClaims(redis, k, queue, log, opts.metrics, {
+    sweepMs: opts.sweepMs ?? config.delivery.sweepMs,
+    claimMs: opts.claimMs ?? config.delivery.claimMs,
+    deadlineMs: opts.deadlineMs ?? config.delivery.deadlineMs,
+    maxAttempts: opts.maxAttempts ?? config.delivery.attempts,
+    lostAfterMs: opts.lostAfterMs,
+    concurrency: opts.concurrency,
+  });
   const metrics = opts.metrics;
   const submitTimeoutMs = opts.submitTimeoutMs ?? 10_000;
   let events: QueueEvents | undefined;
@@ -147,7 +155,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
   async function follow(): Promise<QueueEvents> {
     if (events) return events;
     const qe = new QueueEvents(QUEUE_NAME, { connection: bullConnection(config), prefix: config.redis.prefix });
-    const guard = (what: string, fn: () => Promise<void>) => fn().catch((err: unknown) => log.warn({ err }, `delivery: ${what} event handling failed`));
+    const guard = (what: string, fn: () => Promise<void>) => fn().catch((err: unknown) => log.warn({ err: describeError(err) }, `delivery: ${what} event handling failed`));
     qe.on('completed', ({ jobId }) => void guard('completed', () => delivery.onFinished(jobId)));
     qe.on('failed', ({ jobId }) => void guard('failed', () => delivery.onFinished(jobId)));
     qe.on('active', ({ jobId }) => void guard('active', () => delivery.onActive(jobId)));

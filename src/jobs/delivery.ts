@@ -1,24 +1,36 @@
 /**
- * Delivery: every job's final event (completed, failed, cancelled) reaches the adapter of the
- * platform that asked exactly once — across bot restarts and several bot processes.
+ * Delivery claims — the jobs layer's half of "delivery": every job's final event (completed, failed,
+ * cancelled) is handed to the adapter of the platform that asked, exactly once in effect, across bot
+ * restarts, several bot processes, hung platform calls and Redis restarts. (How a result is
+ * *presented* in chat is the chat layer's half: src/chat/common/delivery/.)
  *
- * Each submitted job is registered in `pending:<platform>` (job id → request). A final event is
- * delivered by whoever holds the short `delivering:<jobId>` claim; the entry is removed from
- * `pending` only after the adapter's handler resolved ("marked delivered"). Triggers are the
- * queue's events (fast path) and a periodic sweep of `pending` (bot restarts, missed events), and
- * both go through the same claim, so neither can deliver twice. A handler that throws is retried on
- * later sweeps, a few times, then given up with an error log.
+ * Protocol, per job:
+ *   pending:<platform>[jobId]   registered at submit; removed by the bookkeeping below
+ *   delivering:<jobId> = token  a fenced claim: SET NX PX with a fresh token per attempt, renewed
+ *                               (compare-and-PEXPIRE) while the handler runs, released with
+ *                               compare-and-delete — an attempt never drops another attempt's claim
+ *   delivered:<jobId>           written with the HDEL, atomically, once the handler resolved
  *
- * The one window left: a bot killed after its handler posted the result but before the entry was
- * removed re-delivers once when the claim expires. That is inherent without an idempotent platform
- * API, and it is as narrow as one Redis round trip.
+ * Triggers are the queue's events (fast path) and a periodic sweep of `pending` that runs items in
+ * parallel, each within a deadline, so one hung platform call holds up nothing else.
+ *
+ * A successful post and its bookkeeping are separate steps: when the bookkeeping fails, it is
+ * retried on its own (the handler is not called again by this process). A process killed between
+ * the two leaves the job pending; the next attempt calls the handler again, and the adapter's
+ * idempotent post (Discord nonce, Slack thread check) shows the user one result.
+ *
+ * Nothing silent: after `maxAttempts` failed attempts the adapter gets a `failed` event with an
+ * "undeliverable" notice instead (and `easel_delivery_failed_total` counts it). Jobs this process
+ * registered and is waiting for are remembered in memory; when one disappears from Redis without a
+ * `delivered` marker (a Redis restart without persistence), the user is told it was lost.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { Platform, StyleRequest } from '../requests/style-request.ts';
-import { decodeFailure, FAILURE_TEXT } from './failures.ts';
+import { describeError } from '../util/describe-error.ts';
+import { decodeFailure, FAILURE_TEXT, UNDELIVERABLE_TEXT } from './failures.ts';
 import type { Keys } from './keys.ts';
 import type { RenderQueue } from './queue.ts';
 import type { JobEvent, JobEventHandler, JobProgress, JobResult } from './types.ts';
@@ -37,16 +49,24 @@ export type Outcome =
 export interface DeliveryOptions {
   /** How often pending jobs are checked for a final state (default 5 s). */
   sweepMs?: number;
-  /** How long one delivery may take before another process may retry it (default 2 min). */
+  /** Lifetime of a claim; renewed every third of it while the handler runs (default 60 s). */
   claimMs?: number;
+  /** Longest one attempt may run; past it the attempt counts as failed and its claim lapses (default 3 min). */
+  deadlineMs?: number;
   /** A pending job found nowhere (not queued, not finished) after this long is reported lost (default 10 min). */
   lostAfterMs?: number;
-  /** Handler failures before a final event is dropped (default 5). */
-  maxHandlerFailures?: number;
+  /** Failed attempts before the user is sent the "undeliverable" notice instead (default 5). */
+  maxAttempts?: number;
+  /** Deliveries one sweep runs at once (default 8). */
+  concurrency?: number;
 }
 
-/** Synthetic outcomes (cached results, jobs cancelled while waiting) are kept this long. */
+/** Synthetic outcomes (cached results, jobs cancelled while waiting) and delivered markers are kept this long. */
 const OUTCOME_TTL_S = 7 * 24 * 3600;
+/** Attempts at the "undeliverable" notice itself before the job is dropped (with an error log). */
+const NOTICE_ATTEMPTS = 3;
+/** Sweeps in a row a watched job must be missing from Redis before its user is told it was lost. */
+const LOST_AFTER_SWEEPS = 2;
 
 /** The job id starts with its platform (see jobIdFor), so an event is routed without a lookup. */
 export function platformOfJobId(jobId: string): Platform | undefined {
@@ -54,13 +74,43 @@ export function platformOfJobId(jobId: string): Platform | undefined {
   return p === 'discord' || p === 'slack' || p === 'cli' ? p : undefined;
 }
 
+const RENEW_CLAIM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE_CLAIM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/**
+ * Bookkeeping after the handler resolved: the job leaves `pending`, the delivered marker is set and
+ * the failure count dropped in one step; the claim is released only if it is still this attempt's.
+ * KEYS: pending, delivered, failures, claim · ARGV: jobId, ttlS, token
+ */
+const RECORD_DELIVERED = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+redis.call('DEL', KEYS[3])
+if redis.call('GET', KEYS[4]) == ARGV[3] then redis.call('DEL', KEYS[4]) end
+return 1`;
 
-export class Delivery {
+interface Watched {
+  platform: Platform;
+  request: StyleRequest;
+  missingSweeps: number;
+}
+
+class DeadlineExceeded extends Error {
+  constructor(ms: number) {
+    super(`delivery attempt still running after ${ms} ms`);
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+export class DeliveryClaims {
   private readonly handlers = new Map<Platform, JobEventHandler>();
   /** Requests of jobs seen recently, so progress events need no Redis lookup. */
   private readonly requests = new Map<string, StyleRequest>();
-  private readonly owner = randomUUID();
+  /** This process's own record of the jobs it registered and still waits for (lost-job detection). */
+  private readonly watched = new Map<string, Watched>();
+  /** Attempts running in this process (a second trigger for the same job waits for the next sweep). */
+  private readonly attempts = new Set<string>();
+  /** Posted, but the bookkeeping failed: only the bookkeeping is retried. */
+  private readonly unrecorded = new Map<string, Platform>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private closed = false;
@@ -74,7 +124,8 @@ export class Delivery {
     private readonly metrics: Metrics | undefined,
     opts: DeliveryOptions = {},
   ) {
-    this.opts = { sweepMs: 5_000, claimMs: 120_000, lostAfterMs: 10 * 60_000, maxHandlerFailures: 5, ...opts };
+    const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+    this.opts = { sweepMs: 5_000, claimMs: 60_000, deadlineMs: 180_000, lostAfterMs: 10 * 60_000, maxAttempts: 5, concurrency: 8, ...defined };
   }
 
   // ── Bookkeeping at submission ────────────────────────────────────────────────────────────────
@@ -82,9 +133,11 @@ export class Delivery {
   async register(jobId: string, request: StyleRequest, now = Date.now()): Promise<void> {
     const entry: PendingEntry = { request, submittedAt: now };
     await this.redis.hset(this.keys.pending(request.platform), jobId, JSON.stringify(entry));
+    this.watched.set(jobId, { platform: request.platform, request, missingSweeps: 0 });
   }
 
   async unregister(platform: Platform, jobId: string): Promise<void> {
+    this.watched.delete(jobId);
     await this.redis.hdel(this.keys.pending(platform), jobId);
   }
 
@@ -118,7 +171,7 @@ export class Delivery {
   async onFinished(jobId: string): Promise<void> {
     const platform = platformOfJobId(jobId);
     if (!platform || !this.handlers.has(platform)) return;
-    await this.tryDeliver(platform, jobId);
+    await this.withDeadline(this.tryDeliver(platform, jobId)).catch((err: unknown) => this.log.warn({ jobId, err: describeError(err) }, 'delivery attempt did not finish; the sweep retries it'));
   }
 
   async onActive(jobId: string): Promise<void> {
@@ -135,18 +188,26 @@ export class Delivery {
     await this.notify(jobId, (request) => ({ type: 'queued', jobId, request, position: pos.position, etaMs: pos.etaMs, workersOnline: pos.workersOnline }));
   }
 
-  /** Check every pending job of the subscribed platforms once (runs one at a time). */
+  /**
+   * Check every pending job of the subscribed platforms once, `concurrency` at a time, each within
+   * the deadline; then the jobs this process waits for that Redis no longer knows (one sweep at a time).
+   */
   sweep(): Promise<void> {
     this.sweeping ??= (async () => {
       try {
+        const work: Array<() => Promise<unknown>> = [];
         for (const platform of this.handlers.keys()) {
-          for (const jobId of (await this.pending(platform)).keys()) {
-            if (this.closed) return;
-            await this.tryDeliver(platform, jobId);
+          const pending = await this.pending(platform);
+          for (const jobId of pending.keys()) work.push(() => this.tryDeliver(platform, jobId));
+          for (const [jobId, w] of this.watched) {
+            if (w.platform === platform && !pending.has(jobId)) work.push(() => this.checkMissing(jobId, w));
           }
         }
+        await runPool(work, this.opts.concurrency, (item) =>
+          this.withDeadline(item()).catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'delivery sweep item failed; will retry')),
+        );
       } catch (err) {
-        this.log.warn({ err }, 'delivery sweep failed; will retry');
+        this.log.warn({ err: describeError(err) }, 'delivery sweep failed; will retry');
       } finally {
         this.sweeping = undefined;
       }
@@ -172,12 +233,12 @@ export class Delivery {
     try {
       await handler(make(request));
     } catch (err) {
-      this.log.warn({ err, jobId }, 'adapter failed to handle a progress event');
+      this.log.warn({ err: describeError(err), jobId }, 'adapter failed to handle a progress event');
     }
   }
 
   private async requestOf(jobId: string): Promise<StyleRequest | undefined> {
-    const known = this.requests.get(jobId);
+    const known = this.requests.get(jobId) ?? this.watched.get(jobId)?.request;
     if (known) return known;
     const platform = platformOfJobId(jobId);
     if (!platform) return undefined;
@@ -209,40 +270,131 @@ export class Delivery {
     return f.code === 'cancelled' ? { type: 'cancelled' } : { type: 'failed', userMessage: f.userMessage, reason: f.reason };
   }
 
-  private async tryDeliver(platform: Platform, jobId: string): Promise<boolean> {
-    const handler = this.handlers.get(platform);
-    if (!handler) return false;
-    const pendingKey = this.keys.pending(platform);
-    const raw = await this.redis.hget(pendingKey, jobId);
-    if (!raw) return false; // delivered already
+  private async tryDeliver(platform: Platform, jobId: string): Promise<void> {
+    if (this.attempts.has(jobId)) return;
+    if (this.unrecorded.has(jobId)) return this.record(platform, jobId, undefined);
+    const raw = await this.redis.hget(this.keys.pending(platform), jobId);
+    if (!raw) return; // delivered already
     const entry = JSON.parse(raw) as PendingEntry;
     const outcome = await this.resolveOutcome(jobId, entry);
-    if (!outcome) return false;
+    if (!outcome) return;
+    const failures = Number(await this.redis.get(this.keys.deliveryFailures(jobId))) || 0;
+    const event = failures < this.opts.maxAttempts ? toEvent(jobId, entry.request, outcome) : undeliverableEvent(jobId, entry.request);
+    await this.attempt(platform, jobId, event, async (err) => {
+      const n = await this.redis.incr(this.keys.deliveryFailures(jobId));
+      await this.redis.expire(this.keys.deliveryFailures(jobId), OUTCOME_TTL_S);
+      const fields = { err: describeError(err), jobId, platform, attempt: n };
+      if (n < this.opts.maxAttempts) {
+        this.log.warn(fields, 'delivery attempt failed; will retry');
+      } else if (n === this.opts.maxAttempts) {
+        this.metrics?.deliveryFailed.inc({ platform, reason: 'undeliverable' });
+        this.log.error(fields, 'every delivery attempt failed; the user is sent the undeliverable notice instead');
+      } else if (n >= this.opts.maxAttempts + NOTICE_ATTEMPTS) {
+        this.log.error(fields, 'could not even post the undeliverable notice; dropping the job');
+        await this.record(platform, jobId, undefined);
+      }
+    });
+  }
 
+  /** A job this process registered is gone from `pending`: delivered elsewhere, or lost with Redis. */
+  private async checkMissing(jobId: string, w: Watched): Promise<void> {
+    if (this.attempts.has(jobId) || this.unrecorded.has(jobId)) return;
+    if (await this.redis.exists(this.keys.delivered(jobId))) {
+      this.watched.delete(jobId);
+      return;
+    }
+    if (await this.redis.hexists(this.keys.pending(w.platform), jobId)) return; // registered again meanwhile
+    w.missingSweeps += 1;
+    if (w.missingSweeps < LOST_AFTER_SWEEPS) return;
+    this.log.error({ jobId, platform: w.platform }, 'a job this bot was waiting for is gone from Redis (restarted without persistence?); telling the user');
+    const event: JobEvent = { type: 'failed', jobId, request: w.request, userMessage: FAILURE_TEXT.lost, reason: 'lost: gone from Redis' };
+    await this.attempt(w.platform, jobId, event, async (err) => {
+      this.log.warn({ err: describeError(err), jobId }, 'could not tell the user their job was lost; will retry');
+    });
+    if (!this.watched.has(jobId)) this.metrics?.deliveryFailed.inc({ platform: w.platform, reason: 'lost' });
+  }
+
+  /** One fenced attempt: claim, run the handler while renewing the claim, then bookkeeping or `onFailure`. */
+  private async attempt(platform: Platform, jobId: string, event: JobEvent, onFailure: (err: unknown) => Promise<void>): Promise<void> {
+    const handler = this.handlers.get(platform);
+    if (!handler) return;
     const claimKey = this.keys.delivering(jobId);
-    if ((await this.redis.set(claimKey, this.owner, 'PX', this.opts.claimMs, 'NX')) !== 'OK') return false;
+    const token = randomUUID();
+    if ((await this.redis.set(claimKey, token, 'PX', this.opts.claimMs, 'NX')) !== 'OK') return;
+    this.attempts.add(jobId);
+    const renewal = setInterval(() => {
+      this.redis.eval(RENEW_CLAIM, 1, claimKey, token, this.opts.claimMs).catch(() => undefined);
+    }, Math.max(50, Math.floor(this.opts.claimMs / 3)));
     try {
       // Another process may have delivered between our read and our claim.
-      if (!(await this.redis.hexists(pendingKey, jobId))) return false;
-      await handler(toEvent(jobId, entry.request, outcome));
-      await this.redis.multi().hdel(pendingKey, jobId).del(this.keys.deliveryFailures(jobId)).exec();
-      this.requests.delete(jobId);
-      this.metrics?.deliveries.inc({ platform, type: outcome.type });
-      return true;
-    } catch (err) {
-      const failures = await this.redis.incr(this.keys.deliveryFailures(jobId));
-      await this.redis.expire(this.keys.deliveryFailures(jobId), OUTCOME_TTL_S);
-      if (failures >= this.opts.maxHandlerFailures) {
-        await this.redis.hdel(pendingKey, jobId);
-        this.log.error({ err, jobId, platform, failures }, 'giving up delivering a job: the adapter failed every time');
-      } else {
-        this.log.warn({ err, jobId, platform, failures }, 'adapter failed to deliver a job; will retry');
+      const stillPending = (await this.redis.hexists(this.keys.pending(platform), jobId)) || (await this.redis.exists(this.keys.delivered(jobId))) === 0;
+      if (!stillPending) return void (await this.release(claimKey, token));
+      const handled = handler(event);
+      let outcome: { ok: true } | { ok: false; err: unknown };
+      try {
+        await this.withDeadline(handled);
+        outcome = { ok: true };
+      } catch (err) {
+        outcome = { ok: false, err };
       }
-      return false;
+      clearInterval(renewal);
+      if (outcome.ok) {
+        await this.record(platform, jobId, token, event);
+        return;
+      }
+      if (outcome.err instanceof DeadlineExceeded) {
+        // The hung call may still succeed: then it is recorded after all (the claim lapses meanwhile).
+        handled.then(() => this.record(platform, jobId, undefined, event)).catch(() => undefined);
+      } else {
+        await this.release(claimKey, token);
+      }
+      await onFailure(outcome.err);
     } finally {
-      await this.redis.eval(RELEASE_CLAIM, 1, claimKey, this.owner).catch(() => undefined);
+      clearInterval(renewal);
+      this.attempts.delete(jobId);
     }
   }
+
+  /** Bookkeeping after a successful post; when Redis fails here, only this is retried, never the post. */
+  private async record(platform: Platform, jobId: string, token: string | undefined, event?: JobEvent): Promise<void> {
+    try {
+      await this.redis.eval(RECORD_DELIVERED, 4, this.keys.pending(platform), this.keys.delivered(jobId), this.keys.deliveryFailures(jobId), this.keys.delivering(jobId), jobId, OUTCOME_TTL_S, token ?? '');
+    } catch (err) {
+      this.unrecorded.set(jobId, platform);
+      this.log.warn({ err: describeError(err), jobId }, 'result posted but not yet recorded; retrying the bookkeeping only');
+      return;
+    }
+    const wasUnrecorded = this.unrecorded.delete(jobId);
+    this.watched.delete(jobId);
+    this.requests.delete(jobId);
+    if (event && !wasUnrecorded) this.metrics?.deliveries.inc({ platform, type: event.type });
+  }
+
+  private async release(claimKey: string, token: string): Promise<void> {
+    await this.redis.eval(RELEASE_CLAIM, 1, claimKey, token).catch(() => undefined);
+  }
+
+  private withDeadline<T>(p: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineExceeded(this.opts.deadlineMs)), this.opts.deadlineMs);
+      timer.unref();
+    });
+    return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** Run `work` with at most `limit` items at once. */
+async function runPool<T>(work: Array<() => Promise<T>>, limit: number, run: (item: () => Promise<T>) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, work.length) }, async () => {
+    while (next < work.length) await run(work[next++]);
+  });
+  await Promise.all(lanes);
+}
+
+function undeliverableEvent(jobId: string, request: StyleRequest): JobEvent {
+  return { type: 'failed', jobId, request, userMessage: UNDELIVERABLE_TEXT, reason: 'undeliverable: every delivery attempt failed' };
 }
 
 export function toEvent(jobId: string, request: StyleRequest, outcome: Outcome): JobEvent {

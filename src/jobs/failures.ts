@@ -17,8 +17,11 @@ export const FAILURE_TEXT: Record<FailureCode, string> = {
   image: "That image couldn't be read. Try a JPEG or PNG.",
   cancelled: 'Cancelled.',
   render: 'Something went wrong while painting your image. Please try again.',
-  lost: 'This request expired — please run the command again.',
+  lost: 'I lost track of this request (the queue was restarted) — please run the command again.',
 };
+
+/** Shown when every attempt to post a finished result failed (the platform kept refusing it). */
+export const UNDELIVERABLE_TEXT = "I painted your picture but couldn't post it here. Please try again in a moment.";
 
 /** A render failure with a code; `userMessage` overrides the code's default text (e.g. an ImageError's). */
 export class JobFailure extends Error {

@@ -10,7 +10,9 @@
  *   <prefix>:cache:<hash>        finished result for (photo, style, effective options)
  *   <prefix>:pending:<platform>  hash jobId → request, for every job not yet delivered
  *   <prefix>:outcome:<jobId>     outcome of a job that never ran (cached, cancelled while waiting)
- *   <prefix>:delivering:<jobId>  short claim while one bot process delivers a job
+ *   <prefix>:delivering:<jobId>  fenced claim (one token per attempt) while one bot process delivers a job
+ *   <prefix>:delivered:<jobId>   marker that a job's final event was delivered (tells "delivered" from "lost")
+ *   <prefix>:delivery-failures:<jobId>  failed delivery attempts so far
  *   <prefix>:cancel:<jobId>      a cancellation request (the worker checks it before starting)
  *   <prefix>:stats:render:<q>    recent render times per quality (ETA)
  *   <prefix>:workers             hash workerId → heartbeat (slots for ETA, /healthz)
@@ -38,6 +40,7 @@ export interface Keys {
   outcome(jobId: string): string;
   delivering(jobId: string): string;
   deliveryFailures(jobId: string): string;
+  delivered(jobId: string): string;
   cancel(jobId: string): string;
   renderStats(quality: string): string;
   workers(): string;
@@ -58,6 +61,7 @@ export function keys(prefix: string): Keys {
     outcome: (jobId) => `${prefix}:outcome:${jobId}`,
     delivering: (jobId) => `${prefix}:delivering:${jobId}`,
     deliveryFailures: (jobId) => `${prefix}:delivery-failures:${jobId}`,
+    delivered: (jobId) => `${prefix}:delivered:${jobId}`,
     cancel: (jobId) => `${prefix}:cancel:${jobId}`,
     renderStats: (quality) => `${prefix}:stats:render:${quality}`,
     workers: () => `${prefix}:workers`,

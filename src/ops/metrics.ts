@@ -18,6 +18,8 @@ export interface Metrics {
   renderSeconds: Histogram<'quality'>;
   failures: Counter<'code'>;
   deliveries: Counter<'platform' | 'type'>;
+  /** A result the user never got: every attempt failed ('undeliverable') or the job vanished from Redis ('lost'). */
+  deliveryFailed: Counter<'platform' | 'reason'>;
   /** Where the queue depth gauge reads from on each scrape (the queue counts). */
   setQueueDepthSource(source: QueueDepthSource): void;
 }
@@ -47,6 +49,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     renderSeconds: new Histogram({ name: 'easel_render_seconds', help: 'Render time by quality', labelNames: ['quality'], buckets: DURATION_BUCKETS, registers: [registry] }),
     failures: new Counter({ name: 'easel_job_failures_total', help: 'Failed render attempts by reason code', labelNames: ['code'], registers: [registry] }),
     deliveries: new Counter({ name: 'easel_deliveries_total', help: 'Final job events delivered to chat adapters', labelNames: ['platform', 'type'], registers: [registry] }),
+    deliveryFailed: new Counter({ name: 'easel_delivery_failed_total', help: 'Results not delivered: every attempt failed (undeliverable) or the job was lost with Redis (lost); the user got a failure notice', labelNames: ['platform', 'reason'], registers: [registry] }),
     setQueueDepthSource(source) {
       depthSource = source;
     },

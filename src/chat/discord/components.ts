@@ -8,7 +8,7 @@ import { MessageFlags, type ButtonInteraction, type StringSelectMenuInteraction 
 import { ERROR_TEXT } from '../common/text.ts';
 import type { DiscordContext } from './context.ts';
 import { decodeCustomId } from './custom-ids.ts';
-import { describe } from './delivery.ts';
+import { describeError } from '../../util/describe-error.ts';
 import { higherQuality, loadRecipe } from './recipe.ts';
 import { replyError } from './respond.ts';
 import { startJob } from './start-job.ts';
@@ -60,7 +60,7 @@ export async function handleComponent(interaction: ButtonInteraction | StringSel
       }
     }
   } catch (err) {
-    ctx.log.error({ interactionId: interaction.id, action: action.action, err: describe(err) }, 'discord: component failed');
+    ctx.log.error({ interactionId: interaction.id, action: action.action, err: describeError(err) }, 'discord: component failed');
     await replyError(interaction, ERROR_TEXT.queueDown, ctx.log);
   }
 }

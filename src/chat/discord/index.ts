@@ -11,7 +11,8 @@ import type { AdapterDeps, RunningAdapter } from '../types.ts';
 import { commands } from '../../../commands/index.ts';
 import { loginWithIntentFallback } from './client.ts';
 import type { DiscordContext } from './context.ts';
-import { createDelivery, describe } from './delivery.ts';
+import { createDelivery } from './delivery.ts';
+import { describeError } from '../../util/describe-error.ts';
 import { handleReplyWithPhoto } from './reply-flow.ts';
 import { createRouter } from './router.ts';
 
@@ -32,15 +33,15 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
   };
 
   const wire = (client: Client) => {
-    client.on('error', (err) => log.error({ err: describe(err) }, 'discord: client error'));
-    client.on('shardError', (err) => log.warn({ err: describe(err) }, 'discord: gateway connection error'));
+    client.on('error', (err) => log.error({ err: describeError(err) }, 'discord: client error'));
+    client.on('shardError', (err) => log.warn({ err: describeError(err) }, 'discord: gateway connection error'));
     client.on('shardDisconnect', (ev) => log.warn({ code: ev.code }, 'discord: gateway disconnected'));
     client.on('interactionCreate', (interaction) => {
       if (state.ready && !state.closing) track(state.ready.route(interaction));
     });
     client.on('messageCreate', (message) => {
       if (!state.ready || state.closing) return;
-      track(handleReplyWithPhoto(message, state.ready.ctx).catch((err) => log.error({ messageId: message.id, err: describe(err) }, 'discord: message handler failed')));
+      track(handleReplyWithPhoto(message, state.ready.ctx).catch((err) => log.error({ messageId: message.id, err: describeError(err) }, 'discord: message handler failed')));
     });
   };
 

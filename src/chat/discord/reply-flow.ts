@@ -11,7 +11,7 @@ import type { StyleRequest } from '../../requests/style-request.ts';
 import { ERROR_TEXT, refusalText } from '../common/text.ts';
 import type { DiscordContext } from './context.ts';
 import { decodeCustomId } from './custom-ids.ts';
-import { describe } from './delivery.ts';
+import { describeError } from '../../util/describe-error.ts';
 import { checkAttachment, firstImage, ingestPhoto, PhotoError } from './photos.ts';
 import { loadRecipe } from './recipe.ts';
 import type { DiscordReplyTo } from './reply-to.ts';
@@ -74,7 +74,7 @@ export async function handleReplyWithPhoto(message: Message, ctx: DiscordContext
   } catch (err) {
     if (err instanceof PhotoError) return void (await fail(err.userMessage));
     if (err instanceof JobRefused) return void (await fail(refusalText(err.code, err.userMessage)));
-    ctx.log.error({ messageId: message.id, err: describe(err) }, 'discord: reply-with-photo failed');
+    ctx.log.error({ messageId: message.id, err: describeError(err) }, 'discord: reply-with-photo failed');
     await fail(ERROR_TEXT.queueDown);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { MessageFlags, type RepliableInteraction } from 'discord.js';
 import type { Logger } from '../../log.ts';
-import { describe } from './delivery.ts';
+import { describeError } from '../../util/describe-error.ts';
 
 export async function replyError(interaction: RepliableInteraction, text: string, log: Logger): Promise<void> {
   const content = `⚠️ ${text}`;
@@ -19,6 +19,6 @@ export async function replyError(interaction: RepliableInteraction, text: string
       await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
     }
   } catch (err) {
-    log.warn({ interactionId: interaction.id, err: describe(err) }, 'discord: could not show an error to the user');
+    log.warn({ interactionId: interaction.id, err: describeError(err) }, 'discord: could not show an error to the user');
   }
 }

@@ -8,7 +8,7 @@ import { ERROR_TEXT } from '../common/text.ts';
 import type { CommandModule } from './command.ts';
 import { handleComponent } from './components.ts';
 import type { DiscordContext } from './context.ts';
-import { describe } from './delivery.ts';
+import { describeError } from '../../util/describe-error.ts';
 import { replyError } from './respond.ts';
 
 export function createRouter(commands: readonly CommandModule[], ctx: DiscordContext) {
@@ -37,7 +37,7 @@ export function createRouter(commands: readonly CommandModule[], ctx: DiscordCon
       ctx.log.warn({ command: interaction.commandName }, 'discord: unknown command');
       await replyError(interaction, 'I don’t know that command any more — it may have been removed.', ctx.log);
     } catch (err) {
-      ctx.log.error({ interactionId: interaction.id, err: describe(err) }, 'discord: interaction handler failed');
+      ctx.log.error({ interactionId: interaction.id, err: describeError(err) }, 'discord: interaction handler failed');
       if (interaction.isRepliable()) await replyError(interaction, ERROR_TEXT.unexpected, ctx.log);
     }
   };

@@ -7,7 +7,7 @@ import { JobRefused, type Submitted } from '../../jobs/types.ts';
 import type { BlobRef, RequestOptions, StyleChoice, StyleRequest } from '../../requests/style-request.ts';
 import { ERROR_TEXT, progressText, queuedText, refusalText } from '../common/text.ts';
 import type { DiscordContext } from './context.ts';
-import { describe } from './delivery.ts';
+import { describeError } from '../../util/describe-error.ts';
 import type { DiscordReplyTo } from './reply-to.ts';
 import { replyError } from './respond.ts';
 
@@ -72,7 +72,7 @@ export async function startJob(ctx: DiscordContext, interaction: RepliableIntera
       await replyError(interaction, refusalText(err.code, err.userMessage), ctx.log);
       return undefined;
     }
-    ctx.log.error({ interactionId: interaction.id, err: describe(err) }, 'discord: could not submit the job');
+    ctx.log.error({ interactionId: interaction.id, err: describeError(err) }, 'discord: could not submit the job');
     await replyError(interaction, ERROR_TEXT.queueDown, ctx.log);
     return undefined;
   }

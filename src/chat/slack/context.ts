@@ -9,6 +9,7 @@ import type { Logger } from '../../log.ts';
 import { chatUpdateFn, StatusBoard } from './status-board.ts';
 import { ThreadStyles } from './thread-style.ts';
 import { slackLoggerFrom } from './bolt-logger.ts';
+import { describeError } from '../../util/describe-error.ts';
 
 export type SlackConfig = NonNullable<Config['slack']>;
 
@@ -74,12 +75,8 @@ export function createContext(deps: AdapterDeps, client: webApi.WebClient, self:
   };
 }
 
-/** A short description of an error for logs: Slack's error code when there is one, never a token. */
-export function describeError(err: unknown): string {
-  const data = (err as { data?: { error?: string } } | undefined)?.data;
-  if (data?.error) return `slack: ${data.error}`;
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
+/** Listeners log errors through the one describer (method, route, status, code — never a token). */
+export { describeError };
 
 /** Slack's error code (e.g. 'not_in_channel') of a failed Web API call, if it was one. */
 export function slackErrorCode(err: unknown): string | undefined {
