@@ -2,7 +2,7 @@
 import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { SlashCommand } from '../src/chat/discord/command.ts';
 import type { DiscordContext } from '../src/chat/discord/context.ts';
-import { describe } from '../src/chat/discord/delivery.ts';
+import { describeError } from '../src/util/describe-error.ts';
 import { replyError } from '../src/chat/discord/respond.ts';
 import { stylesListing } from '../src/chat/discord/ui.ts';
 
@@ -15,7 +15,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
     const gallery = await ctx.presets.galleryPng();
     await interaction.editReply({ content: stylesListing(ctx.presets), files: [{ attachment: gallery, name: 'easel-styles.png' }] });
   } catch (err) {
-    ctx.log.error({ interactionId: interaction.id, err: describe(err) }, 'discord: /styles failed');
+    ctx.log.error({ interactionId: interaction.id, err: describeError(err) }, 'discord: /styles failed');
     await replyError(interaction, 'I could not draw the gallery right now. Please try again.', ctx.log);
   }
 }

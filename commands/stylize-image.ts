@@ -7,7 +7,7 @@ import { ApplicationCommandType, ContextMenuCommandBuilder, MessageFlags, type M
 import { ERROR_TEXT } from '../src/chat/common/text.ts';
 import type { MessageMenuCommand } from '../src/chat/discord/command.ts';
 import type { DiscordContext } from '../src/chat/discord/context.ts';
-import { describe } from '../src/chat/discord/delivery.ts';
+import { describeError } from '../src/util/describe-error.ts';
 import { checkAttachment, firstImage, ingestPhoto, PhotoError, type AttachmentMeta } from '../src/chat/discord/photos.ts';
 import { saveRecipe } from '../src/chat/discord/recipe.ts';
 import { replyError } from '../src/chat/discord/respond.ts';
@@ -43,7 +43,7 @@ export async function execute(interaction: MessageContextMenuCommandInteraction,
     await interaction.editReply({ content: '🎨 Which painting should I paint this image like?', components });
   } catch (err) {
     if (err instanceof PhotoError) return replyError(interaction, err.userMessage, ctx.log);
-    ctx.log.error({ interactionId: interaction.id, err: describe(err) }, 'discord: "Stylize image" failed');
+    ctx.log.error({ interactionId: interaction.id, err: describeError(err) }, 'discord: "Stylize image" failed');
     return replyError(interaction, ERROR_TEXT.queueDown, ctx.log);
   }
 }

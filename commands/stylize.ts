@@ -11,7 +11,7 @@ import type { RequestOptions, StyleChoice } from '../src/requests/style-request.
 import { ERROR_TEXT } from '../src/chat/common/text.ts';
 import type { SlashCommand } from '../src/chat/discord/command.ts';
 import type { DiscordContext } from '../src/chat/discord/context.ts';
-import { describe } from '../src/chat/discord/delivery.ts';
+import { describeError } from '../src/util/describe-error.ts';
 import { checkAttachment, ingestPhoto, PhotoError } from '../src/chat/discord/photos.ts';
 import { replyError } from '../src/chat/discord/respond.ts';
 import { startJob } from '../src/chat/discord/start-job.ts';
@@ -66,7 +66,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
     await startJob(ctx, interaction, { content, style, options: optionsFrom(interaction) });
   } catch (err) {
     if (err instanceof PhotoError) return replyError(interaction, err.userMessage, ctx.log);
-    ctx.log.error({ interactionId: interaction.id, err: describe(err) }, 'discord: /stylize failed');
+    ctx.log.error({ interactionId: interaction.id, err: describeError(err) }, 'discord: /stylize failed');
     return replyError(interaction, ERROR_TEXT.queueDown, ctx.log);
   }
 }

@@ -121,8 +121,8 @@ export interface Config {
   env: string;
   log: { level: Env['LOG_LEVEL']; pretty: boolean };
   redis: { url: string; prefix: string };
-  discord?: { token: string; applicationId?: string; apiBase: string; gatewayUrl?: string; guildId?: string; useThreads: boolean };
-  slack?: { botToken: string; signingSecret?: string; apiUrl: string; appToken?: string; port: number };
+  discord?: { token: string; applicationId?: string; apiBase: string; gatewayUrl?: string; guildId?: string; useThreads: boolean; requestTimeoutMs: number };
+  slack?: { botToken: string; signingSecret?: string; apiUrl: string; appToken?: string; port: number; requestTimeoutMs: number };
   assets: { source?: string; weightsDir: string; presetsDir: string };
   render: { defaultSize: number; maxSize: number; defaultQuality: Quality; engine: Env['EASEL_ENGINE']; backend: Env['EASEL_BACKEND']; onnxProviders?: string[] };
   worker: { concurrency: number };
@@ -131,7 +131,7 @@ export interface Config {
   limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number };
   blobs: { ttlS: number };
   /** Results to chat: sweep period, claim lifetime (renewed), deadline per attempt, attempts before the failure notice. */
-  delivery: { sweepMs: number; claimMs: number; deadlineMs: number; attempts: number; platformTimeoutMs: number };
+  delivery: { sweepMs: number; claimMs: number; deadlineMs: number; attempts: number };
   ops: { metricsPort: number; dashboard: boolean };
 }
 
@@ -169,10 +169,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     redis: { url: e.REDIS_URL, prefix: e.EASEL_REDIS_PREFIX },
     discord: e.DISCORD_TOKEN
-      ? { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiBase: e.DISCORD_API_BASE.replace(/\/+$/, ''), gatewayUrl: e.DISCORD_GATEWAY_URL, guildId: e.DISCORD_GUILD_ID, useThreads: e.DISCORD_USE_THREADS }
+      ? { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiBase: e.DISCORD_API_BASE.replace(/\/+$/, ''), gatewayUrl: e.DISCORD_GATEWAY_URL, guildId: e.DISCORD_GUILD_ID, useThreads: e.DISCORD_USE_THREADS, requestTimeoutMs: e.EASEL_PLATFORM_TIMEOUT_MS }
       : undefined,
     slack: e.SLACK_BOT_TOKEN
-      ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`, appToken: e.SLACK_APP_TOKEN, port: e.PORT }
+      ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`, appToken: e.SLACK_APP_TOKEN, port: e.PORT, requestTimeoutMs: e.EASEL_PLATFORM_TIMEOUT_MS }
       : undefined,
     assets: { source: assetsSource ? path.resolve(root, assetsSource) : undefined, weightsDir: path.resolve(root, e.EASEL_WEIGHTS_DIR), presetsDir: path.resolve(root, e.EASEL_PRESETS_DIR) },
     render: { defaultSize: e.EASEL_DEFAULT_SIZE, maxSize: e.EASEL_MAX_SIZE, defaultQuality: e.EASEL_DEFAULT_QUALITY, engine: e.EASEL_ENGINE, backend: e.EASEL_BACKEND, onnxProviders: e.EASEL_ONNX_PROVIDERS.length ? e.EASEL_ONNX_PROVIDERS : undefined },
@@ -187,7 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       downloadTimeoutMs: e.EASEL_DOWNLOAD_TIMEOUT_MS,
     },
     blobs: { ttlS: e.EASEL_BLOB_TTL_S },
-    delivery: { sweepMs: e.EASEL_DELIVERY_SWEEP_MS, claimMs: e.EASEL_DELIVERY_CLAIM_MS, deadlineMs: e.EASEL_DELIVERY_DEADLINE_MS, attempts: e.EASEL_DELIVERY_ATTEMPTS, platformTimeoutMs: e.EASEL_PLATFORM_TIMEOUT_MS },
+    delivery: { sweepMs: e.EASEL_DELIVERY_SWEEP_MS, claimMs: e.EASEL_DELIVERY_CLAIM_MS, deadlineMs: e.EASEL_DELIVERY_DEADLINE_MS, attempts: e.EASEL_DELIVERY_ATTEMPTS },
     ops: { metricsPort: e.EASEL_METRICS_PORT, dashboard: e.EASEL_DASHBOARD },
   };
 }

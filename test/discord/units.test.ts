@@ -1,11 +1,10 @@
 /**
- * The adapter's pure parts and small helpers: the coalescing edit throttle, the capped download,
+ * The adapter's pure parts and small helpers: the capped download,
  * custom ids, token expiry, "Higher quality" and attachment checks.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEditThrottle } from '../../src/chat/common/edit-throttle.ts';
 import { downloadWithCap, DownloadError } from '../../src/chat/common/download.ts';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
 import { decodeCustomId, encodeCustomId } from '../../src/chat/discord/custom-ids.ts';
@@ -20,85 +19,6 @@ async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond() && Date.now() < end) await sleep(10);
 }
-
-describe('edit throttle', () => {
-  it('sends the first state at once, then only the newest, spaced by the interval', async () => {
-    const sent: { state: number; at: number }[] = [];
-    const t = createEditThrottle<number>({ minIntervalMs: 150, send: async (_k, state) => void sent.push({ state, at: Date.now() }) });
-    for (let i = 1; i <= 10; i++) t.update('m', i);
-    await until(() => sent.length >= 2);
-    await sleep(200);
-    expect(sent.map((s) => s.state)).toEqual([1, 10]);
-    expect(sent[1].at - sent[0].at).toBeGreaterThanOrEqual(145);
-  });
-
-  it('keeps one edit in flight; what arrives meanwhile collapses into one edit after it', async () => {
-    const sent: number[] = [];
-    let release!: () => void;
-    const t = createEditThrottle<number>({
-      minIntervalMs: 50,
-      // The first edit hangs like a request waiting out a 429.
-      send: (_k, state) => (sent.push(state), state === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve()),
-    });
-    t.update('m', 1);
-    for (let i = 2; i <= 6; i++) t.update('m', i);
-    await sleep(200);
-    expect(sent).toEqual([1]);
-    release();
-    await until(() => sent.length >= 2);
-    await sleep(100);
-    expect(sent).toEqual([1, 6]);
-  });
-
-  it('runs the final edit after the one in flight, drops pending progress, ignores late updates', async () => {
-    const log: string[] = [];
-    const t = createEditThrottle<string>({
-      minIntervalMs: 50,
-      send: async (_k, s) => {
-        await sleep(80);
-        log.push(s);
-      },
-    });
-    t.update('m', 'p1');
-    t.update('m', 'p2'); // pending while p1 is in flight: must never be sent
-    await t.finish('m', async () => void log.push('final'));
-    t.update('m', 'late progress');
-    await sleep(150);
-    expect(log).toEqual(['p1', 'final']);
-  });
-
-  it('skips a state equal to the last one sent and keeps messages independent', async () => {
-    const sent: string[] = [];
-    const t = createEditThrottle<string>({ minIntervalMs: 30, send: async (k, s) => void sent.push(`${k}:${s}`) });
-    t.update('a', 'x');
-    t.update('b', 'x');
-    await until(() => sent.length === 2);
-    t.update('a', 'x');
-    t.update('b', 'y');
-    await until(() => sent.length === 3);
-    await sleep(100);
-    expect(sent).toEqual(['a:x', 'b:x', 'b:y']);
-  });
-
-  it('reports a failed edit and carries on', async () => {
-    const errors: unknown[] = [];
-    const sent: number[] = [];
-    const t = createEditThrottle<number>({
-      minIntervalMs: 20,
-      send: async (_k, s) => {
-        if (s === 1) throw new Error('boom');
-        sent.push(s);
-      },
-      onError: (_k, e) => errors.push(e),
-    });
-    t.update('m', 1);
-    await until(() => errors.length === 1);
-    t.update('m', 2);
-    await until(() => sent.length === 1);
-    expect(errors).toHaveLength(1);
-    expect(sent).toEqual([2]);
-  });
-});
 
 describe('downloadWithCap', () => {
   let server: http.Server;

@@ -15,7 +15,8 @@ export function clientOptions(discord: DiscordConfig, withMessageContent: boolea
   return {
     intents: withMessageContent ? [...BASE_INTENTS, GatewayIntentBits.MessageContent] : [...BASE_INTENTS],
     partials: [Partials.Channel],
-    rest: { api: discord.apiBase },
+    // Every REST call is bounded (discord.js retries a timed-out or 5xx call a few times itself).
+    rest: { api: discord.apiBase, timeout: discord.requestTimeoutMs },
     // Easel never needs old messages in memory; a small cache keeps a long-running bot lean.
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 50 }),
     // Mentions only ever ping the user a message is for (set per message); never @everyone.

@@ -7,7 +7,7 @@ import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import type { JobsClient } from '../../jobs/types.ts';
 import type { PresetCatalog } from '../../presets/types.ts';
-import type { Delivery } from './delivery.ts';
+import type { JobPresenter } from '../common/delivery/presenter.ts';
 
 export interface DiscordContext {
   config: Config;
@@ -16,5 +16,5 @@ export interface DiscordContext {
   presets: PresetCatalog;
   log: Logger;
   client: Client;
-  delivery: Delivery;
+  delivery: JobPresenter;
 }

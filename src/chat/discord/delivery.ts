@@ -1,23 +1,30 @@
 /**
- * Delivery: renders job events in Discord. Every event carries the request and its `replyTo`, so
- * this works in any bot process and after restarts.
+ * Discord's port of the chat delivery core (../common/delivery/): how a job's status, result and
+ * failure look in Discord. Every event carries the request and its `replyTo`, so this works in any
+ * bot process and after restarts.
  *
- *   queued / active / progress → edit the status message (throttled + coalesced per job, with a
- *                                Cancel button and, every so often, a preview image)
- *   completed → the result as an attachment (fitted under the attachment limit), caption and
- *               "Another style" / "Higher quality" buttons — in a thread started from the reply
- *               when allowed, else in the reply; after the token expired, posted with the bot
- *               token in the channel, mentioning the user
- *   failed    → the friendly reason, ephemeral while the token lives
- *   cancelled → "Cancelled."
+ *   status  → edit the interaction's reply (or the bot's status reply), with a Cancel button and,
+ *             every so often, a preview image
+ *   result  → the attachment (fitted under the limit), caption and "Another style" / "Higher
+ *             quality" buttons — in a thread started from the reply when allowed, else in the
+ *             reply; after the token expired, posted with the bot token, mentioning the user
+ *   failure → the friendly reason, ephemeral while the token lives
+ *
+ * Idempotent results: editing the reply is idempotent by nature; a new message (thread, channel)
+ * carries a `nonce` derived from the job id with `enforce_nonce`, so Discord returns the first
+ * message instead of creating a second when a retried delivery posts again (within Discord's
+ * nonce window of a few minutes).
  */
+import { createHash } from 'node:crypto';
 import { ChannelType, DiscordAPIError, MessageFlags, ThreadAutoArchiveDuration, type Client, type MessageCreateOptions, type ThreadChannel, type WebhookMessageEditOptions, InteractionWebhook } from 'discord.js';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
-import type { JobEvent, JobsClient } from '../../jobs/types.ts';
+import type { JobsClient } from '../../jobs/types.ts';
 import { decodeImage, encodeImage } from '../../images/index.ts';
-import { createEditThrottle } from '../common/edit-throttle.ts';
-import { captionText, ERROR_TEXT, progressText, queuedText } from '../common/text.ts';
+import { describeError } from '../../util/describe-error.ts';
+import { createJobPresenter, type JobPresenter } from '../common/delivery/presenter.ts';
+import type { ChatPort, CompletedEvent } from '../common/delivery/port.ts';
+import type { StatusView } from '../common/delivery/status-view.ts';
 import { higherQuality, recipeOf, saveRecipe } from './recipe.ts';
 import { attachmentLimit, parseReplyTo, tokenUsable, type DiscordReplyTo } from './reply-to.ts';
 import { cancelRow, mention, resultRow, truncate, type Row } from './ui.ts';
@@ -27,13 +34,6 @@ export const EDIT_INTERVAL_MS = 2_000;
 /** Upload a fresh preview at most this often: an attachment edit is heavier than a text edit. */
 export const PREVIEW_INTERVAL_MS = 8_000;
 
-interface StatusState {
-  replyTo: DiscordReplyTo;
-  jobId: string;
-  text: string;
-  previewKey?: string;
-}
-
 export interface DeliveryDeps {
   client: Client;
   jobs: JobsClient;
@@ -42,47 +42,44 @@ export interface DeliveryDeps {
   now?: () => number;
 }
 
-export interface Delivery {
-  /** Show a job's state on its status message (throttled); e.g. the queue position right after submit. */
-  showStatus(jobId: string, replyTo: DiscordReplyTo, text: string): void;
-  /** The JobEventHandler given to `jobs.subscribe('discord', …)`. */
-  handle(event: JobEvent): Promise<void>;
-  close(): Promise<void>;
+/** The Discord presenter: `handle` goes to `jobs.subscribe('discord', …)`, `showSubmitted` to the commands. */
+export function createDelivery(deps: DeliveryDeps): JobPresenter {
+  return createJobPresenter({ port: discordPort(deps), log: deps.log, minIntervalMs: EDIT_INTERVAL_MS });
 }
 
-export function createDelivery(deps: DeliveryDeps): Delivery {
+/** A message nonce for a job (Discord: at most 25 characters), the same in every process and attempt. */
+export function nonceFor(jobId: string): string {
+  return createHash('sha256').update(jobId).digest('base64url').slice(0, 25);
+}
+
+export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
   const { client, jobs, config, log } = deps;
   const now = deps.now ?? Date.now;
   const lastPreview = new Map<string, { at: number; key: string }>();
 
-  const throttle = createEditThrottle<StatusState>({
-    minIntervalMs: EDIT_INTERVAL_MS,
-    same: (a, b) => a.text === b.text && a.previewKey === b.previewKey,
-    send: (_jobId, state) => sendStatus(state),
-    onError: (jobId, err) => log.warn({ jobId, err: describe(err) }, 'discord: status edit failed'),
-  });
-
-  async function sendStatus(s: StatusState): Promise<void> {
-    const payload: WebhookMessageEditOptions = { content: s.text, components: cancelRow(s.jobId, s.replyTo.userId) };
-    const preview = await previewFile(s);
+  async function sendStatus(r: DiscordReplyTo, jobId: string, view: StatusView): Promise<void> {
+    const payload: WebhookMessageEditOptions = { content: view.text, components: view.cancellable ? cancelRow(jobId, r.userId) : [] };
+    const preview = await previewFile(jobId, view.previewKey);
     if (preview) {
       payload.files = [preview];
       payload.attachments = [];
+    } else if (!view.cancellable) {
+      payload.attachments = [];
     }
-    if (s.replyTo.kind === 'message') {
-      await editChannelMessage(s.replyTo, payload);
-    } else if (tokenUsable(s.replyTo, now())) {
-      await webhook(s.replyTo).editMessage('@original', payload);
+    if (r.kind === 'message') {
+      await editChannelMessage(r, payload);
+    } else if (tokenUsable(r, now())) {
+      await webhook(r).editMessage('@original', payload);
     }
   }
 
-  async function previewFile(s: StatusState): Promise<{ attachment: Buffer; name: string } | undefined> {
-    if (!s.previewKey) return undefined;
-    const last = lastPreview.get(s.jobId);
-    if (last && (last.key === s.previewKey || now() - last.at < PREVIEW_INTERVAL_MS)) return undefined;
-    const bytes = await jobs.blobs.get(s.previewKey);
+  async function previewFile(jobId: string, previewKey: string | undefined): Promise<{ attachment: Buffer; name: string } | undefined> {
+    if (!previewKey) return undefined;
+    const last = lastPreview.get(jobId);
+    if (last && (last.key === previewKey || now() - last.at < PREVIEW_INTERVAL_MS)) return undefined;
+    const bytes = await jobs.blobs.get(previewKey);
     if (!bytes) return undefined;
-    lastPreview.set(s.jobId, { at: now(), key: s.previewKey });
+    lastPreview.set(jobId, { at: now(), key: previewKey });
     return { attachment: bytes, name: 'preview.jpg' };
   }
 
@@ -126,17 +123,25 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     return { attachment: await encodeImage(image, { format: 'jpeg', maxBytes: limit }), name: 'easel.jpg' };
   }
 
-  async function deliverResult(event: Extract<JobEvent, { type: 'completed' }>, r: DiscordReplyTo): Promise<void> {
+  async function deliverResult(event: CompletedEvent, r: DiscordReplyTo, caption: string): Promise<void> {
     const { request, result } = event;
+    lastPreview.delete(event.jobId);
     const file = await resultFile(result.resultKey, attachmentLimit(r));
     const recipeKey = await saveRecipe(jobs.blobs, recipeOf(request)).catch((err) => {
-      log.warn({ jobId: event.jobId, err: describe(err) }, 'discord: could not store the recipe; result goes without follow-up buttons');
+      log.warn({ jobId: event.jobId, err: describeError(err) }, 'discord: could not store the recipe; result goes without follow-up buttons');
       return undefined;
     });
     const canGoHigher = higherQuality(request.options, { quality: config.render.defaultQuality, size: config.render.defaultSize, maxSize: config.render.maxSize }) !== undefined;
-    const caption = captionText(result, { strength: request.options.strength });
     const components: Row[] = resultRow(recipeKey, canGoHigher);
-    const forUser = (text: string): MessageCreateOptions => ({ content: `${mention(r.userId)} ${text}`, files: [file], components, allowedMentions: { users: [r.userId] } });
+    // A new message: the nonce makes a retried post return the first one instead of a second.
+    const forUser = (text: string): MessageCreateOptions => ({
+      content: `${mention(r.userId)} ${text}`,
+      files: [file],
+      components,
+      allowedMentions: { users: [r.userId] },
+      nonce: nonceFor(event.jobId),
+      enforceNonce: true,
+    });
 
     if (r.kind === 'message') {
       await editChannelMessage(r, { content: `✅ ${caption}`, files: [file], attachments: [], components });
@@ -144,21 +149,15 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     }
     const usable = tokenUsable(r, now());
     if (r.useThread) {
-      // Any failure here (no permission in the end, the reply deleted) leaves the reply as the fallback.
-      const thread = await threadFor(r, truncate(`🎨 ${result.styleLabel}`, 100))
-        .then(async (t) => {
-          await t?.send(forUser(caption));
-          return t;
-        })
-        .catch((err) => {
-          log.warn({ jobId: event.jobId, err: describe(err) }, 'discord: could not post in a thread; result goes into the reply');
-          return undefined;
-        });
+      const thread = await threadFor(r, truncate(`🎨 ${result.styleLabel}`, 100)).then(async (t) => {
+        await t?.send(forUser(caption));
+        return t;
+      }, refusedOnly(event.jobId, 'could not post in a thread; result goes into the reply'));
       if (thread) {
         if (usable) {
           await webhook(r)
             .editMessage('@original', { content: `✅ Done — ${caption}. Your painting is in the thread.`, components: [], attachments: [] })
-            .catch((err) => log.debug({ jobId: event.jobId, err: describe(err) }, 'discord: could not tidy the reply'));
+            .catch((err) => log.debug({ jobId: event.jobId, err: describeError(err) }, 'discord: could not tidy the reply'));
         }
         return;
       }
@@ -176,10 +175,23 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     await channel.send({ ...forUser(caption), reply: { messageReference: r.statusMessageId, failIfNotExists: false } });
   }
 
-  async function deliverFailure(event: Extract<JobEvent, { type: 'failed' }>, r: DiscordReplyTo): Promise<void> {
-    const text = `⚠️ ${event.userMessage || ERROR_TEXT.renderFailed}`;
+  /**
+   * Where a thread post failed: fall back to the reply only when Discord refused it for good (no
+   * permission, the message gone). A timeout or a 5xx may still have created the message, so those
+   * are retried later (the nonce catches a late success) rather than shown a second time in the reply.
+   */
+  function refusedOnly(jobId: string, what: string) {
+    return (err: unknown): undefined => {
+      if (!(err instanceof DiscordAPIError) || err.status >= 500 || err.status === 429) throw err;
+      log.warn({ jobId, err: describeError(err) }, `discord: ${what}`);
+      return undefined;
+    };
+  }
+
+  async function deliverFailure(view: StatusView, r: DiscordReplyTo, jobId: string): Promise<void> {
+    lastPreview.delete(jobId);
     if (r.kind === 'message') {
-      await editChannelMessage(r, { content: text, components: [], attachments: [] });
+      await editChannelMessage(r, { content: view.text, components: [], attachments: [] });
       return;
     }
     if (tokenUsable(r, now())) {
@@ -191,67 +203,31 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
             // Already gone (deleted by a moderator, or by an earlier try of this delivery): fine.
             if (!(err instanceof DiscordAPIError && err.code === 10008)) throw err;
           });
-        await webhook(r).send({ content: text, flags: MessageFlags.Ephemeral });
+        await webhook(r).send({ content: view.text, flags: MessageFlags.Ephemeral });
         return;
       } catch (err) {
         if (!tokenGone(err)) throw err;
       }
     }
     const channel = await sendableChannel(r.channelId);
-    await channel.send({ content: `${mention(r.userId)} ${text}`, allowedMentions: { users: [r.userId] }, reply: { messageReference: r.statusMessageId, failIfNotExists: false } });
-  }
-
-  async function deliverCancelled(r: DiscordReplyTo): Promise<void> {
-    const payload = { content: `✖️ ${ERROR_TEXT.cancelled}`, components: [], attachments: [] };
-    if (r.kind === 'message') await editChannelMessage(r, payload);
-    else if (tokenUsable(r, now())) await webhook(r).editMessage('@original', payload);
+    await channel.send({
+      content: `${mention(r.userId)} ${view.text}`,
+      allowedMentions: { users: [r.userId] },
+      reply: { messageReference: r.statusMessageId, failIfNotExists: false },
+      nonce: nonceFor(`${jobId}:failure`),
+      enforceNonce: true,
+    });
   }
 
   return {
-    showStatus(jobId, replyTo, text) {
-      throttle.update(jobId, { replyTo, jobId, text });
-    },
-
-    async handle(event) {
-      const r = parseReplyTo(event.request.replyTo);
-      if (!r) {
-        log.warn({ jobId: event.jobId, type: event.type }, 'discord: job event without Discord routing data; ignored');
-        return;
-      }
-      const status = (text: string, previewKey?: string) => {
-        // Past the token's life an interaction's reply cannot be edited; only the result is posted.
-        if (r.kind === 'interaction' && !tokenUsable(r, now())) return;
-        throttle.update(event.jobId, { replyTo: r, jobId: event.jobId, text, previewKey });
-      };
-      const finish = async (what: string, final: () => Promise<void>) => {
-        lastPreview.delete(event.jobId);
-        await throttle.finish(event.jobId, async () => {
-          try {
-            await final();
-          } catch (err) {
-            log.error({ jobId: event.jobId, err: describe(err) }, `discord: could not deliver the ${what}`);
-            throw err;
-          }
-        });
-      };
-      switch (event.type) {
-        case 'queued':
-          return status(queuedText(event.position, event.etaMs, event.workersOnline));
-        case 'active':
-          return status(progressText({ step: 0, total: 1, stage: 'starting', percent: 0 }));
-        case 'progress':
-          return status(progressText(event.progress), event.progress.previewKey);
-        case 'completed':
-          return finish('result', () => deliverResult(event, r));
-        case 'failed':
-          log.info({ jobId: event.jobId, reason: event.reason }, 'discord: job failed');
-          return finish('failure notice', () => deliverFailure(event, r));
-        case 'cancelled':
-          return finish('cancellation', () => deliverCancelled(r));
-      }
-    },
-
-    close: () => throttle.close(),
+    parseTarget: parseReplyTo,
+    // Past the token's life an interaction's reply cannot be edited; only the result is posted.
+    canEditStatus: (r) => r.kind === 'message' || tokenUsable(r, now()),
+    editStatus: (r, view, jobId) => sendStatus(r, jobId, view),
+    postResult: (r, event, caption) => deliverResult(event, r, caption),
+    postFailure: (r, view, jobId) => deliverFailure(view, r, jobId),
+    // discord.js waits out 429s itself (per route bucket); nothing reaches the throttle.
+    retryAfterMs: () => undefined,
   };
 }
 
@@ -260,11 +236,4 @@ export function tokenGone(err: unknown): boolean {
   if (!(err instanceof DiscordAPIError)) return false;
   // 50027 Invalid Webhook Token, 10015 Unknown Webhook, 10008 Unknown Message, 10062 Unknown Interaction
   return err.status === 401 || [50027, 10015, 10008, 10062].includes(Number(err.code));
-}
-
-/** For logs: the error's name and message, never request bodies (they may hold tokens in URLs). */
-export function describe(err: unknown): { name: string; message: string; code?: unknown; status?: number } {
-  if (err instanceof DiscordAPIError) return { name: err.name, message: err.message, code: err.code, status: err.status };
-  if (err instanceof Error) return { name: err.name, message: err.message };
-  return { name: 'unknown', message: String(err) };
 }

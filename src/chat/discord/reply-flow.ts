@@ -15,7 +15,6 @@ import { describeError } from '../../util/describe-error.ts';
 import { checkAttachment, firstImage, ingestPhoto, PhotoError } from './photos.ts';
 import { loadRecipe } from './recipe.ts';
 import type { DiscordReplyTo } from './reply-to.ts';
-import { submittedText } from './start-job.ts';
 
 /** The recipe key on a message's "Another style" / "Higher quality" button, if it is a result. */
 export function recipeKeyOf(message: Message): string | undefined {
@@ -70,7 +69,7 @@ export async function handleReplyWithPhoto(message: Message, ctx: DiscordContext
     };
     const submitted = await ctx.jobs.submit(request);
     ctx.log.info({ messageId: message.id, jobId: submitted.jobId, position: submitted.position }, 'discord: reply-with-photo job submitted');
-    ctx.delivery.showStatus(submitted.jobId, replyTo, submittedText(submitted));
+    ctx.delivery.showSubmitted(submitted.jobId, replyTo, submitted);
   } catch (err) {
     if (err instanceof PhotoError) return void (await fail(err.userMessage));
     if (err instanceof JobRefused) return void (await fail(refusalText(err.code, err.userMessage)));

@@ -5,7 +5,7 @@
 import { ChannelType, PermissionFlagsBits, type RepliableInteraction } from 'discord.js';
 import { JobRefused, type Submitted } from '../../jobs/types.ts';
 import type { BlobRef, RequestOptions, StyleChoice, StyleRequest } from '../../requests/style-request.ts';
-import { ERROR_TEXT, progressText, queuedText, refusalText } from '../common/text.ts';
+import { ERROR_TEXT, refusalText } from '../common/text.ts';
 import type { DiscordContext } from './context.ts';
 import { describeError } from '../../util/describe-error.ts';
 import type { DiscordReplyTo } from './reply-to.ts';
@@ -40,13 +40,6 @@ export function interactionReplyTo(interaction: RepliableInteraction, statusMess
   };
 }
 
-/** Text for a fresh submission: where it stands in the queue (or that it is already painting). */
-export function submittedText(s: Submitted): string {
-  if (s.state === 'cached') return '✨ Found it in the cache…';
-  if (s.position <= 0) return progressText({ step: 0, total: 1, stage: 'starting', percent: 0 });
-  return queuedText(s.position, s.etaMs, s.workersOnline);
-}
-
 /**
  * Submit a job for an interaction that has been deferred (publicly). Returns the job id, or
  * undefined when it was refused (the user has been told why).
@@ -77,6 +70,6 @@ export async function startJob(ctx: DiscordContext, interaction: RepliableIntera
     return undefined;
   }
   ctx.log.info({ interactionId: interaction.id, jobId: submitted.jobId, state: submitted.state, position: submitted.position }, 'discord: job submitted');
-  ctx.delivery.showStatus(submitted.jobId, replyTo, submittedText(submitted));
+  ctx.delivery.showSubmitted(submitted.jobId, replyTo, submitted);
   return submitted.jobId;
 }

@@ -6,7 +6,7 @@
 import { App } from '@slack/bolt';
 import type { Logger } from '../../log.ts';
 import { slackLoggerFrom } from './bolt-logger.ts';
-import type { SlackConfig } from './context.ts';
+import { SLACK_RETRIES, type SlackConfig } from './context.ts';
 
 export type SlackMode = 'http' | 'socket';
 
@@ -20,7 +20,7 @@ export function createBoltApp(slack: SlackConfig, log: Logger): App {
   return new App({
     token: slack.botToken,
     ...(socket ? { socketMode: true, appToken: slack.appToken } : { signingSecret: slack.signingSecret }),
-    clientOptions: { slackApiUrl: slack.apiUrl },
+    clientOptions: { slackApiUrl: slack.apiUrl, timeout: slack.requestTimeoutMs, retryConfig: SLACK_RETRIES },
     logger: slackLoggerFrom(log),
     // Ack first, work after: events and commands are answered well within Slack's 3 s.
     processBeforeResponse: false,

@@ -6,7 +6,8 @@ import { webApi } from '@slack/bolt';
 import type { AdapterDeps } from '../types.ts';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
-import { chatUpdateFn, StatusBoard } from './status-board.ts';
+import { createJobPresenter, type JobPresenter } from '../common/delivery/presenter.ts';
+import { slackPort } from './delivery.ts';
 import { ThreadStyles } from './thread-style.ts';
 import { slackLoggerFrom } from './bolt-logger.ts';
 import { describeError } from '../../util/describe-error.ts';
@@ -22,7 +23,8 @@ export interface SlackContext extends AdapterDeps {
   slack: SlackConfig;
   /** The app's client (bot token; Slack's own retry policy, rate limits waited out). */
   client: webApi.WebClient;
-  board: StatusBoard;
+  /** Presents job events (status, result, failure) in Slack; `handle` is subscribed to the jobs. */
+  presenter: JobPresenter;
   threads: ThreadStyles;
   self: BotIdentity;
   /** Run work after the ack; close() waits for it. Never rejects (errors are logged). */
@@ -47,21 +49,31 @@ export function createStatusClient(slack: SlackConfig, log: Logger): webApi.WebC
     slackApiUrl: slack.apiUrl,
     logger: slackLoggerFrom(log),
     rejectRateLimitedCalls: true,
-    retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2000 },
+    timeout: slack.requestTimeoutMs,
+    retryConfig: SLACK_RETRIES,
   });
 }
 
+/**
+ * Every Slack call is bounded: a timeout per request and a few quick retries (the WebClient's
+ * default retries for about 30 minutes, which would hold a delivery claim that long); the jobs
+ * layer retries a failed delivery later.
+ */
+export const SLACK_RETRIES = { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2000 } as const;
+
 export function createContext(deps: AdapterDeps, client: webApi.WebClient, self: BotIdentity, tuning: ContextTuning, log: Logger): SlackContext {
   const slack = deps.config.slack as SlackConfig;
-  const board = new StatusBoard(chatUpdateFn(createStatusClient(slack, log)), { minIntervalMs: tuning.statusIntervalMs, log });
+  const threads = new ThreadStyles(client, () => self, log);
+  const port = slackPort({ client, statusClient: createStatusClient(slack, log), jobs: deps.jobs, threads, self: () => self, log });
+  const presenter = createJobPresenter({ port, log, minIntervalMs: tuning.statusIntervalMs });
   const inFlight = new Set<Promise<void>>();
   return {
     ...deps,
     log,
     slack,
     client,
-    board,
-    threads: new ThreadStyles(client, () => self, log),
+    presenter,
+    threads,
     self,
     background(what, work) {
       const p = work()

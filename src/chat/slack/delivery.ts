@@ -1,90 +1,124 @@
 /**
- * Job events → Slack: the status message follows the job (queued, painting, progress bar and ETA,
- * with a Cancel button), the result is uploaded into the thread with files.uploadV2 and a caption,
- * and the thread remembers the style so the next photo posted there is painted the same way.
+ * Slack's port of the chat delivery core (../common/delivery/): the status message follows the
+ * job through chat.update (queued, painting, progress bar and ETA, with a Cancel button), the
+ * result is uploaded into the thread with files.uploadV2 and a caption, and the thread remembers
+ * the style so the next photo posted there is painted the same way.
  *
- * `completed`, `failed` and `cancelled` arrive exactly once and are marked delivered when this
- * handler resolves: it throws only when trying again later can help (Slack unreachable).
+ * Idempotent results: files.completeUploadExternal takes no message metadata, so the job id
+ * travels in the shared file's name (`easel-<style>-<jobId>.png`). Before uploading, the thread is
+ * read (conversations.replies): when one of our messages there already carries that file, the
+ * earlier attempt's upload is taken as delivered and only the status is finished. The final status
+ * update carries the job id in its message metadata, next to the thread's style.
  */
-import type { JobEvent, JobEventHandler } from '../../jobs/types.ts';
-import { ERROR_TEXT, captionText, progressBar, progressText, queuedText } from '../common/text.ts';
+import { webApi } from '@slack/bolt';
+import type { Logger } from '../../log.ts';
+import type { JobsClient } from '../../jobs/types.ts';
+import { describeError } from '../../util/describe-error.ts';
+import type { ChatPort, CompletedEvent } from '../common/delivery/port.ts';
+import { ERROR_TEXT } from '../common/text.ts';
+import type { StatusView } from '../common/delivery/status-view.ts';
 import { statusBlocks } from './blocks.ts';
-import { describeError, slackErrorCode, type SlackContext } from './context.ts';
 import { SlackReplyTo } from './reply-to.ts';
-import { styleMetadata } from './thread-style.ts';
+import { styleMetadata, type ThreadStyles } from './thread-style.ts';
 
 export const RESTYLE_HINT = 'Post another photo in this thread to paint it the same way.';
 
-export function createDeliveryHandler(ctx: SlackContext): JobEventHandler {
-  return async (event) => {
-    const parsed = SlackReplyTo.safeParse(event.request.replyTo);
-    if (!parsed.success) {
-      ctx.log.warn({ jobId: event.jobId }, 'slack: job event without Slack routing data; ignored');
-      return;
-    }
-    const to = parsed.data;
-    const target = { channel: to.channel, ts: to.statusTs };
-    const cancel = { jobId: event.jobId, ownerId: to.userId };
-    const show = (text: string) => ctx.board.show(target, { text, blocks: statusBlocks(text, cancel) });
+export interface SlackPortDeps {
+  /** The app's client (uploads, thread reads). */
+  client: webApi.WebClient;
+  /** The client for chat.update, which hands 429s back instead of waiting (the throttle waits per message). */
+  statusClient: webApi.WebClient;
+  jobs: JobsClient;
+  threads: ThreadStyles;
+  self: () => { botUserId?: string; botId?: string };
+  log: Logger;
+}
 
-    switch (event.type) {
-      case 'queued':
-        return show(queuedText(event.position, event.etaMs, event.workersOnline));
-      case 'active':
-        return show(`🖌️ Painting… ${progressBar(0)}`);
-      case 'progress':
-        return show(progressText(event.progress));
-      case 'completed':
-        return deliverResult(ctx, event, to);
-      case 'failed': {
-        ctx.log.info({ jobId: event.jobId, reason: event.reason }, 'slack: job failed');
-        const text = `⚠️ ${event.userMessage || ERROR_TEXT.renderFailed}`;
-        await ctx.board.finish(target, { text, blocks: statusBlocks(text) });
-        return;
+/** The result's file name; it carries the job id so a retried delivery can find an earlier upload. */
+export function resultFileName(styleLabel: string, jobId: string): string {
+  return `easel-${slug(styleLabel)}-${jobId}.png`;
+}
+
+export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
+  const { client, statusClient, log } = deps;
+
+  async function update(to: SlackReplyTo, view: StatusView, jobId: string, metadata?: webApi.MessageMetadata): Promise<void> {
+    const blocks = statusBlocks(view.text, view.cancellable ? { jobId, ownerId: to.userId } : undefined);
+    await statusClient.chat.update({ channel: to.channel, ts: to.statusTs, text: view.text, blocks, ...(metadata ? { metadata } : {}) });
+  }
+
+  /** Whether an earlier attempt already shared this job's result in the thread. */
+  async function alreadyPosted(to: SlackReplyTo, fileName: string): Promise<boolean> {
+    const self = deps.self();
+    let cursor: string | undefined;
+    do {
+      const page = await client.conversations.replies({ channel: to.channel, ts: to.threadTs, limit: 200, cursor });
+      const found = (page.messages ?? []).some((m) => (m.user === self.botUserId || (m.bot_id !== undefined && m.bot_id === self.botId)) && (m.files ?? []).some((f) => f.name === fileName));
+      if (found) return true;
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return false;
+  }
+
+  async function postResult(to: SlackReplyTo, event: CompletedEvent, caption: string): Promise<void> {
+    const { request, result, jobId } = event;
+    const jlog = log.child({ jobId, channel: to.channel });
+    const fail = (text: string) => update(to, { phase: 'failed', text: `⚠️ ${text}`, cancellable: false }, jobId);
+    const fileName = resultFileName(result.styleLabel, jobId);
+
+    if (await alreadyPosted(to, fileName)) {
+      jlog.info('slack: the result is in the thread already (an earlier attempt posted it); finishing the status only');
+    } else {
+      const png = await deps.jobs.blobs.get(result.resultKey);
+      if (!png) {
+        jlog.error({ resultKey: result.resultKey }, 'slack: result blob missing (expired?)');
+        return fail(ERROR_TEXT.renderFailed);
       }
-      case 'cancelled': {
-        const text = `🛑 ${ERROR_TEXT.cancelled}`;
-        await ctx.board.finish(target, { text, blocks: statusBlocks(text) });
-        return;
+      try {
+        await client.filesUploadV2({
+          channel_id: to.channel,
+          thread_ts: to.threadTs,
+          file: png,
+          filename: fileName,
+          title: `Painted: ${result.styleLabel}`,
+          initial_comment: `<@${to.userId}> here is your painting — ${caption}`,
+        });
+      } catch (err) {
+        if (isRefused(err)) {
+          jlog.error({ err: describeError(err) }, 'slack: result upload refused');
+          return fail("I painted it but couldn't upload it here. Please try again.");
+        }
+        throw err; // network trouble, timeouts, 5xx: the jobs layer delivers again later
       }
+      jlog.info({ bytes: png.length }, 'slack: result delivered');
     }
+
+    const thread = { style: request.style, options: request.options };
+    deps.threads.remember(to.channel, to.threadTs, thread);
+    const metadata = styleMetadata(thread, jobId);
+    await update(to, { phase: 'done', text: `✅ Done — ${caption}\n${RESTYLE_HINT}`, cancellable: false }, jobId, metadata);
+  }
+
+  return {
+    parseTarget: (replyTo) => {
+      const parsed = SlackReplyTo.safeParse(replyTo);
+      return parsed.success ? parsed.data : undefined;
+    },
+    canEditStatus: () => true,
+    editStatus: (to, view, jobId) => update(to, view, jobId),
+    postResult,
+    postFailure: (to, view, jobId) => update(to, view, jobId),
+    retryAfterMs: (err) => (isRateLimited(err) ? Math.max(1, err.retryAfter) * 1000 : undefined),
   };
 }
 
-async function deliverResult(ctx: SlackContext, event: Extract<JobEvent, { type: 'completed' }>, to: SlackReplyTo): Promise<void> {
-  const { request, result } = event;
-  const target = { channel: to.channel, ts: to.statusTs };
-  const log = ctx.log.child({ jobId: event.jobId, channel: to.channel });
-  const fail = async (text: string) => {
-    await ctx.board.finish(target, { text: `⚠️ ${text}`, blocks: statusBlocks(`⚠️ ${text}`) });
-  };
+export function isRateLimited(err: unknown): err is { retryAfter: number } {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === webApi.ErrorCode.RateLimitedError;
+}
 
-  const png = await ctx.jobs.blobs.get(result.resultKey);
-  if (!png) {
-    log.error({ resultKey: result.resultKey }, 'slack: result blob missing (expired?)');
-    return fail(ERROR_TEXT.renderFailed);
-  }
-  const caption = captionText(result, { strength: request.options.strength });
-  try {
-    await ctx.client.filesUploadV2({
-      channel_id: to.channel,
-      thread_ts: to.threadTs,
-      file: png,
-      filename: `easel-${slug(result.styleLabel)}.png`,
-      title: `Painted: ${result.styleLabel}`,
-      initial_comment: `<@${to.userId}> here is your painting — ${caption}`,
-    });
-  } catch (err) {
-    if (slackErrorCode(err) === undefined) throw err; // network trouble: let the jobs layer deliver again later
-    log.error({ err: describeError(err) }, 'slack: result upload refused');
-    return fail("I painted it but couldn't upload it here. Please try again.");
-  }
-  log.info({ bytes: png.length }, 'slack: result delivered');
-
-  const thread = { style: request.style, options: request.options };
-  ctx.threads.remember(to.channel, to.threadTs, thread);
-  const text = `✅ Done — ${caption}\n${RESTYLE_HINT}`;
-  await ctx.board.finish(target, { text, blocks: statusBlocks(text), metadata: styleMetadata(thread) });
+/** Slack answered ok:false (not_in_channel, channel_not_found…): trying again will not help. */
+function isRefused(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === webApi.ErrorCode.PlatformError;
 }
 
 function slug(label: string): string {

@@ -6,7 +6,7 @@
  *   listeners/events    @Easel + photo, thread photo ├─► start-job.ts ─► jobs.submit
  *   listeners/views     the "Paint a photo" modal  ─┘
  *   listeners/actions   "Choose a photo…", Cancel
- *   delivery.ts         job events ─► status message (status-board.ts), result upload (files.uploadV2)
+ *   delivery.ts         Slack's port of the delivery core: status message (chat.update), result upload (files.uploadV2)
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -14,7 +14,6 @@ import type { AdapterDeps, RunningAdapter } from '../types.ts';
 import { createBoltApp, slackMode, type SlackMode } from './app.ts';
 import { createContext, DEFAULT_TUNING, describeError, type ContextTuning } from './context.ts';
 import { dedupeEvents } from './dedupe.ts';
-import { createDeliveryHandler } from './delivery.ts';
 import { registerListeners } from './listeners/index.ts';
 
 export interface SlackAdapter extends RunningAdapter {
@@ -42,7 +41,7 @@ export async function startSlackAdapter(deps: AdapterDeps, tuning: Partial<Conte
   app.error(async (err) => {
     log.error({ err: describeError(err) }, 'slack: listener error');
   });
-  await deps.jobs.subscribe('slack', createDeliveryHandler(ctx));
+  await deps.jobs.subscribe('slack', ctx.presenter.handle);
 
   const started = await app.start(slack.port);
   const port = mode === 'http' ? ((started as Server).address() as AddressInfo).port : undefined;
@@ -57,7 +56,7 @@ export async function startSlackAdapter(deps: AdapterDeps, tuning: Partial<Conte
       closing ??= (async () => {
         await app.stop();
         await ctx.settle();
-        await ctx.board.close();
+        await ctx.presenter.close();
         log.info('slack: adapter stopped');
       })();
       return closing;

@@ -11,8 +11,7 @@
 import { decodeImage, ImageError } from '../../images/index.ts';
 import { JobRefused } from '../../jobs/types.ts';
 import { parseStyleRequest, type BlobRef, type RequestOptions, type StyleChoice } from '../../requests/style-request.ts';
-import { ERROR_TEXT, queuedText, refusalText } from '../common/text.ts';
-import { statusBlocks } from './blocks.ts';
+import { ERROR_TEXT, refusalText } from '../common/text.ts';
 import { describeError, slackErrorCode, type SlackContext } from './context.ts';
 import { downloadSlackFile, SlackDownloadError } from './download.ts';
 import { downloadUrl, fileProblem, SlackFile } from './files.ts';
@@ -77,8 +76,7 @@ export async function startJob(ctx: SlackContext, intake: JobIntake, notify: Not
       // Another delivery of the same event already started this job and owns its status message.
       await deleteQuietly(ctx, target);
     } else if (submitted.state === 'queued') {
-      const text = queuedText(submitted.position, submitted.etaMs, submitted.workersOnline);
-      ctx.board.show(target, { text, blocks: statusBlocks(text, { jobId: submitted.jobId, ownerId: intake.user.id }) });
+      ctx.presenter.showSubmitted(submitted.jobId, replyTo, submitted);
     }
     // 'cached': a 'completed' event follows at once and finishes the status message.
   } catch (err) {

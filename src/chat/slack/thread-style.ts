@@ -15,9 +15,12 @@ export const METADATA_EVENT_TYPE = 'easel_style';
 export const ThreadStyle = z.object({ style: StyleChoice, options: RequestOptions });
 export type ThreadStyle = z.infer<typeof ThreadStyle>;
 
-/** Message metadata carrying a thread's style (one JSON string: Slack keeps payload values flat and small). */
-export function styleMetadata(ts: ThreadStyle): webApi.MessageMetadata {
-  return { event_type: METADATA_EVENT_TYPE, event_payload: { easel: JSON.stringify(ts) } };
+/**
+ * Message metadata carrying a thread's style (one JSON string: Slack keeps payload values flat and
+ * small) and, on a finished status message, the job it belongs to.
+ */
+export function styleMetadata(ts: ThreadStyle, jobId?: string): webApi.MessageMetadata {
+  return { event_type: METADATA_EVENT_TYPE, event_payload: { easel: JSON.stringify(ts), ...(jobId ? { job_id: jobId } : {}) } };
 }
 
 export function parseStyleMetadata(metadata: unknown): ThreadStyle | undefined {

@@ -39,6 +39,8 @@ export interface Message {
   blocks?: any[];
   metadata?: any;
   files?: SlackFileObject[];
+  /** The message Slack posts when a file is shared into a conversation (files.completeUploadExternal). */
+  fileShare?: boolean;
   deleted: boolean;
   /** Every text this message had, oldest first (postMessage, then each chat.update). */
   history: Array<{ text: string; blocks?: any[]; at: number }>;
@@ -74,7 +76,7 @@ export interface SlackFileObject {
   url_private_download: string;
 }
 
-export type Failure = { status: 429; retryAfter: number } | { error: string };
+export type Failure = { status: 429; retryAfter: number } | { status: 500 } | { error: string };
 
 export interface FakeSlackOptions {
   botToken: string;
@@ -99,6 +101,8 @@ export class FakeSlack {
 
   private readonly hosted = new Map<string, { bytes: Buffer; file: SlackFileObject; hang: boolean }>();
   private readonly pendingUploads = new Map<string, { filename: string; length: number; bytes?: Buffer }>();
+  /** Byte uploads to hold before they are stored and answered (a slow or stuck upload that succeeds late). */
+  private uploadHolds: number[] = [];
   private readonly failures = new Map<string, Array<{ failure: Failure; match?: (args: Record<string, any>) => boolean }>>();
   private readonly waiters = new Set<Waiter>();
   private readonly sockets = new Set<WebSocket>();
@@ -148,6 +152,16 @@ export class FakeSlack {
   }
 
   // ── test controls ───────────────────────────────────────────────────────────────────────────
+
+  /** The next `count` byte uploads (to an upload_url) are held `ms` before they are stored and answered. */
+  holdUploads(ms: number, count = 1): void {
+    this.uploadHolds.push(...Array<number>(count).fill(ms));
+  }
+
+  /** Every failure queued for `method` is dropped (a platform that recovers). */
+  recover(method: string): void {
+    this.failures.delete(method);
+  }
 
   /** The next call(s) of `method` fail this way, in order. */
   failNext(method: string, ...failures: Failure[]): void {
@@ -223,8 +237,14 @@ export class FakeSlack {
     return this.calls.filter((c) => c.method === method);
   }
 
+  /** The bot's own chat messages (prompts, status messages), not the messages of shared files. */
   botMessages(channel?: string): Message[] {
-    return this.messages.filter((m) => m.user === BOT_USER_ID && (channel === undefined || m.channel === channel));
+    return this.messages.filter((m) => m.user === BOT_USER_ID && !m.fileShare && (channel === undefined || m.channel === channel));
+  }
+
+  /** Messages that show the user an image: the bot's shared files (how a result reaches the user). */
+  imageMessages(channel?: string, threadTs?: string): Message[] {
+    return this.messages.filter((m) => m.fileShare && !m.deleted && (channel === undefined || m.channel === channel) && (threadTs === undefined || m.thread_ts === threadTs));
   }
 
   /** Send a Socket Mode envelope to every connected client; resolves with the client's ack. */
@@ -312,6 +332,8 @@ export class FakeSlack {
       res.statusCode = 404;
       return void res.end('unknown upload');
     }
+    const hold = this.uploadHolds.shift();
+    if (hold) await new Promise((resolve) => setTimeout(resolve, hold));
     const type = req.headers['content-type'] ?? '';
     let bytes = body;
     if (type.startsWith('multipart/form-data')) {
@@ -340,6 +362,7 @@ export class FakeSlack {
     const index = queue.findIndex((f) => !f.match || f.match(args));
     const failure = index >= 0 ? queue.splice(index, 1)[0].failure : undefined;
     if (failure) {
+      if ('status' in failure && failure.status === 500) return reply(500, { ok: false, error: 'internal_error' });
       if ('status' in failure) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
       return reply(200, { ok: false, error: failure.error });
     }
@@ -412,7 +435,7 @@ export class FakeSlack {
         const replies = this.messages.filter((m) => m.channel === a.channel && m.thread_ts === a.ts && m.ts !== a.ts && !m.deleted);
         const withMeta = String(a.include_all_metadata) === 'true';
         return {
-          messages: [root, ...replies].map((m) => ({ type: 'message', user: m.user, bot_id: m.bot_id, text: m.text, ts: m.ts, thread_ts: m.thread_ts, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) })),
+          messages: [root, ...replies].map((m) => ({ type: 'message', user: m.user, bot_id: m.bot_id, text: m.text, ts: m.ts, thread_ts: m.thread_ts, ...(m.files ? { files: m.files } : {}), ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) })),
           has_more: false,
         };
       }
@@ -435,6 +458,13 @@ export class FakeSlack {
           if (!pending?.bytes) throw new SlackApiError('file_not_found');
           this.pendingUploads.delete(f.id);
           this.uploads.push({ fileId: f.id, filename: pending.filename, title: f.title, bytes: pending.bytes, channel: a.channel_id, threadTs: a.thread_ts, initialComment: a.initial_comment, at: Date.now() });
+          if (a.channel_id) {
+            // As Slack does: sharing a file posts a message carrying it (the initial comment as its text).
+            const url = `${this.baseUrl}files-pri/${TEAM_ID}-${f.id}/${encodeURIComponent(pending.filename)}`;
+            const file: SlackFileObject = { id: f.id, name: pending.filename, title: f.title ?? pending.filename, mimetype: 'image/png', filetype: 'png', size: pending.bytes.length, url_private: url, url_private_download: `${url}?download=1` };
+            const text = a.initial_comment ?? '';
+            this.messages.push({ channel: a.channel_id, ts: this.nextTs(), thread_ts: a.thread_ts, user: BOT_USER_ID, bot_id: BOT_ID, text, files: [file], fileShare: true, deleted: false, history: [{ text, at: Date.now() }] });
+          }
         }
         return { files: files.map((f) => ({ id: f.id, title: f.title })) };
       }

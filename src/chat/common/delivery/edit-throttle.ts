@@ -1,5 +1,5 @@
 /**
- * Coalescing, per-message edit throttle for progress updates.
+ * The one edit throttle of the chat delivery core: coalescing, per message, for both platforms.
  *
  * Chat platforms rate-limit message edits (Discord: a handful per few seconds per message; a 429
  * makes the client wait). Progress arrives far faster than that, and only the latest state is worth
@@ -9,6 +9,11 @@
  * stuck behind a 429 retry, newer states collapse into one. `finish` runs the final edit (the
  * result, an error) strictly after every earlier edit for that key and drops pending progress, so a
  * late progress edit can never overwrite the result.
+ *
+ * Rate limits: when an edit is refused with a Retry-After (`retryAfterMs(err)` says how long), the
+ * next edit of that message waits that long, and the refused state is sent again then unless a
+ * newer one replaced it. A final edit refused that way is retried after the wait, a few times,
+ * before its error is thrown to the caller (which retries the whole delivery later).
  */
 
 export interface EditThrottleOptions<T> {
@@ -21,6 +26,10 @@ export interface EditThrottleOptions<T> {
   now?: () => number;
   /** How long a finished key keeps ignoring late updates (progress may arrive after the result). */
   tombstoneMs?: number;
+  /** How long the platform asked to wait, when `err` is a rate-limit refusal (else undefined). */
+  retryAfterMs?: (err: unknown) => number | undefined;
+  /** Tries of a final edit through rate limits before its error is thrown (default 5). */
+  maxFinalAttempts?: number;
 }
 
 export interface EditThrottle<T> {
@@ -75,9 +84,21 @@ export function createEditThrottle<T>(opts: EditThrottleOptions<T>): EditThrottl
     slot.lastSent = state;
     slot.inFlight = opts
       .send(key, state)
-      .catch((err) => opts.onError?.(key, err))
-      .finally(() => {
+      .then(() => {
         slot.lastAt = now();
+      })
+      .catch((err) => {
+        slot.lastAt = now();
+        const wait = opts.retryAfterMs?.(err);
+        if (wait !== undefined) {
+          // Wait out Retry-After (lastAt + interval = now + wait), then send this state again unless a newer one came.
+          slot.lastAt = now() + wait - opts.minIntervalMs;
+          if (!slot.pending && !slot.finishing) slot.pending = { state };
+          slot.lastSent = undefined;
+        }
+        opts.onError?.(key, err);
+      })
+      .finally(() => {
         slot.inFlight = undefined;
         schedule(key, slot);
       });
@@ -99,9 +120,19 @@ export function createEditThrottle<T>(opts: EditThrottleOptions<T>): EditThrottl
       slot.timer = undefined;
       try {
         while (slot.inFlight) await slot.inFlight;
-        const wait = slot.lastAt + opts.minIntervalMs - now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        await final();
+        for (let attempt = 1; ; attempt++) {
+          const wait = slot.lastAt + opts.minIntervalMs - now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          try {
+            await final();
+            slot.lastAt = now();
+            break;
+          } catch (err) {
+            const retryAfter = opts.retryAfterMs?.(err);
+            if (retryAfter === undefined || attempt >= (opts.maxFinalAttempts ?? 5)) throw err;
+            slot.lastAt = now() + retryAfter - opts.minIntervalMs;
+          }
+        }
       } finally {
         // Keep the finished slot a while so an out-of-order progress event cannot resurrect it.
         setTimeout(() => {

@@ -1,0 +1,214 @@
+/**
+ * The chat delivery core: the one edit throttle (coalescing, interval, Retry-After, finals after the
+ * edit in flight), and the presenter driving Slack's port against the fake Slack Web API through a
+ * real WebClient (429 + Retry-After on chat.update, a final state written through it).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webApi } from '@slack/bolt';
+import { createEditThrottle } from '../../src/chat/common/delivery/edit-throttle.ts';
+import { createJobPresenter } from '../../src/chat/common/delivery/presenter.ts';
+import { createStatusClient } from '../../src/chat/slack/context.ts';
+import { slackPort } from '../../src/chat/slack/delivery.ts';
+import type { ThreadStyles } from '../../src/chat/slack/thread-style.ts';
+import type { JobEvent, JobsClient } from '../../src/jobs/types.ts';
+import { silentLogger } from '../../src/log.ts';
+import { StyleRequest } from '../../src/requests/style-request.ts';
+import { FakeSlack } from '../fakes/slack/fake-slack.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Poll until `cond` holds (generous: the CI machine is shared), then let assertions speak. */
+async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < end) await sleep(10);
+}
+
+describe('edit throttle', () => {
+  it('sends the first state at once, then only the newest, spaced by the interval', async () => {
+    const sent: { state: number; at: number }[] = [];
+    const t = createEditThrottle<number>({ minIntervalMs: 150, send: async (_k, state) => void sent.push({ state, at: Date.now() }) });
+    for (let i = 1; i <= 10; i++) t.update('m', i);
+    await until(() => sent.length >= 2);
+    await sleep(200);
+    expect(sent.map((s) => s.state)).toEqual([1, 10]);
+    expect(sent[1].at - sent[0].at).toBeGreaterThanOrEqual(145);
+  });
+
+  it('keeps one edit in flight; what arrives meanwhile collapses into one edit after it', async () => {
+    const sent: number[] = [];
+    let release!: () => void;
+    const t = createEditThrottle<number>({
+      minIntervalMs: 50,
+      // The first edit hangs like a request waiting out a 429.
+      send: (_k, state) => (sent.push(state), state === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve()),
+    });
+    t.update('m', 1);
+    for (let i = 2; i <= 6; i++) t.update('m', i);
+    await sleep(200);
+    expect(sent).toEqual([1]);
+    release();
+    await until(() => sent.length >= 2);
+    await sleep(100);
+    expect(sent).toEqual([1, 6]);
+  });
+
+  it('runs the final edit after the one in flight, drops pending progress, ignores late updates', async () => {
+    const log: string[] = [];
+    const t = createEditThrottle<string>({
+      minIntervalMs: 50,
+      send: async (_k, s) => {
+        await sleep(80);
+        log.push(s);
+      },
+    });
+    t.update('m', 'p1');
+    t.update('m', 'p2'); // pending while p1 is in flight: must never be sent
+    await t.finish('m', async () => void log.push('final'));
+    t.update('m', 'late progress');
+    await sleep(150);
+    expect(log).toEqual(['p1', 'final']);
+  });
+
+  it('skips a state equal to the last one sent and keeps messages independent', async () => {
+    const sent: string[] = [];
+    const t = createEditThrottle<string>({ minIntervalMs: 30, send: async (k, s) => void sent.push(`${k}:${s}`) });
+    t.update('a', 'x');
+    t.update('b', 'x');
+    await until(() => sent.length === 2);
+    t.update('a', 'x');
+    t.update('b', 'y');
+    await until(() => sent.length === 3);
+    await sleep(100);
+    expect(sent).toEqual(['a:x', 'b:x', 'b:y']);
+  });
+
+  it('reports a failed edit and carries on', async () => {
+    const errors: unknown[] = [];
+    const sent: number[] = [];
+    const t = createEditThrottle<number>({
+      minIntervalMs: 20,
+      send: async (_k, s) => {
+        if (s === 1) throw new Error('boom');
+        sent.push(s);
+      },
+      onError: (_k, e) => errors.push(e),
+    });
+    t.update('m', 1);
+    await until(() => errors.length === 1);
+    t.update('m', 2);
+    await until(() => sent.length === 1);
+    expect(errors).toHaveLength(1);
+    expect(sent).toEqual([2]);
+  });
+  it('waits Retry-After when an edit is refused with it, then sends the newest state', async () => {
+    const sent: { state: number; at: number }[] = [];
+    let refused = false;
+    const t = createEditThrottle<number>({
+      minIntervalMs: 10,
+      send: async (_k, state) => {
+        if (!refused) {
+          refused = true;
+          throw Object.assign(new Error('429'), { retryAfterMs: 300 });
+        }
+        sent.push({ state, at: Date.now() });
+      },
+      retryAfterMs: (err) => (err as { retryAfterMs?: number }).retryAfterMs,
+    });
+    const start = Date.now();
+    t.update('m', 1);
+    await sleep(50);
+    expect(sent).toEqual([]);
+    await until(() => sent.length === 1);
+    expect(sent[0].state).toBe(1); // the refused state is retried when nothing newer came
+    expect(sent[0].at - start).toBeGreaterThanOrEqual(290);
+  });
+});
+
+const BOT_TOKEN = 'xoxb-delivery-core-test';
+let fake: FakeSlack;
+let client: webApi.WebClient;
+
+beforeAll(async () => {
+  fake = await FakeSlack.start({ botToken: BOT_TOKEN });
+  client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl });
+});
+afterAll(async () => fake.close());
+
+function presenter(minIntervalMs: number) {
+  const slack = { botToken: BOT_TOKEN, apiUrl: fake.apiUrl, port: 0, requestTimeoutMs: 5000 };
+  const port = slackPort({
+    client,
+    statusClient: createStatusClient(slack, silentLogger),
+    jobs: {} as JobsClient,
+    threads: {} as ThreadStyles,
+    self: () => ({}),
+    log: silentLogger,
+  });
+  return createJobPresenter({ port, log: silentLogger, minIntervalMs });
+}
+
+let seq = 0;
+async function job(): Promise<{ jobId: string; request: StyleRequest; ts: string }> {
+  const res = await client.chat.postMessage({ channel: 'CSTATUS', text: 'starting' });
+  const ts = res.ts as string;
+  const request = StyleRequest.parse({
+    requestId: `r-${++seq}`,
+    platform: 'slack',
+    user: { id: 'U1', name: 'Ada' },
+    replyTo: { channel: 'CSTATUS', threadTs: ts, statusTs: ts, userId: 'U1' },
+    content: { key: 'blob-key-0001', width: 10, height: 10 },
+    style: { kind: 'preset', presetId: 'the-scream' },
+    options: {},
+  });
+  return { jobId: `slack-${seq}`, request, ts };
+}
+
+const progress = (j: { jobId: string; request: StyleRequest }, percent: number): JobEvent => ({ type: 'progress', jobId: j.jobId, request: j.request, progress: { step: percent, total: 100, stage: 'painting', percent } });
+const updatesOf = (ts: string) => fake.callsOf('chat.update').filter((c) => c.args.ts === ts);
+const messageOf = (ts: string) => fake.messages.find((m) => m.ts === ts)!;
+
+describe('presenter with Slack\'s port (fake Slack)', () => {
+  it('throttles a burst of progress into a few updates that end on the latest state', async () => {
+    const p = presenter(300);
+    const j = await job();
+    for (let i = 1; i <= 20; i++) await p.handle(progress(j, i * 5));
+    await fake.waitFor(() => messageOf(j.ts).text.includes('100%'), 'the last state');
+    const updates = updatesOf(j.ts);
+    expect(updates.length).toBeLessThanOrEqual(3);
+    for (let i = 1; i < updates.length; i++) expect(updates[i].at - updates[i - 1].at).toBeGreaterThanOrEqual(250);
+  });
+
+  it('survives a 429 on chat.update: waits Retry-After, then writes the newest state only', async () => {
+    const p = presenter(100);
+    const j = await job();
+    fake.failNext('chat.update', { status: 429, retryAfter: 1 });
+    await p.handle(progress(j, 10));
+    await fake.waitFor(() => updatesOf(j.ts).length === 1, 'the rate-limited update');
+    await p.handle(progress(j, 20));
+    await p.handle(progress(j, 40));
+    await fake.waitFor(() => messageOf(j.ts).text.includes('40%'), 'the coalesced state');
+    const updates = updatesOf(j.ts);
+    expect(updates.map((u) => u.status)).toEqual([429, 200]);
+    expect(updates[1].at - updates[0].at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('writes a final state through a 429, and ignores progress that arrives after it', async () => {
+    const p = presenter(100);
+    const j = await job();
+    await p.handle(progress(j, 10));
+    fake.failNext('chat.update', { status: 429, retryAfter: 1 });
+    const cancelled = p.handle({ type: 'cancelled', jobId: j.jobId, request: j.request });
+    await p.handle(progress(j, 50));
+    await cancelled;
+    await p.handle(progress(j, 60));
+    await sleep(400);
+    expect(messageOf(j.ts).text).toContain('Cancelled');
+    expect(messageOf(j.ts).history.map((h) => h.text).join('|')).not.toMatch(/50%|60%/);
+  });
+
+  it('throws when a final state is refused for good, so the jobs layer retries it', async () => {
+    const p = presenter(100);
+    const j = await job();
+    const gone = { ...j.request, replyTo: { channel: 'CSTATUS', threadTs: '1.000000', statusTs: '1.000000', userId: 'U1' } };
+    await expect(p.handle({ type: 'failed', jobId: 'slack-gone', request: gone, userMessage: 'nope', reason: 'render: x' })).rejects.toThrow();
+  });
+});
