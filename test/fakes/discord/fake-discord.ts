@@ -9,7 +9,12 @@
  * Every REST call is recorded (time, method, path, auth, JSON body, uploaded files) so tests assert
  * on what the bot actually sent. Messages are kept as Discord would keep them, so edits, threads,
  * replies and fetches behave consistently. Faults can be injected: a 429 on the next matching
- * call, an expired interaction token, a gateway that refuses the Message Content intent.
+ * call, an expired interaction token, a gateway that refuses the Message Content intent, 5xx
+ * answers to uploads, uploads held for a while before they succeed.
+ *
+ * Message nonces behave as Discord documents for POST /channels/{id}/messages: with
+ * `enforce_nonce`, a nonce the same author used within the last few minutes returns that message
+ * instead of creating a new one.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,6 +65,9 @@ interface Injected429 {
   remaining: number;
 }
 
+/** How long Discord remembers an enforced nonce ("the past few minutes"). */
+export const NONCE_WINDOW_MS = 5 * 60_000;
+
 export interface FakeDiscordOptions {
   token?: string;
   /** When false, identifying with the Message Content intent closes the gateway with 4014. */
@@ -91,6 +99,10 @@ export class FakeDiscord {
   private seq = 0;
   private cdn = new Map<string, CdnEntry>();
   private injected: Injected429[] = [];
+  /** Answers for the next requests that carry files (uploads): a status, or a hold in ms before processing. */
+  private uploadFaults: Array<{ status: number } | { holdMs: number }> = [];
+  private failUploadsForever = false;
+  private nonces = new Map<string, { messageId: string; at: number }>();
   private waiters: { check: () => boolean; resolve: () => void }[] = [];
   port = 0;
 
@@ -151,6 +163,27 @@ export class FakeDiscord {
   /** Answer the next `count` calls matching method + path with a 429 (retry-after in seconds). */
   inject429(method: string, path: RegExp, retryAfterS = 1, count = 1): void {
     this.injected.push({ method: method.toUpperCase(), path, retryAfterS, remaining: count });
+  }
+
+  /** The next `count` requests with files are answered with `status` (not stored); `forever` until `recover()`. */
+  failUploads(status: number, count: number | 'forever'): void {
+    if (count === 'forever') this.failUploadsForever = true;
+    else this.uploadFaults.push(...Array.from({ length: count }, () => ({ status })));
+  }
+
+  /** The next `count` requests with files are held `ms` before they are processed (and succeed). */
+  holdUploads(ms: number, count = 1): void {
+    this.uploadFaults.push(...Array.from({ length: count }, () => ({ holdMs: ms })));
+  }
+
+  recover(): void {
+    this.failUploadsForever = false;
+    this.uploadFaults = [];
+  }
+
+  /** Messages by the bot that show an image now (an image attachment), wherever they are. */
+  imageMessages(): ApiMessage[] {
+    return [...this.messages.values()].filter((m) => m.author.id === this.bot.id && m.attachments.some((a) => (a.content_type ?? '').startsWith('image/') || /\.(png|jpe?g|webp|gif)$/i.test(a.filename)));
   }
 
   /** Make an interaction token invalid, as Discord does 15 minutes after the interaction. */
@@ -319,6 +352,13 @@ export class FakeDiscord {
       });
     }
 
+    if (rec.files.length) {
+      if (this.failUploadsForever) return send(500, { message: '500: Internal Server Error', code: 0 });
+      const fault = this.uploadFaults.shift();
+      if (fault && 'status' in fault) return send(fault.status, { message: `${fault.status}: injected`, code: 0 });
+      if (fault) await new Promise((resolve) => setTimeout(resolve, fault.holdMs));
+    }
+
     try {
       const out = this.route(rec);
       if (out.status === 204) return send(204);
@@ -391,7 +431,12 @@ export class FakeDiscord {
     if ((m = path.match(/^\/channels\/(\d+)\/messages$/)) && method === 'POST') {
       if (!isBot) return unauthorized;
       if (!this.channels.has(m[1])) return { status: 404, json: { message: 'Unknown Channel', code: 10003 } };
-      return { status: 200, json: this.storeMessage(m[1], rec, {}) };
+      const nonce = rec.body?.enforce_nonce && rec.body?.nonce !== undefined ? `${this.bot.id}:${rec.body.nonce}` : undefined;
+      const seen = nonce ? this.nonces.get(nonce) : undefined;
+      if (seen && Date.now() - seen.at < NONCE_WINDOW_MS && this.messages.has(seen.messageId)) return { status: 200, json: this.messages.get(seen.messageId) };
+      const created = this.storeMessage(m[1], rec, {});
+      if (nonce) this.nonces.set(nonce, { messageId: created.id, at: Date.now() });
+      return { status: 200, json: created };
     }
     if ((m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)$/))) {
       if (!isBot) return unauthorized;
