@@ -28,7 +28,7 @@ const SLACK_TOKENS = /\bxox[abposr]-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+/g;
 
 /** A URL or path with every token cut out and no query string (signed CDN URLs, tokens in queries). */
 export function safeRoute(urlOrPath: string): string {
-  let path = urlOrPath;
+  let path: string;
   try {
     path = new URL(urlOrPath).pathname;
   } catch {
