@@ -219,6 +219,8 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
 
     position,
 
+    isSettled: (jobId) => delivery.isSettled(jobId),
+
     async subscribe(platform: Platform, handler: JobEventHandler) {
       await follow();
       await delivery.subscribe(platform, handler);

@@ -163,6 +163,18 @@ export class DeliveryClaims {
     }
   }
 
+  /**
+   * Whether a job's final event is being delivered or has been (claimed, recorded, or no longer
+   * pending): a progress edit still waiting in some bot's throttle must not overwrite the final
+   * state another bot has shown.
+   */
+  async isSettled(jobId: string): Promise<boolean> {
+    const platform = platformOfJobId(jobId);
+    if (!platform) return true;
+    const [claimed, delivered, pending] = await Promise.all([this.redis.exists(this.keys.delivering(jobId)), this.redis.exists(this.keys.delivered(jobId)), this.redis.hexists(this.keys.pending(platform), jobId)]);
+    return claimed === 1 || delivered === 1 || pending === 0;
+  }
+
   isSubscribed(platform: Platform): boolean {
     return this.handlers.has(platform);
   }

@@ -84,6 +84,8 @@ export interface JobsClient {
   cancel(jobId: string, userId: string): Promise<boolean>;
   /** Current 1-based waiting position and ETA, or null when not waiting. */
   position(jobId: string): Promise<{ position: number; etaMs?: number; workersOnline?: number } | null>;
+  /** Whether the job's final event is being or has been delivered (by any bot process). */
+  isSettled(jobId: string): Promise<boolean>;
   /** Follow jobs of one platform; picks up undelivered finished jobs on start (bot restarts). */
   subscribe(platform: Platform, handler: JobEventHandler): Promise<void>;
   close(): Promise<void>;

@@ -85,7 +85,7 @@ describe('fenced delivery claims', () => {
     });
     await worker(config);
     await jobs.submit({ ...hung, content: { ...hung.content, key: photoKey } });
-    const others = [];
+    const others: string[] = [];
     for (let i = 0; i < 5; i++) others.push((await jobs.submit(makeRequest(photoKey, { user: { id: `u${i}`, name: 'U' } }))).jobId);
     await waitFor(() => others.every((id) => delivered.includes(id)), 20_000, 'the other five deliveries');
     // The hung attempt was abandoned at its deadline and tried again later (attempts are counted).

@@ -44,7 +44,7 @@ export interface DeliveryDeps {
 
 /** The Discord presenter: `handle` goes to `jobs.subscribe('discord', …)`, `showSubmitted` to the commands. */
 export function createDelivery(deps: DeliveryDeps): JobPresenter {
-  return createJobPresenter({ port: discordPort(deps), log: deps.log, minIntervalMs: EDIT_INTERVAL_MS });
+  return createJobPresenter({ port: discordPort(deps), log: deps.log, minIntervalMs: EDIT_INTERVAL_MS, settled: (jobId) => deps.jobs.isSettled(jobId) });
 }
 
 /** A message nonce for a job (Discord: at most 25 characters), the same in every process and attempt. */

@@ -65,7 +65,7 @@ export function createContext(deps: AdapterDeps, client: webApi.WebClient, self:
   const slack = deps.config.slack as SlackConfig;
   const threads = new ThreadStyles(client, () => self, log);
   const port = slackPort({ client, statusClient: createStatusClient(slack, log), jobs: deps.jobs, threads, self: () => self, log });
-  const presenter = createJobPresenter({ port, log, minIntervalMs: tuning.statusIntervalMs });
+  const presenter = createJobPresenter({ port, log, minIntervalMs: tuning.statusIntervalMs, settled: (jobId) => deps.jobs.isSettled(jobId) });
   const inFlight = new Set<Promise<void>>();
   return {
     ...deps,

@@ -21,6 +21,12 @@ export interface PresenterOptions<T> {
   log: Logger;
   /** Least time between two edits of one status message. */
   minIntervalMs: number;
+  /**
+   * Whether the job's final state is being or has been shown (by any bot process). Checked just
+   * before a progress edit goes out: with several bot processes, each gets every progress event,
+   * and one still waiting in a throttle must not overwrite the result another process posted.
+   */
+  settled?: (jobId: string) => Promise<boolean>;
 }
 
 export interface JobPresenter {
@@ -41,7 +47,10 @@ export function createJobPresenter<T>(opts: PresenterOptions<T>): JobPresenter {
   const throttle = createEditThrottle<Pending<T>>({
     minIntervalMs: opts.minIntervalMs,
     same: (a, b) => a.view.text === b.view.text && a.view.previewKey === b.view.previewKey,
-    send: (jobId, p) => port.editStatus(p.target, p.view, jobId),
+    send: async (jobId, p) => {
+      if (await opts.settled?.(jobId)) return;
+      await port.editStatus(p.target, p.view, jobId);
+    },
     retryAfterMs: (err) => port.retryAfterMs(err),
     onError: (jobId, err) => log.warn({ jobId, err: describeError(err) }, 'status edit failed'),
   });
