@@ -19,6 +19,8 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
+import { createEngineRenderer } from '../../src/jobs/engine-renderer.ts';
+import type { Renderer } from '../../src/jobs/render.ts';
 import { REPO_ROOT } from '../helpers/redis.ts';
 import { BOT_USER_ID, FakeSlack, type Message } from '../fakes/slack/fake-slack.ts';
 import { SignedSender } from '../fakes/slack/signed-sender.ts';
@@ -105,10 +107,25 @@ export async function startBot(fake: FakeSlack, env: Record<string, string>): Pr
   };
 }
 
-/** A worker with the real engine, in this process. */
-export async function startEngineWorker(env: Record<string, string>): Promise<{ worker: RunningWorker; config: Config }> {
+/**
+ * A worker with the real engine, in this process. `gate`: the first render waits for it before
+ * painting (the job is active meanwhile), so a test can act while exactly one job renders.
+ */
+export async function startEngineWorker(env: Record<string, string>, gate?: Promise<void>): Promise<{ worker: RunningWorker; config: Config }> {
   const config = loadConfig(env, REPO_ROOT);
-  return { worker: await startWorker(config, { progressIntervalMs: 200 }, silentLogger), config };
+  const engine = await createEngineRenderer(config, silentLogger);
+  let first = true;
+  const renderer: Renderer = {
+    close: () => engine.close?.() ?? Promise.resolve(),
+    async render(task, ctx) {
+      if (first && gate) {
+        first = false;
+        await gate;
+      }
+      return engine.render(task, ctx);
+    },
+  };
+  return { worker: await startWorker(config, { renderer, progressIntervalMs: 200 }, silentLogger), config };
 }
 
 let photoSeq = 0;
