@@ -9,6 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createJobsClient, type EaselJobsClient, type JobsClientOptions } from '../../src/jobs/client.ts';
+import { DeliveryClaims } from '../../src/jobs/delivery.ts';
+import { keys } from '../../src/jobs/keys.ts';
+import type { RenderQueue } from '../../src/jobs/queue.ts';
 import { FAILURE_TEXT, UNDELIVERABLE_TEXT } from '../../src/jobs/failures.ts';
 import { jobIdFor } from '../../src/jobs/job-data.ts';
 import { noopRenderer } from '../../src/jobs/render.ts';
@@ -151,5 +154,37 @@ describe('fenced delivery claims', () => {
     await sleep(600); // several sweeps of the submitter, which still remembers the job
     expect(log.finals(jobId)).toHaveLength(1);
     expect(log.final(jobId)!.type).toBe('completed');
+  });
+
+  it('a bookkeeping error after a successful post is retried on its own: the post is not repeated', async () => {
+    // Redis refuses the bookkeeping script twice (a failover, say), then recovers.
+    let refusals = 2;
+    const real = r.redis;
+    const flaky = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'eval') {
+          return (script: string, ...args: unknown[]) => {
+            if (script.includes("'HDEL'") && refusals-- > 0) return Promise.reject(new Error('READONLY You can\'t write against a read only replica.'));
+            return (target.eval as (...a: unknown[]) => Promise<unknown>)(script, ...args);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const claims = new DeliveryClaims(flaky, keys(r.prefix), {} as RenderQueue, silentLogger, undefined, { sweepMs: 50, claimMs: 300 });
+    closers.push(() => claims.close());
+    const request = makeRequest('cached-result-key');
+    const jobId = jobIdFor(request);
+    await claims.register(jobId, request);
+    // A result that needs no worker (as a cache hit records it).
+    await claims.recordOutcome(jobId, { type: 'completed', result: { resultKey: 'k'.repeat(8), width: 8, height: 8, engine: 'none', backend: 'none', iterations: 0, renderMs: 1, styleLabel: 'x', cached: true } });
+    const posts: string[] = [];
+    await claims.subscribe('discord', async (e) => void posts.push(e.type));
+    await waitFor(async () => !(await r.redis.hexists(`${r.prefix}:pending:discord`, jobId)), 10_000, 'the bookkeeping to succeed');
+    await sleep(400); // more sweeps, claims long lapsed
+    expect(refusals).toBeLessThan(0);
+    expect(posts).toEqual(['completed']);
+    expect(await r.redis.exists(`${r.prefix}:delivered:${jobId}`)).toBe(1);
   });
 });
