@@ -65,9 +65,10 @@ export type JobEvent =
   | { type: 'cancelled'; jobId: string; request: StyleRequest };
 
 /**
- * An adapter's delivery handler. `completed`, `failed` and `cancelled` are delivered exactly once
- * per job (across bot restarts: marked delivered in Redis only after the handler resolves);
- * 'progress' is best-effort.
+ * An adapter's event handler. `completed`, `failed` and `cancelled` come through a fenced claim
+ * and are recorded as delivered only after the handler resolved; throwing means "try again later".
+ * A crash between the post and the record calls the handler again, so posting a final event must
+ * be idempotent per job id. 'queued', 'active' and 'progress' are best-effort.
  */
 export type JobEventHandler = (event: JobEvent) => Promise<void>;
 
