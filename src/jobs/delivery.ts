@@ -216,7 +216,7 @@ export class DeliveryClaims {
           }
         }
         await runPool(work, this.opts.concurrency, (item) =>
-          this.withDeadline(item()).catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'delivery sweep item failed; will retry')),
+          this.closed ? Promise.resolve() : this.withDeadline(item()).catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'delivery sweep item failed; will retry')),
         );
       } catch (err) {
         this.log.warn({ err: describeError(err) }, 'delivery sweep failed; will retry');
@@ -227,10 +227,13 @@ export class DeliveryClaims {
     return this.sweeping;
   }
 
-  async close(): Promise<void> {
+  /** Stop sweeping; wait a little for attempts in flight (a hung one is left to lapse: its claim expires). */
+  async close(graceMs = 5_000): Promise<void> {
     this.closed = true;
     clearInterval(this.sweepTimer);
-    await this.sweeping;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.sweeping, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
 
   // ── Internals ────────────────────────────────────────────────────────────────────────────────

@@ -13,13 +13,6 @@ import { higherQuality } from '../../src/chat/discord/recipe.ts';
 import { tokenUsable, type DiscordReplyTo } from '../../src/chat/discord/reply-to.ts';
 import { loadConfig } from '../../src/config.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Poll until `cond` holds (generous: the CI machine is shared), then let assertions speak. */
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond() && Date.now() < end) await sleep(10);
-}
-
 describe('downloadWithCap', () => {
   let server: http.Server;
   let base = '';
