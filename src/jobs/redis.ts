@@ -20,6 +20,9 @@ export function bullConnection(config: Config): ConnectionOptions {
  * unreachable is refused at once instead of being replayed on reconnect — otherwise a submission
  * the user was told had failed could still turn into a job minutes later.
  */
+/** Longest a fail-fast (bot side) command may go unanswered before it rejects. */
+const FAIL_FAST_COMMAND_TIMEOUT_MS = 15_000;
+
 export function createRedis(config: Config, name: string, opts: { log?: Logger; failFast?: boolean } = {}): Redis {
   const redis = new Redis(config.redis.url, {
     connectionName: `easel:${name}`,
@@ -28,6 +31,9 @@ export function createRedis(config: Config, name: string, opts: { log?: Logger; 
     enableOfflineQueue: !opts.failFast,
     // …nor resend commands that were in flight when the connection dropped.
     autoResendUnfulfilledCommands: !opts.failFast,
+    // ioredis then drops those in-flight commands without settling them (their promises would hang
+    // forever, e.g. a delivery sweep across a quick Redis restart): give every command a deadline.
+    ...(opts.failFast ? { commandTimeout: FAIL_FAST_COMMAND_TIMEOUT_MS } : {}),
   });
   logConnectionErrors(redis, name, opts.log);
   return redis;
