@@ -7,10 +7,12 @@
  */
 import { LogLevel, type Logger as SlackLogger } from '@slack/bolt';
 import type { Logger } from '../../log.ts';
+import { scrub } from '../../util/describe-error.ts';
 
 export function slackLoggerFrom(log: Logger): SlackLogger {
   let child = log.child({ lib: 'slack' });
-  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : safeJson(m))).join(' ');
+  // Tokens are cut out of the text the way the error describer does it (URLs with tokens, xox… tokens).
+  const text = (msg: unknown[]) => scrub(msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : safeJson(m))).join(' '));
   return {
     debug: (...msg) => child.trace(text(msg)),
     info: (...msg) => child.debug(text(msg)),

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { webApi } from '@slack/bolt';
 import { RequestOptions, StyleChoice } from '../../requests/style-request.ts';
 import type { Logger } from '../../log.ts';
+import { describeError } from '../../util/describe-error.ts';
 
 export const METADATA_EVENT_TYPE = 'easel_style';
 
@@ -70,7 +71,7 @@ export class ThreadStyles {
         }
       }
     } catch (err) {
-      this.log.warn({ channel, threadTs, err: (err as Error).message }, 'slack: could not read the thread to find its style');
+      this.log.warn({ channel, threadTs, err: describeError(err) }, 'slack: could not read the thread to find its style');
     }
     return undefined;
   }
