@@ -35,7 +35,7 @@ export interface SlackPortDeps {
 }
 
 /** The result's file name; it carries the job id so a retried delivery can find an earlier upload. */
-export function resultFileName(styleLabel: string, jobId: string): string {
+function resultFileName(styleLabel: string, jobId: string): string {
   return `easel-${slug(styleLabel)}-${jobId}.png`;
 }
 
@@ -112,7 +112,7 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
   };
 }
 
-export function isRateLimited(err: unknown): err is { retryAfter: number } {
+function isRateLimited(err: unknown): err is { retryAfter: number } {
   return typeof err === 'object' && err !== null && (err as { code?: string }).code === webApi.ErrorCode.RateLimitedError;
 }
 

@@ -18,8 +18,6 @@ export interface StatusView {
   cancellable: boolean;
 }
 
-export const FINAL_PHASES: ReadonlySet<StatusPhase> = new Set(['done', 'failed', 'cancelled', 'lost']);
-
 const STARTING = { step: 0, total: 1, stage: 'starting', percent: 0 } as const;
 
 /** The status right after a submit: its queue position, or "painting" when it started at once. */
