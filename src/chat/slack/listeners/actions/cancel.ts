@@ -20,7 +20,7 @@ export function cancelJob(ctx: SlackContext) {
     };
     if (body.user.id !== value.ownerId) return tell(`Only <@${value.ownerId}> can cancel this painting.`);
     try {
-      const cancelled = await ctx.jobs.cancel(value.jobId, body.user.id);
+      const cancelled = await ctx.jobs.cancel(value.jobId, body.user.id, body.team?.id ?? body.user.team_id);
       ctx.log.info({ jobId: value.jobId, cancelled }, 'slack: cancel requested');
       if (!cancelled) return tell('That painting has already finished.');
     } catch (err) {
