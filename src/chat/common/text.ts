@@ -2,7 +2,7 @@
  * Wording shared by every chat adapter, platform-neutral: progress bar, ETA, captions, error texts.
  * Platform formatting (mentions, markdown flavour) stays in the adapter.
  */
-import type { JobProgress, JobResult, RefusalCode } from '../../jobs/types.ts';
+import type { JobProgress, JobResult } from '../../jobs/types.ts';
 import { WORDING } from '../../requests/wording.ts';
 
 /** A text progress bar such as `▰▰▰▰▱▱▱▱▱▱ 40%`. */
@@ -45,9 +45,3 @@ export function captionText(r: JobResult, opts: { strength?: number } = {}): str
 
 /** Friendly texts for refusals and failures: the one table in requests/wording.ts, under its chat name. */
 export const ERROR_TEXT = WORDING;
-
-export function refusalText(code: RefusalCode, userMessage: string): string {
-  // JobRefused already carries friendly wording; the code is for logs and metrics.
-  void code;
-  return userMessage;
-}
