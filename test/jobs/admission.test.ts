@@ -126,7 +126,7 @@ describe('admission', () => {
     expect(k5).toBeTruthy();
     await jobs.submit(makeRequest(k5!, { user: { id: 'p' } }));
     expect(await r.redis.ttl(`${r.prefix}:blob:${k5}`)).toBeGreaterThan(3600);
-    const pending = await r.redis.zrange(`${r.prefix}:pending-blobs`, 0, -1);
+    const pending = await r.redis.zrange(`${r.prefix}:pending-blobs`, 0, '-1');
     expect(pending).toContain(k1);
     expect(pending).not.toContain(k5);
   });
