@@ -3,28 +3,11 @@
  * are never connected to, and the fetcher itself against loopback servers — caps, timeout, and
  * redirects re-checked hop by hop (a listener that counts connections proves nothing was sent).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FetchError, fetchTrusted, isForbiddenAddress, publicOnlyLookup } from '../../src/chat/common/intake/fetch.ts';
 import { checkSource, sourcePolicies, type SourcePolicy } from '../../src/chat/common/intake/sources.ts';
 import { loadConfig } from '../../src/config.ts';
-
-/** A loopback server that counts every TCP connection it accepts. */
-async function countingServer(handler: http.RequestListener = (_req, res) => void res.end('internal secret')) {
-  const server = http.createServer(handler);
-  let connections = 0;
-  server.on('connection', () => connections++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    connections: () => connections,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
+import { countingServer, type CountingServer } from '../helpers/counting-server.ts';
 
 describe('trusted sources', () => {
   const defaults = sourcePolicies(loadConfig({ DISCORD_TOKEN: 't', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }));
@@ -71,15 +54,13 @@ describe('trusted sources', () => {
 });
 
 describe('fetchTrusted', () => {
-  let cdn: Awaited<ReturnType<typeof countingServer>>;
-  let internal: Awaited<ReturnType<typeof countingServer>>;
+  let cdn: CountingServer;
+  let internal: CountingServer;
   let policy: SourcePolicy;
-  const seen: { url: string; auth?: string }[] = [];
 
   beforeAll(async () => {
     internal = await countingServer();
     cdn = await countingServer((req, res) => {
-      seen.push({ url: req.url ?? '', auth: req.headers.authorization });
       const url = req.url ?? '';
       if (url.startsWith('/ok')) return void res.end(Buffer.alloc(1000, 7));
       if (url.startsWith('/declared-big')) {
@@ -118,7 +99,7 @@ describe('fetchTrusted', () => {
   it('fetches the URL exactly as given, query included', async () => {
     const bytes = await fetchTrusted(`${cdn.origin}/ok/photo.jpg?ex=65f&is=65e&hm=abc%3D`, policy, opts);
     expect(bytes.length).toBe(1000);
-    expect(seen.at(-1)).toEqual({ url: '/ok/photo.jpg?ex=65f&is=65e&hm=abc%3D', auth: 'Bearer xoxb-secret' });
+    expect(cdn.seen.at(-1)).toEqual({ url: '/ok/photo.jpg?ex=65f&is=65e&hm=abc%3D', auth: 'Bearer xoxb-secret' });
   });
 
   it('refuses a declared 1 GB, a stream over the cap, a stall and an HTTP error, each with its code', async () => {

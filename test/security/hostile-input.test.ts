@@ -5,8 +5,6 @@
  * target (a loopback listener standing for Redis, the ops port or a metadata service counts every
  * connection it accepts), and nothing stored.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORDING } from '../../src/requests/wording.ts';
@@ -17,27 +15,7 @@ import { BOT_USER_ID, TEAM_ID } from '../fakes/slack/fake-slack.ts';
 import { eventEnvelope, viewSubmissionPayload } from '../fakes/slack/signed-sender.ts';
 import { CHANNEL, hostPhoto, newUser, startSlackStack, waitForEphemeral, type SlackStack } from '../slack/harness.ts';
 import type { TestRedis } from '../helpers/redis.ts';
-
-/** A loopback service that must never hear from the bot: counts connections, records headers. */
-async function forbiddenTarget() {
-  const seen: { auth?: string }[] = [];
-  const server = http.createServer((req, res) => {
-    seen.push({ auth: req.headers.authorization });
-    res.writeHead(200, { 'content-type': 'image/png' }).end('internal data');
-  });
-  let connections = 0;
-  server.on('connection', () => connections++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    connections: () => connections,
-    seen,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
+import { countingServer, type CountingServer } from '../helpers/counting-server.ts';
 
 /** Bytes Redis holds under this run's prefix (MEMORY USAGE of every key), and the pending uploads. */
 async function storedBytes(r: TestRedis): Promise<number> {
@@ -61,9 +39,9 @@ async function noisePhotos(n: number, side = 224): Promise<Buffer[]> {
 
 describe('Discord', () => {
   let h: Harness;
-  let target: Awaited<ReturnType<typeof forbiddenTarget>>;
+  let target: CountingServer;
   beforeAll(async () => {
-    target = await forbiddenTarget();
+    target = await countingServer();
     h = await startHarness({ name: 'hostile-discord', env: { EASEL_USER_COOLDOWN_S: '600' } });
   });
   afterAll(async () => {
@@ -183,9 +161,9 @@ describe('Discord', () => {
 
 describe('Slack', () => {
   let s: SlackStack;
-  let target: Awaited<ReturnType<typeof forbiddenTarget>>;
+  let target: CountingServer;
   beforeAll(async () => {
-    target = await forbiddenTarget();
+    target = await countingServer();
     s = await startSlackStack({ env: { EASEL_USER_COOLDOWN_S: '600' } });
   });
   afterAll(async () => {
