@@ -120,6 +120,11 @@ describe('Discord', () => {
     const rec = h.slash(user, 'stylize', { photo: attachment(url, text), style: 'the-scream' });
     expect(await ephemeralError(h.fake, rec)).toBe(`⚠️ ${WORDING.notAnImage}`);
     expect(await pendingUploads(h.redis)).toBe(0);
+    // The reservation taken before the download was given back (the cooldown stays spent).
+    const slots = `${h.redis.prefix}:user:discord:${h.fake.guildId}:${user.id}`;
+    expect(await h.redis.redis.zcard(`${slots}:jobs`)).toBe(0);
+    expect(await h.redis.redis.zcard(`${h.redis.prefix}:admitting`)).toBe(0);
+    expect(await h.redis.redis.pttl(`${slots}:cool`)).toBeGreaterThan(0);
   });
 
   it('40 refused requests in a row from one user: no download, Redis grows by less than 1 MB', async () => {

@@ -3,7 +3,7 @@
  * remote image. Everything else (metadata checks, trusted hosts, download, header probe, blob)
  * is the intake's (../common/intake).
  */
-import type { RemoteImage } from '../common/intake/index.ts';
+import { looksLikeImage, type RemoteImage } from '../common/intake/index.ts';
 
 /** What Discord tells us about an attachment (discord.js `Attachment` fits). */
 export interface AttachmentMeta {
@@ -13,11 +13,9 @@ export interface AttachmentMeta {
   contentType: string | null;
 }
 
-const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|gif|avif|tiff?|heic|heif)$/i;
-
 /** The first attachment of a message that looks like an image. */
 export function firstImage<T extends AttachmentMeta>(attachments: Iterable<T>): T | undefined {
-  for (const a of attachments) if (a.contentType ? a.contentType.startsWith('image/') : IMAGE_EXTENSIONS.test(a.name)) return a;
+  for (const a of attachments) if (looksLikeImage(a)) return a;
   return undefined;
 }
 

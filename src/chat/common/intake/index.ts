@@ -90,11 +90,15 @@ export class IntakeRefusal extends Error {
 const IMAGE_TYPE = /^image\//i;
 const IMAGE_EXTENSION = /\.(jpe?g|png|webp|gif|avif|tiff?|heic|heif)$/i;
 
+/** Whether a file's declared type (else its name) says image; the bytes are checked after the download. */
+export function looksLikeImage(file: { name?: string | null; contentType?: string | null }): boolean {
+  return file.contentType ? IMAGE_TYPE.test(file.contentType) : IMAGE_EXTENSION.test(file.name ?? '');
+}
+
 /** The user-facing problem with a file from its metadata alone (no network), else undefined. */
 export function remoteProblem(file: RemoteImage | undefined, limits: Pick<Config['limits'], 'maxUploadBytes'>): string | undefined {
   if (!file) return WORDING.noPhoto;
-  const looksLikeImage = file.contentType ? IMAGE_TYPE.test(file.contentType) : IMAGE_EXTENSION.test(file.name ?? '');
-  if (!looksLikeImage) return WORDING.notAnImage;
+  if (!looksLikeImage(file)) return WORDING.notAnImage;
   if (typeof file.declaredBytes === 'number' && file.declaredBytes > limits.maxUploadBytes) return WORDING.tooBig(limits.maxUploadBytes);
   return undefined;
 }
