@@ -54,7 +54,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   const preset = presetValue ? resolvePreset(ctx.presets, presetValue) : undefined;
   if (!photo) return replyError(interaction, ERROR_TEXT.noPhoto, ctx.log);
   if (!styleImage && !presetValue) return replyError(interaction, ERROR_TEXT.noStyle, ctx.log);
-  if (!styleImage && !preset) return replyError(interaction, ERROR_TEXT.unknownPreset(presetValue!), ctx.log);
+  if (!styleImage && !preset) return replyError(interaction, ERROR_TEXT.unknownPreset(presetValue!, { suggestions: ctx.presets.search(presetValue!, 3).map((p) => p.id), listCommand: '/styles' }), ctx.log);
 
   const input: JobInput = {
     content: remoteImage(photo),

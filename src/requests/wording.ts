@@ -10,7 +10,15 @@ export const WORDING = {
   // What the user sent
   noPhoto: 'Please attach a photo (JPEG, PNG, WebP, GIF, AVIF or TIFF).',
   noStyle: 'Pick a preset style or attach a style image.',
-  unknownPreset: (id: string) => `I don't know a style called “${id}”. Try \`/styles\` to see them all.`,
+  /** `suggestions`: near preset ids; `listCommand`: how this platform lists them all. */
+  unknownPreset: (id: string, hint: { suggestions?: readonly string[]; listCommand?: string } = {}) =>
+    [
+      `I don't know a style called “${id}”.`,
+      hint.suggestions?.length ? `Did you mean ${hint.suggestions.map((s) => `\`${s}\``).join(', ')}?` : '',
+      hint.listCommand ? `\`${hint.listCommand}\` shows them all.` : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
   notAnImage: "That file doesn't look like an image I can read. Try a JPEG or PNG.",
   tooBig: (maxBytes: number) => `That file is too big — the limit is ${mb(maxBytes)} MB.`,
   untrustedSource: 'I can only paint images uploaded to this chat itself — please attach the photo as a file.',
@@ -32,5 +40,9 @@ export const WORDING = {
   presetGone: 'That style is no longer available. Please pick another one.',
   imageUnreadable: "That image couldn't be read. Try a JPEG or PNG.",
   cancelled: 'Cancelled.',
+  // Cancel buttons
+  notYours: (owner: string) => `Only ${owner} can cancel this painting.`,
+  tooLate: "Too late to cancel — it's already finished.",
+  cancelFailed: "I couldn't cancel that right now. Please try again.",
   expired: 'This request expired — please run the command again.',
 } as const;

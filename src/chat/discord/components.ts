@@ -15,8 +15,8 @@ import { startJob } from './start-job.ts';
 import { resolvePreset } from '../../presets/resolve.ts';
 import { presetSelectRow } from './ui.ts';
 
-export const NOT_YOURS_TEXT = 'Only the person who asked for this painting can cancel it.';
-export const TOO_LATE_TEXT = "Too late to cancel — it's already finished.";
+export const NOT_YOURS_TEXT = ERROR_TEXT.notYours('the person who asked for it');
+export const TOO_LATE_TEXT = ERROR_TEXT.tooLate;
 export const BEST_ALREADY_TEXT = "That's already the highest quality and size I can paint.";
 
 export async function handleComponent(interaction: ButtonInteraction | StringSelectMenuInteraction, ctx: DiscordContext): Promise<void> {
@@ -54,7 +54,7 @@ export async function handleComponent(interaction: ButtonInteraction | StringSel
         if (!recipe) return replyError(interaction, ERROR_TEXT.expired, ctx.log);
         const chosen = interaction.values[0] ?? '';
         const preset = resolvePreset(ctx.presets, chosen);
-        if (!preset) return replyError(interaction, ERROR_TEXT.unknownPreset(chosen), ctx.log);
+        if (!preset) return replyError(interaction, ERROR_TEXT.unknownPreset(chosen, { listCommand: '/styles' }), ctx.log);
         await interaction.deferReply();
         await startJob(ctx, interaction, { content: contentOf(recipe), style: { kind: 'preset', presetId: preset.id }, options: recipe.options });
         return;
