@@ -8,7 +8,7 @@ import type { MessageMenuCommand } from '../src/chat/discord/command.ts';
 import type { DiscordContext } from '../src/chat/discord/context.ts';
 import { remoteProblem } from '../src/chat/common/intake/index.ts';
 import { firstImage, remoteImage, type AttachmentMeta } from '../src/chat/discord/photos.ts';
-import { saveRecipe } from '../src/chat/discord/recipe.ts';
+import { savePendingRecipe } from '../src/chat/discord/recipe.ts';
 import { replyError } from '../src/chat/discord/respond.ts';
 import { presetSelectRow } from '../src/chat/discord/ui.ts';
 
@@ -50,7 +50,8 @@ export async function execute(interaction: MessageContextMenuCommandInteraction,
   if (problem) return replyError(interaction, problem, ctx.log);
 
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  const recipeKey = await saveRecipe(ctx.jobs.blobs, { v: 1, content: { url: image!.url, name: image!.name, size: image!.size, contentType: image!.contentType }, options: {} });
+  const recipeKey = await savePendingRecipe(ctx.jobs.blobs, { v: 1, content: { url: image!.url, name: image!.name, size: image!.size, contentType: image!.contentType }, options: {} });
+  if (!recipeKey) return replyError(interaction, ERROR_TEXT.storageFull, ctx.log);
   const components = presetSelectRow(ctx.presets, recipeKey);
   if (!components.length) return replyError(interaction, ERROR_TEXT.unexpected, ctx.log);
   await interaction.editReply({ content: '🎨 Which painting should I paint this image like?', components });

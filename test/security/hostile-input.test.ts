@@ -6,7 +6,7 @@
  * connection it accepts), and nothing stored.
  */
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WORDING } from '../../src/requests/wording.ts';
 import { NO_IMAGE_TEXT } from '../../commands/stylize-image.ts';
 import { attachment, messagePayload } from '../fakes/discord/payloads.ts';
@@ -48,6 +48,11 @@ describe('Discord', () => {
     await h?.close();
     await target?.close();
   });
+  /** Pending uploads when the test began: a refused request must add none. */
+  let pendingBefore = 0;
+  beforeEach(async () => {
+    pendingBefore = await pendingUploads(h.redis);
+  });
 
   const channelId = () => h.fake.channelOfType(0).id;
 
@@ -82,7 +87,7 @@ describe('Discord', () => {
     const pick = await pickStyle(user, rec);
     expect(await ephemeralError(h.fake, pick)).toBe(`⚠️ ${WORDING.untrustedSource}`);
     expect(target.connections()).toBe(0);
-    expect(await pendingUploads(h.redis)).toBe(0);
+    expect(await pendingUploads(h.redis)).toBe(pendingBefore + 1); // only the menu's small recipe: nothing was fetched
   });
 
   it('an attachment whose CDN URL 302-redirects to loopback: refused at the hop, no connection there', async () => {
@@ -93,7 +98,7 @@ describe('Discord', () => {
     expect(await ephemeralError(h.fake, rec)).toBe(`⚠️ ${WORDING.untrustedSource}`);
     expect(h.fake.cdnRequests.some((p) => url.includes(p))).toBe(true); // the CDN was asked…
     expect(target.connections()).toBe(0); // …the redirect's target never
-    expect(await pendingUploads(h.redis)).toBe(0);
+    expect(await pendingUploads(h.redis)).toBe(pendingBefore);
   });
 
   it('an http:// URL (and any host but Discord’s own): refused before connecting', async () => {
@@ -101,7 +106,7 @@ describe('Discord', () => {
     const rec = h.slash(user, 'stylize', { photo: attachment(`${target.origin}/photo.jpg`, 1000), style: 'the-scream' });
     expect(await ephemeralError(h.fake, rec)).toBe(`⚠️ ${WORDING.untrustedSource}`);
     expect(target.connections()).toBe(0);
-    expect(await pendingUploads(h.redis)).toBe(0);
+    expect(await pendingUploads(h.redis)).toBe(pendingBefore);
   });
 
   it('a declared 1 GB Content-Length behind small metadata: too big, the body never read', async () => {
@@ -110,7 +115,7 @@ describe('Discord', () => {
     const url = h.fake.hostFile('photo.jpg', bytes, 'image/jpeg', { declaredLength: 1024 ** 3 });
     const rec = h.slash(user, 'stylize', { photo: attachment(url, bytes), style: 'the-scream' });
     expect(await ephemeralError(h.fake, rec)).toContain('too big');
-    expect(await pendingUploads(h.redis)).toBe(0);
+    expect(await pendingUploads(h.redis)).toBe(pendingBefore);
   });
 
   it('a file that is not an image: refused by its header, nothing stored', async () => {
@@ -119,7 +124,7 @@ describe('Discord', () => {
     const url = h.fake.hostFile('photo.jpg', text, 'image/jpeg');
     const rec = h.slash(user, 'stylize', { photo: attachment(url, text), style: 'the-scream' });
     expect(await ephemeralError(h.fake, rec)).toBe(`⚠️ ${WORDING.notAnImage}`);
-    expect(await pendingUploads(h.redis)).toBe(0);
+    expect(await pendingUploads(h.redis)).toBe(pendingBefore);
     // The reservation taken before the download was given back (the cooldown stays spent).
     const slots = `${h.redis.prefix}:user:discord:${h.fake.guildId}:${user.id}`;
     expect(await h.redis.redis.zcard(`${slots}:jobs`)).toBe(0);
@@ -148,7 +153,7 @@ describe('Discord', () => {
     console.log(`hostile: 40 refused requests: keys under the prefix grew by ${grewKeys} bytes (MEMORY USAGE); INFO used_memory moved by ${grewInfo} bytes (shared Redis: other runs move it too)`);
     expect(grewKeys).toBeLessThan(1024 * 1024);
     expect(h.fake.cdnRequests.filter((p) => urls.some((u) => u.includes(p)))).toEqual([]);
-    expect(await pendingUploads(h.redis)).toBe(0);
+    expect(await pendingUploads(h.redis)).toBe(pendingBefore);
   });
 
   it('the limits hold through buttons: a style picked from the menu during the cooldown is refused, nothing fetched', async () => {

@@ -39,6 +39,14 @@ export async function saveRecipe(blobs: BlobStore, recipe: Recipe): Promise<stri
   return blobs.put(Buffer.from(JSON.stringify(recipe), 'utf8'));
 }
 
+/**
+ * A recipe no job refers to yet (the "Stylize image" menu, waiting for a style): stored as a
+ * pending upload — short TTL, counted in the pending budget. Undefined when over the budget.
+ */
+export async function savePendingRecipe(blobs: BlobStore, recipe: Recipe): Promise<string | undefined> {
+  return blobs.putPending(Buffer.from(JSON.stringify(recipe), 'utf8'));
+}
+
 /** The recipe under `key`, or undefined when it expired or is not a recipe. */
 export async function loadRecipe(blobs: BlobStore, key: string): Promise<Recipe | undefined> {
   const bytes = await blobs.get(key);
