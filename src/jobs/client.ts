@@ -69,7 +69,10 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
   const cache = new ResultCache(redis, k, blobs, config.blobs.ttlS);
   const stats = new RenderStats(redis, k);
   const workers = new WorkerRegistry(redis, k);
-  const admission = new Admission(redis, k, { ...config.limits, admitGraceMs: 2 * config.limits.downloadTimeoutMs + 30_000 }, (id) => queue.getJobState(id));
+  // An admitted request reaches the queue after its downloads (photo and style image, each within
+  // the download timeout) and a probe; past that grace its global slot lapses by itself.
+  const admitGraceMs = 2 * config.limits.downloadTimeoutMs + 30_000;
+  const admission = new Admission(redis, k, { ...config.limits, admitGraceMs }, (id) => queue.getJobState(id));
   const delivery = new Delivery(redis, k, queue, log, opts.metrics, opts);
   const metrics = opts.metrics;
   const submitTimeoutMs = opts.submitTimeoutMs ?? 10_000;
