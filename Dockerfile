@@ -23,6 +23,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
+COPY bench ./bench
 COPY commands ./commands
 COPY presets/presets.json presets/README.md ./presets/
 COPY weights/README.md ./weights/
@@ -57,6 +58,7 @@ RUN if [ "$GPU_ENGINE" = tfjs ]; then \
 COPY --from=cpu /app/tsconfig.json ./
 COPY --from=cpu /app/bin ./bin
 COPY --from=cpu /app/src ./src
+COPY --from=cpu /app/bench ./bench
 COPY --from=cpu /app/commands ./commands
 COPY --from=cpu /app/presets ./presets
 COPY --from=cpu /app/weights ./weights

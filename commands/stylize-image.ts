@@ -1,15 +1,14 @@
 /**
  * "Stylize image" (message context menu): on any message with an image, asks for the style with a
- * select menu of presets, then paints that image. The photo is fetched and checked while the user
- * is still choosing, and travels to the select's handler as a recipe blob (see recipe.ts).
+ * select menu of presets, then paints that image (see `execute`).
  */
 import { ApplicationCommandType, ContextMenuCommandBuilder, MessageFlags, type MessageContextMenuCommandInteraction } from 'discord.js';
 import { ERROR_TEXT } from '../src/chat/common/text.ts';
 import type { MessageMenuCommand } from '../src/chat/discord/command.ts';
 import type { DiscordContext } from '../src/chat/discord/context.ts';
-import { describeError } from '../src/util/describe-error.ts';
-import { checkAttachment, firstImage, ingestPhoto, PhotoError, type AttachmentMeta } from '../src/chat/discord/photos.ts';
-import { saveRecipe } from '../src/chat/discord/recipe.ts';
+import { remoteProblem } from '../src/chat/common/intake/index.ts';
+import { firstImage, remoteImage, type AttachmentMeta } from '../src/chat/discord/photos.ts';
+import { savePendingRecipe } from '../src/chat/discord/recipe.ts';
 import { replyError } from '../src/chat/discord/respond.ts';
 import { presetSelectRow } from '../src/chat/discord/ui.ts';
 
@@ -17,35 +16,45 @@ export const data = new ContextMenuCommandBuilder().setName('Stylize image').set
 
 export const NO_IMAGE_TEXT = "That message has no image I can paint. Use it on a message with a photo attached.";
 
-/** The message's first image: an attachment, else an embedded image (a link preview). */
+/**
+ * The message's first image: an attachment, else an embed's image — only through Discord's own
+ * media proxy (`proxy_url`), never the URL a webhook or bot wrote into the embed, which could
+ * point anywhere (the intake refuses every host but Discord's own anyway).
+ */
 export function imageOf(interaction: MessageContextMenuCommandInteraction): AttachmentMeta | undefined {
   const message = interaction.targetMessage;
   const attached = firstImage(message.attachments.values());
   if (attached) return attached;
   for (const embed of message.embeds) {
-    const url = embed.image?.url ?? embed.thumbnail?.url;
-    if (url) return { url, name: new URL(url).pathname.split('/').pop() ?? 'image', size: 0, contentType: 'image/*' };
+    const url = embed.image?.proxyURL ?? embed.thumbnail?.proxyURL;
+    if (url) return { url, name: nameOf(url), size: 0, contentType: 'image/*' };
   }
   return undefined;
 }
 
+function nameOf(url: string): string {
+  try {
+    return new URL(url).pathname.split('/').pop() || 'image';
+  } catch {
+    return 'image';
+  }
+}
+
+/**
+ * Nothing is fetched yet: the photo travels to the select's handler in a small recipe blob and
+ * goes through the intake (limits first) once the user has chosen a style.
+ */
 export async function execute(interaction: MessageContextMenuCommandInteraction, ctx: DiscordContext): Promise<void> {
   const image = imageOf(interaction);
-  const problem = image ? checkAttachment(image, ctx.config.limits) : NO_IMAGE_TEXT;
+  const problem = image ? remoteProblem(remoteImage(image), ctx.config.limits) : NO_IMAGE_TEXT;
   if (problem) return replyError(interaction, problem, ctx.log);
 
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  try {
-    const content = await ingestPhoto(image!, ctx.jobs.blobs, ctx.config.limits);
-    const recipeKey = await saveRecipe(ctx.jobs.blobs, { v: 1, content, options: {} });
-    const components = presetSelectRow(ctx.presets, recipeKey);
-    if (!components.length) return replyError(interaction, ERROR_TEXT.unexpected, ctx.log);
-    await interaction.editReply({ content: '🎨 Which painting should I paint this image like?', components });
-  } catch (err) {
-    if (err instanceof PhotoError) return replyError(interaction, err.userMessage, ctx.log);
-    ctx.log.error({ interactionId: interaction.id, err: describeError(err) }, 'discord: "Stylize image" failed');
-    return replyError(interaction, ERROR_TEXT.queueDown, ctx.log);
-  }
+  const recipeKey = await savePendingRecipe(ctx.jobs.blobs, { v: 1, content: { url: image!.url, name: image!.name, size: image!.size, contentType: image!.contentType }, options: {} });
+  if (!recipeKey) return replyError(interaction, ERROR_TEXT.storageFull, ctx.log);
+  const components = presetSelectRow(ctx.presets, recipeKey);
+  if (!components.length) return replyError(interaction, ERROR_TEXT.unexpected, ctx.log);
+  await interaction.editReply({ content: '🎨 Which painting should I paint this image like?', components });
 }
 
 export const command: MessageMenuCommand = { kind: 'message-menu', data, execute };

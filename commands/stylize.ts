@@ -2,20 +2,21 @@
  * /stylize photo:<attachment> style:<preset, autocomplete> [style_image] [strength] [size] [quality] [preserve_colors]
  *
  * Metadata is checked before deferring (an obviously bad file gets an instant ephemeral answer);
- * the download, decode and queueing happen after `deferReply`, well within Discord's 3 s.
+ * the intake (limits, download, header probe, queueing) runs after `deferReply`.
  * A style image, when given, wins over the preset.
  */
 import { SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { QUALITIES } from '../src/config.ts';
-import type { RequestOptions, StyleChoice } from '../src/requests/style-request.ts';
+import type { RequestOptions } from '../src/requests/style-request.ts';
+import { resolvePreset } from '../src/presets/resolve.ts';
+import { precheck } from '../src/chat/common/intake/index.ts';
 import { ERROR_TEXT } from '../src/chat/common/text.ts';
 import type { SlashCommand } from '../src/chat/discord/command.ts';
 import type { DiscordContext } from '../src/chat/discord/context.ts';
-import { describeError } from '../src/util/describe-error.ts';
-import { checkAttachment, ingestPhoto, PhotoError } from '../src/chat/discord/photos.ts';
+import { remoteImage } from '../src/chat/discord/photos.ts';
 import { replyError } from '../src/chat/discord/respond.ts';
-import { startJob } from '../src/chat/discord/start-job.ts';
-import { presetChoices, resolvePreset } from '../src/chat/discord/ui.ts';
+import { startJob, type JobInput } from '../src/chat/discord/start-job.ts';
+import { presetChoices } from '../src/chat/discord/ui.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('stylize')
@@ -50,25 +51,21 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   const photo = interaction.options.getAttachment('photo');
   const styleImage = interaction.options.getAttachment('style_image');
   const presetValue = interaction.options.getString('style');
-  const limits = ctx.config.limits;
+  const preset = presetValue ? resolvePreset(ctx.presets, presetValue) : undefined;
+  if (!photo) return replyError(interaction, ERROR_TEXT.noPhoto, ctx.log);
+  if (!styleImage && !presetValue) return replyError(interaction, ERROR_TEXT.noStyle, ctx.log);
+  if (!styleImage && !preset) return replyError(interaction, ERROR_TEXT.unknownPreset(presetValue!, { suggestions: ctx.presets.search(presetValue!, 3).map((p) => p.id), listCommand: '/styles' }), ctx.log);
 
-  const problem =
-    checkAttachment(photo, limits) ??
-    (styleImage ? checkAttachment(styleImage, limits) : undefined) ??
-    (!styleImage && !presetValue ? ERROR_TEXT.noStyle : undefined) ??
-    (!styleImage && presetValue && !resolvePreset(ctx.presets, presetValue) ? ERROR_TEXT.unknownPreset(presetValue) : undefined);
+  const input: JobInput = {
+    content: remoteImage(photo),
+    style: styleImage ? { kind: 'image', image: remoteImage(styleImage) } : { kind: 'preset', presetId: preset!.id },
+    options: optionsFrom(interaction),
+  };
+  // Metadata that already rules the request out is answered at once, before deferring.
+  const problem = precheck(input, ctx.config.limits);
   if (problem) return replyError(interaction, problem, ctx.log);
-
   await interaction.deferReply();
-  try {
-    const [content, styleBlob] = await Promise.all([ingestPhoto(photo!, ctx.jobs.blobs, limits), styleImage ? ingestPhoto(styleImage, ctx.jobs.blobs, limits) : undefined]);
-    const style: StyleChoice = styleBlob ? { kind: 'images', images: [{ blob: styleBlob, weight: 1 }] } : { kind: 'preset', presetId: resolvePreset(ctx.presets, presetValue!)!.id };
-    await startJob(ctx, interaction, { content, style, options: optionsFrom(interaction) });
-  } catch (err) {
-    if (err instanceof PhotoError) return replyError(interaction, err.userMessage, ctx.log);
-    ctx.log.error({ interactionId: interaction.id, err: describeError(err) }, 'discord: /stylize failed');
-    return replyError(interaction, ERROR_TEXT.queueDown, ctx.log);
-  }
+  await startJob(ctx, interaction, input);
 }
 
 /** Autocomplete for `style`: ≤ 25 presets matching the typed title or artist, answered at once. */

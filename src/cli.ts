@@ -114,7 +114,7 @@ program
   .option('--quick', 'fewer repetitions')
   .option('--only <what>', 'engine|onnx|tfjs|fast|queue|ab (ab: engines interleaved, for a shared machine)')
   .option('--json', 'print JSON')
-  .action(async (opts) => (await import('./cli/bench.ts')).runBench(opts));
+  .action(async (opts) => (await import('../bench/cli.ts')).runBench(opts));
 
 try {
   await program.parseAsync(process.argv);

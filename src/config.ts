@@ -29,6 +29,10 @@ const url = (what: string) =>
     }
   }, `must be a URL (${what})`);
 
+/** The real platforms' API bases: when left at these, only the platforms' own file hosts are trusted. */
+export const DEFAULT_DISCORD_API_BASE = 'https://discord.com/api';
+export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
+
 export const QUALITIES = ['fast', 'draft', 'balanced', 'best'] as const;
 export type Quality = (typeof QUALITIES)[number];
 
@@ -49,14 +53,14 @@ const schema = z
 
     DISCORD_TOKEN: optionalString,
     DISCORD_APPLICATION_ID: optionalString,
-    DISCORD_API_BASE: url('Discord REST base').default('https://discord.com/api'),
+    DISCORD_API_BASE: url('Discord REST base').default(DEFAULT_DISCORD_API_BASE),
     DISCORD_GATEWAY_URL: optionalString,
     DISCORD_GUILD_ID: optionalString,
     DISCORD_USE_THREADS: bool.default(true),
 
     SLACK_BOT_TOKEN: optionalString,
     SLACK_SIGNING_SECRET: optionalString,
-    SLACK_API_URL: url('Slack Web API base').default('https://slack.com/api/'),
+    SLACK_API_URL: url('Slack Web API base').default(DEFAULT_SLACK_API_URL),
     SLACK_APP_TOKEN: optionalString,
     PORT: port.default(3000),
 
@@ -83,7 +87,13 @@ const schema = z
     EASEL_USER_MAX_JOBS: z.coerce.number().int().min(1).default(2),
     EASEL_USER_COOLDOWN_S: z.coerce.number().min(0).default(5),
     EASEL_MAX_WAITING: z.coerce.number().int().min(1).default(100),
+    /** Waiting jobs one Discord guild or Slack workspace may have, so one community cannot fill the line. */
+    EASEL_SERVER_MAX_WAITING: z.coerce.number().int().min(1).default(20),
     EASEL_BLOB_TTL_S: z.coerce.number().int().min(10).default(24 * 3600),
+    /** Uploads no job refers to yet (a refused or abandoned request) expire after this. */
+    EASEL_PENDING_BLOB_TTL_S: z.coerce.number().int().min(10).default(600),
+    /** Total bytes of such pending uploads; past it, new requests are refused politely. */
+    EASEL_PENDING_BLOB_BUDGET_BYTES: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
     EASEL_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
     EASEL_MAX_INPUT_PIXELS: z.coerce.number().int().min(1024).default(50_000_000),
     EASEL_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
@@ -128,8 +138,8 @@ export interface Config {
   worker: { concurrency: number };
   /** Job retries and worker liveness (src/jobs): attempts for transient failures, lock/stall timings, shutdown grace. */
   jobs: { attempts: number; lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number };
-  limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number };
-  blobs: { ttlS: number };
+  limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; serverMaxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number };
+  blobs: { ttlS: number; pendingTtlS: number; pendingBudgetBytes: number };
   /** Results to chat: sweep period, claim lifetime (renewed), deadline per attempt, attempts before the failure notice. */
   delivery: { sweepMs: number; claimMs: number; deadlineMs: number; attempts: number };
   ops: { metricsPort: number; dashboard: boolean };
@@ -182,11 +192,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       userMaxJobs: e.EASEL_USER_MAX_JOBS,
       userCooldownS: e.EASEL_USER_COOLDOWN_S,
       maxWaiting: e.EASEL_MAX_WAITING,
+      serverMaxWaiting: e.EASEL_SERVER_MAX_WAITING,
       maxUploadBytes: e.EASEL_MAX_UPLOAD_BYTES,
       maxInputPixels: e.EASEL_MAX_INPUT_PIXELS,
       downloadTimeoutMs: e.EASEL_DOWNLOAD_TIMEOUT_MS,
     },
-    blobs: { ttlS: e.EASEL_BLOB_TTL_S },
+    blobs: { ttlS: e.EASEL_BLOB_TTL_S, pendingTtlS: e.EASEL_PENDING_BLOB_TTL_S, pendingBudgetBytes: e.EASEL_PENDING_BLOB_BUDGET_BYTES },
     delivery: { sweepMs: e.EASEL_DELIVERY_SWEEP_MS, claimMs: e.EASEL_DELIVERY_CLAIM_MS, deadlineMs: e.EASEL_DELIVERY_DEADLINE_MS, attempts: e.EASEL_DELIVERY_ATTEMPTS },
     ops: { metricsPort: e.EASEL_METRICS_PORT, dashboard: e.EASEL_DASHBOARD },
   };

@@ -13,6 +13,7 @@ import { resolveOptions } from '../engine/params.ts';
 import { progressBar, formatEta } from '../chat/common/text.ts';
 import type { Engine, ProgressCallback, Quality, RenderOptions, RenderResult, StyleInput } from '../engine/types.ts';
 import type { Preset } from '../presets/types.ts';
+import { resolvePreset } from '../presets/resolve.ts';
 
 export interface StylizeCliOptions {
   style: string[];
@@ -85,7 +86,7 @@ async function resolveStyles(names: string[], weights: number[], config: Config)
       continue;
     }
     catalog ??= await (await import('../presets/index.ts')).loadPresets(config.assets.presetsDir, { weightsDir: config.assets.weightsDir });
-    const preset: Preset | undefined = catalog.get(name);
+    const preset: Preset | undefined = resolvePreset(catalog, name);
     if (!preset) {
       const near = catalog.search(name.replace(/[-_]+/g, ' '), 3).map((p) => p.id);
       throw new Error(`--style ${name}: neither a file nor a preset${near.length ? ` — did you mean ${near.join(', ')}?` : ''} (see \`easel styles\`)`);

@@ -12,13 +12,59 @@ export function blobKeyOf(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/**
+ * Store an upload no job refers to yet: a short TTL (never shortening a longer one the same bytes
+ * already have), tracked in the pending set, refused when the pending bytes would pass the budget.
+ * The sizes are read from the blobs themselves, so an expired upload stops counting by itself.
+ */
+const PUT_PENDING = `
+-- KEYS: 1 blob, 2 pending set.  ARGV: 1 bytes, 2 ttl ms, 3 budget, 4 now, 5 blob key prefix, 6 blob hash
+local now = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local total = 0
+for _, hash in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if hash ~= ARGV[6] then total = total + redis.call('STRLEN', ARGV[5] .. hash) end
+end
+if total + string.len(ARGV[1]) > tonumber(ARGV[3]) then return 0 end
+local ttl = tonumber(ARGV[2])
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl) end
+redis.call('ZADD', KEYS[2], now + ttl, ARGV[6])
+redis.call('PEXPIRE', KEYS[2], ttl)
+return 1
+`;
+
+export interface PendingBlobs {
+  /** Redis key of the set of pending uploads. */
+  setKey: string;
+  ttlS: number;
+  budgetBytes: number;
+}
+
 export class RedisBlobStore implements BlobStore {
   constructor(
     private readonly redis: Redis,
     /** Full Redis key of a blob key (see keys.ts). */
     private readonly redisKey: (hash: string) => string,
     private readonly ttlS: number,
+    private readonly pending?: PendingBlobs,
   ) {}
+
+  async putPending(bytes: Buffer): Promise<string | undefined> {
+    if (!this.pending) throw new Error('this blob store has no pending-upload budget');
+    const key = blobKeyOf(bytes);
+    const prefix = this.redisKey('');
+    const stored = await this.redis.eval(PUT_PENDING, 2, this.redisKey(key), this.pending.setKey, bytes, String(this.pending.ttlS * 1000), String(this.pending.budgetBytes), String(Date.now()), prefix, key);
+    return stored === 1 ? key : undefined;
+  }
+
+  /** A job refers to these blobs now: they get the full TTL and stop counting against the pending budget. */
+  async commit(keys: readonly string[]): Promise<void> {
+    if (!keys.length) return;
+    const m = this.redis.multi();
+    for (const key of keys) m.expire(this.redisKey(key), this.ttlS, 'GT');
+    if (this.pending) m.zrem(this.pending.setKey, ...keys);
+    await m.exec();
+  }
 
   async put(bytes: Buffer): Promise<string> {
     const key = blobKeyOf(bytes);

@@ -1,7 +1,8 @@
 /**
  * The bot side of the queue: what adapters call (`JobsClient`, types.ts).
  *
- *   submit(request)  validate → duplicate? → cached? → queue full? → user limit/cooldown → queue
+ *   admit(who, id)   duplicate? cooldown? user, server, global caps? → one reservation (limits.ts)
+ *   submit(request)  validate → admitted (or admit now) → cached? → queue; slots released on failure
  *   subscribe(p, h)  QueueEvents + sweep of pending jobs → h(event), final events exactly once
  *   cancel(id, user) waiting: removed at once; running: the worker stops at the next step
  *   position(id)     1-based place among waiting jobs + ETA
@@ -12,18 +13,19 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { PresetCatalog } from '../presets/types.ts';
 import { StyleRequest, type Platform } from '../requests/style-request.ts';
+import { WORDING } from '../requests/wording.ts';
 import { RedisBlobStore } from './blobs.ts';
 import { ResultCache } from './cache.ts';
 import { DeliveryClaims, type DeliveryOptions } from './delivery.ts';
 import { RenderStats } from './eta.ts';
 import { buildJobData, jobIdFor } from './job-data.ts';
-import { EVENTS, QUEUE_NAME, keys as keysFor } from './keys.ts';
-import { UserLimits } from './limits.ts';
+import { EVENTS, QUEUE_NAME, keys as keysFor, type Requester } from './keys.ts';
+import { Admission, DEDUPE_TTL_S } from './limits.ts';
 import { queuePosition, type Position } from './position.ts';
 import { createEventsProducer, createRenderQueue, jobOptions, type RenderQueue } from './queue.ts';
 import { bullConnection, connectionErrorLogger, createRedis, whenReady, withTimeout } from './redis.ts';
 import { describeError } from '../util/describe-error.ts';
-import { JobRefused, type JobEventHandler, type JobProgress, type JobsClient, type Submitted } from './types.ts';
+import { DuplicateRequest, JobRefused, requesterOf, type Admitted, type JobEventHandler, type JobProgress, type JobsClient, type Submitted } from './types.ts';
 import { WorkerRegistry } from './worker-registry.ts';
 
 export interface JobsClientOptions extends DeliveryOptions {
@@ -42,16 +44,15 @@ export interface EaselJobsClient extends JobsClient {
   ping(): Promise<boolean>;
 }
 
-/** A request id stays "already submitted" this long (a retried webhook arrives within minutes). */
-const DEDUPE_TTL_S = 24 * 3600;
-
+/** The refusals' wording (one table, requests/wording.ts). */
 export const REFUSAL_TEXT = {
-  invalid: "That request is missing something I need. Please try again.",
-  unknownPreset: (id: string) => `I don't know a style called “${id}”.`,
-  busy: "I'm busy painting for lots of people right now — please try again in a few minutes.",
-  userLimit: (n: number) => `You already have ${n === 1 ? 'a painting' : `${n} paintings`} in progress — wait for ${n === 1 ? 'it' : 'one'} to finish, then ask again.`,
-  cooldown: (ms: number) => `Easy there — please wait ${Math.max(1, Math.ceil(ms / 1000))} s before your next request.`,
-  unavailable: 'The painting queue is unavailable right now. Please try again in a few minutes.',
+  invalid: WORDING.invalidRequest,
+  unknownPreset: WORDING.unknownPreset,
+  busy: WORDING.busy,
+  serverBusy: WORDING.serverBusy,
+  userLimit: WORDING.userLimit,
+  cooldown: WORDING.cooldown,
+  unavailable: WORDING.queueDown,
 } as const;
 
 export async function createJobsClient(config: Config, log: Logger, opts: JobsClientOptions = {}): Promise<EaselJobsClient> {
@@ -65,11 +66,14 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
   // BullMQ prints unhandled connection errors as multi-line dumps; log them as throttled JSON lines.
   queue.on('error', connectionErrorLogger('queue', log));
   producer.on('error', connectionErrorLogger('events-producer', log));
-  const blobs = new RedisBlobStore(redis, k.blob, config.blobs.ttlS);
+  const blobs = new RedisBlobStore(redis, k.blob, config.blobs.ttlS, { setKey: k.pendingBlobs(), ttlS: config.blobs.pendingTtlS, budgetBytes: config.blobs.pendingBudgetBytes });
   const cache = new ResultCache(redis, k, blobs, config.blobs.ttlS);
   const stats = new RenderStats(redis, k);
   const workers = new WorkerRegistry(redis, k);
-  const limits = new UserLimits(redis, k, config.limits, (id) => queue.getJobState(id));
+  // An admitted request reaches the queue after its downloads (photo and style image, each within
+  // the download timeout) and a probe; past that grace its global slot lapses by itself.
+  const admitGraceMs = 2 * config.limits.downloadTimeoutMs + 30_000;
+  const admission = new Admission(redis, k, { ...config.limits, admitGraceMs }, (id) => queue.getJobState(id));
   const delivery = new DeliveryClaims(redis, k, queue, log, opts.metrics, {
     sweepMs: opts.sweepMs ?? config.delivery.sweepMs,
     claimMs: opts.claimMs ?? config.delivery.claimMs,
@@ -95,7 +99,32 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     throw new JobRefused(code, message, retryAfterMs);
   };
 
-  async function submitValidated(request: StyleRequest, attempt: { abandoned: boolean }): Promise<Submitted> {
+  /** Take the reservation (or refuse with a friendly text). */
+  async function admitOrRefuse(who: Requester, requestId: string): Promise<Admitted> {
+    const jobId = jobIdFor({ platform: who.platform, requestId });
+    const verdict = await admission.admit(who, jobId);
+    if (verdict.ok) return { jobId, who };
+    switch (verdict.code) {
+      case 'duplicate':
+        throw new DuplicateRequest(jobId);
+      case 'cooldown':
+        return refuse('cooldown', REFUSAL_TEXT.cooldown(verdict.retryAfterMs), verdict.retryAfterMs);
+      case 'user-limit':
+        return refuse('user-limit', REFUSAL_TEXT.userLimit(config.limits.userMaxJobs));
+      case 'server-limit':
+        return refuse('server-limit', REFUSAL_TEXT.serverBusy, 3 * 60_000);
+      case 'queue-full':
+        return refuse('queue-full', REFUSAL_TEXT.busy, 3 * 60_000);
+    }
+  }
+
+  async function duplicateOf(jobId: string): Promise<Submitted> {
+    metrics?.submitted.inc({ state: 'duplicate' });
+    const pos = await position(jobId);
+    return { jobId, state: 'duplicate', position: pos?.position ?? 0, etaMs: pos?.etaMs };
+  }
+
+  async function submitValidated(request: StyleRequest, given: Admitted | undefined, attempt: { abandoned: boolean }): Promise<Submitted> {
     const stillWanted = () => {
       if (attempt.abandoned) throw new Error('submit abandoned after its timeout');
     };
@@ -104,48 +133,43 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     }
     const data = buildJobData(request, config);
     const jobId = jobIdFor(request);
+    if (given && given.jobId !== jobId) throw new Error('submit: the admission was taken for another request');
 
-    // Double submission: the same request id is one job (SET NX makes two racing submits agree).
-    if ((await redis.set(k.request(jobId), '1', 'EX', DEDUPE_TTL_S, 'NX')) !== 'OK') {
-      metrics?.submitted.inc({ state: 'duplicate' });
-      const pos = await position(jobId);
-      return { jobId, state: 'duplicate', position: pos?.position ?? 0, etaMs: pos?.etaMs };
+    // Limits first (the intake took them before downloading; a direct submit takes them here).
+    let admitted: Admitted;
+    try {
+      admitted = given ?? (await admitOrRefuse(requesterOf(request), request.requestId));
+    } catch (err) {
+      if (err instanceof DuplicateRequest) return duplicateOf(jobId);
+      throw err;
     }
+    const blobKeys = [request.content.key, ...(request.style.kind === 'images' ? request.style.images.map((i) => i.blob.key) : [])];
 
-    let reserved = false;
     try {
       const cached = await cache.get(data.cacheKey);
       if (cached) {
-        // Same photo, style and options as an earlier render: its result at once, no limits spent.
+        // Same photo, style and options as an earlier render: its result at once. It spent the
+        // cooldown like any request; its slots are free again at once since nothing waits.
         await delivery.register(jobId, request);
         await delivery.recordOutcome(jobId, { type: 'completed', result: { ...cached, styleLabel: cached.styleLabel } });
         await producer.publishEvent({ eventName: EVENTS.outcome, jobId });
+        await Promise.all([admission.release(admitted.who, jobId), blobs.commit(blobKeys)]);
         metrics?.submitted.inc({ state: 'cached' });
         return { jobId, state: 'cached', position: 0 };
       }
 
-      const waiting = await queue.getJobCountByTypes('wait', 'prioritized');
-      if (waiting >= config.limits.maxWaiting) refuse('queue-full', REFUSAL_TEXT.busy, 3 * 60_000);
-
-      stillWanted();
-      const reservation = await limits.reserve(request.platform, request.user.id, jobId);
-      if (!reservation.ok) {
-        if (reservation.code === 'cooldown') refuse('cooldown', REFUSAL_TEXT.cooldown(reservation.retryAfterMs), reservation.retryAfterMs);
-        refuse('user-limit', REFUSAL_TEXT.userLimit(config.limits.userMaxJobs));
-      }
-      reserved = true;
-
       await delivery.register(jobId, request);
       stillWanted();
+      await blobs.commit(blobKeys);
       await queue.add(QUEUE_NAME, data, jobOptions(jobId, data, config));
+      await admission.enqueued(jobId);
       metrics?.submitted.inc({ state: 'queued' });
       const pos = await position(jobId);
       return { jobId, state: 'queued', position: pos?.position ?? 0, etaMs: pos?.etaMs, workersOnline: pos?.workersOnline };
     } catch (err) {
-      // Not submitted after all: free the request id and the user's slot so a retry can succeed.
+      // Not submitted after all: free the request id and the slots so a retry can succeed.
       await Promise.allSettled([
-        redis.del(k.request(jobId)),
-        reserved ? limits.release(request.platform, request.user.id, jobId) : undefined,
+        admission.release(admitted.who, jobId, { forgetRequest: true }),
         queue.getJobState(jobId).then((s) => (s === 'unknown' ? delivery.unregister(request.platform, jobId) : undefined)),
       ]);
       throw err;
@@ -176,7 +200,21 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     blobs,
     queue,
 
-    async submit(input) {
+    async admit(who, requestId) {
+      try {
+        return await withTimeout(admitOrRefuse(who, requestId), submitTimeoutMs, 'admit');
+      } catch (err) {
+        if (err instanceof JobRefused || err instanceof DuplicateRequest) throw err;
+        log.error({ err: describeError(err) }, 'admission failed: queue unavailable');
+        return refuse('unavailable', REFUSAL_TEXT.unavailable);
+      }
+    },
+
+    async release(admitted) {
+      await admission.release(admitted.who, admitted.jobId, { forgetRequest: true });
+    },
+
+    async submit(input, admitted) {
       const parsed = StyleRequest.safeParse(input);
       if (!parsed.success) {
         log.warn({ issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'refused an invalid request');
@@ -186,17 +224,18 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       // not go on to enqueue a job when Redis answers again.
       const attempt = { abandoned: false };
       try {
-        return await withTimeout(submitValidated(parsed.data!, attempt), submitTimeoutMs, 'submit', () => (attempt.abandoned = true));
+        return await withTimeout(submitValidated(parsed.data!, admitted, attempt), submitTimeoutMs, 'submit', () => (attempt.abandoned = true));
       } catch (err) {
         if (err instanceof JobRefused) throw err;
-        log.error({ err }, 'submit failed: queue unavailable');
+        log.error({ err: describeError(err) }, 'submit failed: queue unavailable');
         return refuse('unavailable', REFUSAL_TEXT.unavailable);
       }
     },
 
-    async cancel(jobId, userId) {
+    async cancel(jobId, userId, server) {
       const job = await queue.getJob(jobId);
-      if (!job || job.data?.request?.user?.id !== userId) return false;
+      // Ownership is the whole identity: the same user id in another workspace is someone else.
+      if (!job || job.data?.request?.user?.id !== userId || job.data.request.server !== server) return false;
       const state = await job.getState();
       if (state === 'completed' || state === 'failed' || state === 'unknown') return false;
       const { request } = job.data;
@@ -206,7 +245,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
         try {
           await job.remove();
           await delivery.recordOutcome(jobId, { type: 'cancelled' });
-          await limits.release(request.platform, request.user.id, jobId);
+          await admission.release(requesterOf(request), jobId);
           await producer.publishEvent({ eventName: EVENTS.outcome, jobId });
           return true;
         } catch {

@@ -4,24 +4,25 @@
  * alone. Only `render` failures are retried: the others would fail the same way again.
  */
 import { UnrecoverableError } from 'bullmq';
+import { WORDING } from '../requests/wording.ts';
 
 export type FailureCode = 'invalid' | 'expired' | 'unknown-preset' | 'image' | 'cancelled' | 'render' | 'lost';
 
 const RETRYABLE: ReadonlySet<FailureCode> = new Set(['render']);
 
-/** Friendly texts, shown to chat users as-is (platform-neutral wording). */
+/** Friendly texts, shown to chat users as-is (the one wording table, requests/wording.ts). */
 export const FAILURE_TEXT: Record<FailureCode, string> = {
-  invalid: "That request couldn't be processed. Please try again.",
-  expired: 'Your photo expired before it could be painted — please send it again.',
-  'unknown-preset': 'That style is no longer available. Please pick another one.',
-  image: "That image couldn't be read. Try a JPEG or PNG.",
-  cancelled: 'Cancelled.',
-  render: 'Something went wrong while painting your image. Please try again.',
-  lost: 'I lost track of this request (the queue was restarted) — please run the command again.',
+  invalid: WORDING.jobInvalid,
+  expired: WORDING.photoExpired,
+  'unknown-preset': WORDING.presetGone,
+  image: WORDING.imageUnreadable,
+  cancelled: WORDING.cancelled,
+  render: WORDING.renderFailed,
+  lost: WORDING.lost,
 };
 
 /** Shown when every attempt to post a finished result failed (the platform kept refusing it). */
-export const UNDELIVERABLE_TEXT = "I painted your picture but couldn't post it here. Please try again in a moment.";
+export const UNDELIVERABLE_TEXT = WORDING.undeliverable;
 
 /** A render failure with a code; `userMessage` overrides the code's default text (e.g. an ImageError's). */
 export class JobFailure extends Error {

@@ -3,7 +3,6 @@
  *
  *   bot side     createJobsClient(config, log, opts?) → JobsClient (types.ts) for the adapters
  *   worker side  startWorker(config, deps, log)        → renders jobs with the engine (or deps.renderer)
- *   benchmark    benchQueue(opts)                      → queue overhead per job with a no-op render
  */
 export * from './types.ts';
 export { createJobsClient, REFUSAL_TEXT, type EaselJobsClient, type JobsClientOptions } from './client.ts';
@@ -11,4 +10,3 @@ export { startWorker, type RunningWorker, type WorkerDeps } from './worker.ts';
 export { noopRenderer, type RenderContext, type RenderOutput, type RenderStep, type RenderTask, type Renderer } from './render.ts';
 export { RedisBlobStore, blobKeyOf } from './blobs.ts';
 export { FAILURE_TEXT, type FailureCode } from './failures.ts';
-export { benchQueue, formatQueueBench, type QueueBenchOptions, type QueueBenchResult } from './bench.ts';

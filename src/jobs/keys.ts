@@ -5,8 +5,11 @@
  *   <prefix>:render:*            BullMQ's own keys for the render queue
  *   <prefix>:blob:<sha256>       image bytes (uploads, previews, results), with a TTL
  *   <prefix>:req:<jobId>         a request id already submitted (dedupe of double submissions)
- *   <prefix>:user:<p>:<u>:jobs   zset of a user's in-flight job ids (per-user limit)
- *   <prefix>:user:<p>:<u>:cool   cooldown marker
+ *   <prefix>:user:<p>:<s>:<u>:jobs  zset of a user's in-flight job ids (per-user limit); <s> = server
+ *   <prefix>:user:<p>:<s>:<u>:cool  cooldown marker
+ *   <prefix>:server:<p>:<s>:jobs    zset of a server's (guild's, workspace's) waiting job ids
+ *   <prefix>:admitting             zset of admitted requests not yet in the queue (global cap)
+ *   <prefix>:pending-blobs         zset blob key → expiry, of uploads no job refers to yet (budget)
  *   <prefix>:cache:<hash>        finished result for (photo, style, effective options)
  *   <prefix>:pending:<platform>  hash jobId → request, for every job not yet delivered
  *   <prefix>:outcome:<jobId>     outcome of a job that never ran (cached, cancelled while waiting)
@@ -29,12 +32,23 @@ export const EVENTS = {
   cancel: 'easel:cancel',
 } as const;
 
+/** Who asks: limits and ownership are per platform + server (guild, workspace) + user. */
+export interface Requester {
+  platform: Platform;
+  /** Discord guild id or Slack team id; absent for direct messages and the CLI. */
+  server?: string;
+  userId: string;
+}
+
 export interface Keys {
   readonly prefix: string;
   blob(hash: string): string;
   request(jobId: string): string;
-  userJobs(platform: Platform, userId: string): string;
-  userCooldown(platform: Platform, userId: string): string;
+  userJobs(who: Requester): string;
+  userCooldown(who: Requester): string;
+  serverJobs(platform: Platform, server: string): string;
+  admitting(): string;
+  pendingBlobs(): string;
   cache(hash: string): string;
   pending(platform: Platform): string;
   outcome(jobId: string): string;
@@ -54,8 +68,11 @@ export function keys(prefix: string): Keys {
     prefix,
     blob: (hash) => `${prefix}:blob:${hash}`,
     request: (jobId) => `${prefix}:req:${jobId}`,
-    userJobs: (platform, userId) => `${prefix}:user:${platform}:${safe(userId)}:jobs`,
-    userCooldown: (platform, userId) => `${prefix}:user:${platform}:${safe(userId)}:cool`,
+    userJobs: (who) => `${prefix}:user:${who.platform}:${safe(who.server ?? '-')}:${safe(who.userId)}:jobs`,
+    userCooldown: (who) => `${prefix}:user:${who.platform}:${safe(who.server ?? '-')}:${safe(who.userId)}:cool`,
+    serverJobs: (platform, server) => `${prefix}:server:${platform}:${safe(server)}:jobs`,
+    admitting: () => `${prefix}:admitting`,
+    pendingBlobs: () => `${prefix}:pending-blobs`,
     cache: (hash) => `${prefix}:cache:${hash}`,
     pending: (platform) => `${prefix}:pending:${platform}`,
     outcome: (jobId) => `${prefix}:outcome:${jobId}`,

@@ -5,9 +5,12 @@
  */
 import type { StyleRequest } from '../requests/style-request.ts';
 import type { Platform } from '../requests/style-request.ts';
+import type { Requester } from './keys.ts';
+
+export type { Requester };
 
 /** Why a request was refused before it became a job. `userMessage` is friendly and shown as-is. */
-export type RefusalCode = 'user-limit' | 'cooldown' | 'queue-full' | 'invalid-request' | 'unknown-preset' | 'unavailable';
+export type RefusalCode = 'user-limit' | 'cooldown' | 'server-limit' | 'queue-full' | 'invalid-request' | 'unknown-preset' | 'unavailable';
 
 export class JobRefused extends Error {
   constructor(
@@ -19,6 +22,24 @@ export class JobRefused extends Error {
     super(userMessage);
     this.name = 'JobRefused';
   }
+}
+
+/** The same request id was admitted before (a retried event, a double click): the first one owns the job. */
+export class DuplicateRequest extends Error {
+  constructor(public readonly jobId: string) {
+    super(`request already submitted as ${jobId}`);
+    this.name = 'DuplicateRequest';
+  }
+}
+
+/** A reservation against every limit, taken before the intake downloads anything. */
+export interface Admitted {
+  jobId: string;
+  who: Requester;
+}
+
+export function requesterOf(request: Pick<StyleRequest, 'platform' | 'server' | 'user'>): Requester {
+  return { platform: request.platform, server: request.server, userId: request.user.id };
 }
 
 export interface Submitted {
@@ -76,13 +97,26 @@ export interface BlobStore {
   /** Store bytes under their content hash (sha256) with the configured TTL; returns the key. */
   put(bytes: Buffer): Promise<string>;
   get(key: string): Promise<Buffer | null>;
+  /**
+   * Store an upload that no job refers to yet, with a short TTL (EASEL_PENDING_BLOB_TTL_S); undefined
+   * when the pending uploads would pass EASEL_PENDING_BLOB_BUDGET_BYTES. `submit` gives it the full TTL.
+   */
+  putPending(bytes: Buffer): Promise<string | undefined>;
 }
 
 export interface JobsClient {
   readonly blobs: BlobStore;
-  submit(request: StyleRequest): Promise<Submitted>;
-  /** Cancel a waiting or running job; only its owner (user id) may. Resolves false if it was already done. */
-  cancel(jobId: string, userId: string): Promise<boolean>;
+  /**
+   * Check cooldown, the per-user, per-server and global caps and reserve a slot in each, atomically,
+   * before anything is downloaded. Throws JobRefused (friendly text) or DuplicateRequest.
+   */
+  admit(who: Requester, requestId: string): Promise<Admitted>;
+  /** Give an admission back when its request will not be submitted (the cooldown stays spent). */
+  release(admitted: Admitted): Promise<void>;
+  /** Queue a request; with `admitted` it uses that reservation, else it admits the request itself. */
+  submit(request: StyleRequest, admitted?: Admitted): Promise<Submitted>;
+  /** Cancel a waiting or running job; only its owner (user id within its server) may. Resolves false if it was already done. */
+  cancel(jobId: string, userId: string, server?: string): Promise<boolean>;
   /** Current 1-based waiting position and ETA, or null when not waiting. */
   position(jobId: string): Promise<{ position: number; etaMs?: number; workersOnline?: number } | null>;
   /** Whether the job's final event is being or has been delivered (by any bot process). */

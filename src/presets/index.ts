@@ -12,6 +12,7 @@ export { PresetsError, parsePresetsFile } from './schema.ts';
 export { createPresetCatalog, type CatalogOptions } from './catalog.ts';
 export { presetLabel, sortForListing, supportsQuality } from './order.ts';
 export { DEFAULT_SEARCH_LIMIT } from './search.ts';
+export { resolvePreset } from './resolve.ts';
 export { renderGallery } from './gallery.ts';
 
 /** Read and validate `<presetsDir>/presets.json`. Throws PresetsError naming the problem. */

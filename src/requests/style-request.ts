@@ -44,6 +44,11 @@ export const StyleRequest = z.object({
   requestId: z.string().min(1).max(200),
   platform: z.enum(PLATFORMS),
   user: z.object({ id: z.string().min(1).max(100), name: z.string().max(200).optional() }),
+  /**
+   * The community the request comes from (Discord guild id, Slack team id); absent in DMs and the
+   * CLI. Part of the requester's identity: limits, the per-server cap and cancel use it.
+   */
+  server: z.string().min(1).max(100).optional(),
   /** Adapter-owned routing data, returned untouched with every job event. Must be JSON. */
   replyTo: z.record(z.string(), z.unknown()),
   content: BlobRef,

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { decodeImage } from '../../src/images/index.ts';
 import { loadPresets } from '../../src/presets/index.ts';
 import { createTfjsFastStyle, type FastStyleRunner } from '../../src/engine/fast-style/index.ts';
-import { measureInitBenefit } from '../../src/engine/fast-style/init-benefit.ts';
+import { measureInitBenefit } from '../../bench/init-benefit.ts';
 import { createOnnxLossBackend } from '../../src/engine/onnx/loss-backend.ts';
 import type { LossBackend } from '../../src/engine/types.ts';
 

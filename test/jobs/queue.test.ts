@@ -431,7 +431,7 @@ describe('many users, two workers (stepped no-op renderer)', () => {
 
 describe('queue benchmark', () => {
   it('runs every job through the real queue and cleans up after itself', async () => {
-    const { benchQueue } = await import('../../src/jobs/bench.ts');
+    const { benchQueue } = await import('../../bench/queue.ts');
     const result = await benchQueue({ jobs: 12, workers: 2, redisUrl: r.url });
     expect(result.latency.jobs).toBe(12);
     expect(result.throughput.jobs).toBe(12);

@@ -2,7 +2,8 @@
  * Wording shared by every chat adapter, platform-neutral: progress bar, ETA, captions, error texts.
  * Platform formatting (mentions, markdown flavour) stays in the adapter.
  */
-import type { JobProgress, JobResult, RefusalCode } from '../../jobs/types.ts';
+import type { JobProgress, JobResult } from '../../jobs/types.ts';
+import { WORDING } from '../../requests/wording.ts';
 
 /** A text progress bar such as `▰▰▰▰▱▱▱▱▱▱ 40%`. */
 export function progressBar(percent: number, width = 10): string {
@@ -42,24 +43,5 @@ export function captionText(r: JobResult, opts: { strength?: number } = {}): str
   return parts.join(' · ');
 }
 
-/** Friendly texts for refusals and failures, shown to the user as-is. */
-export const ERROR_TEXT = {
-  noPhoto: 'Please attach a photo (JPEG, PNG, WebP, GIF, AVIF or TIFF).',
-  noStyle: 'Pick a preset style or attach a style image.',
-  unknownPreset: (id: string) => `I don't know a style called “${id}”. Try \`/styles\` to see them all.`,
-  notAnImage: "That file doesn't look like an image I can read. Try a JPEG or PNG.",
-  tooBig: (maxMb: number) => `That file is too big — the limit is ${maxMb} MB.`,
-  downloadFailed: "I couldn't download that file. Please try again.",
-  queueDown: "The painting queue is unavailable right now. Please try again in a few minutes.",
-  renderFailed: 'Something went wrong while painting your image. Please try again.',
-  cancelled: 'Cancelled.',
-  expired: 'This request expired — please run the command again.',
-  /** A handler failed for a reason the user cannot act on (a bug, a platform hiccup). */
-  unexpected: 'Something went wrong on my side. Please try again in a moment.',
-} as const;
-
-export function refusalText(code: RefusalCode, userMessage: string): string {
-  // JobRefused already carries friendly wording; the code is for logs and metrics.
-  void code;
-  return userMessage;
-}
+/** Friendly texts for refusals and failures: the one table in requests/wording.ts, under its chat name. */
+export const ERROR_TEXT = WORDING;

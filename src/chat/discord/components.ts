@@ -9,13 +9,14 @@ import { ERROR_TEXT } from '../common/text.ts';
 import type { DiscordContext } from './context.ts';
 import { decodeCustomId } from './custom-ids.ts';
 import { describeError } from '../../util/describe-error.ts';
-import { higherQuality, loadRecipe } from './recipe.ts';
+import { contentOf, higherQuality, loadRecipe } from './recipe.ts';
 import { replyError } from './respond.ts';
 import { startJob } from './start-job.ts';
-import { presetSelectRow, resolvePreset } from './ui.ts';
+import { resolvePreset } from '../../presets/resolve.ts';
+import { presetSelectRow } from './ui.ts';
 
-export const NOT_YOURS_TEXT = 'Only the person who asked for this painting can cancel it.';
-export const TOO_LATE_TEXT = "Too late to cancel — it's already finished.";
+export const NOT_YOURS_TEXT = ERROR_TEXT.notYours('the person who asked for it');
+export const TOO_LATE_TEXT = ERROR_TEXT.tooLate;
 export const BEST_ALREADY_TEXT = "That's already the highest quality and size I can paint.";
 
 export async function handleComponent(interaction: ButtonInteraction | StringSelectMenuInteraction, ctx: DiscordContext): Promise<void> {
@@ -25,7 +26,7 @@ export async function handleComponent(interaction: ButtonInteraction | StringSel
     switch (action.action) {
       case 'cancel': {
         if (interaction.user.id !== action.ownerId) return replyError(interaction, NOT_YOURS_TEXT, ctx.log);
-        const cancelled = await ctx.jobs.cancel(action.jobId, interaction.user.id);
+        const cancelled = await ctx.jobs.cancel(action.jobId, interaction.user.id, interaction.guildId ?? undefined);
         if (!cancelled) return replyError(interaction, TOO_LATE_TEXT, ctx.log);
         // The 'cancelled' event edits the message to its final text; until then, no more buttons.
         await interaction.update({ content: '✖️ Cancelling…', components: [] });
@@ -44,7 +45,7 @@ export async function handleComponent(interaction: ButtonInteraction | StringSel
         const options = higherQuality(recipe.options, { quality: ctx.config.render.defaultQuality, size: ctx.config.render.defaultSize, maxSize: ctx.config.render.maxSize });
         if (!options) return replyError(interaction, BEST_ALREADY_TEXT, ctx.log);
         await interaction.deferReply();
-        await startJob(ctx, interaction, { content: recipe.content, style: recipe.style, options });
+        await startJob(ctx, interaction, { content: contentOf(recipe), style: recipe.style, options });
         return;
       }
       case 'style': {
@@ -53,9 +54,9 @@ export async function handleComponent(interaction: ButtonInteraction | StringSel
         if (!recipe) return replyError(interaction, ERROR_TEXT.expired, ctx.log);
         const chosen = interaction.values[0] ?? '';
         const preset = resolvePreset(ctx.presets, chosen);
-        if (!preset) return replyError(interaction, ERROR_TEXT.unknownPreset(chosen), ctx.log);
+        if (!preset) return replyError(interaction, ERROR_TEXT.unknownPreset(chosen, { listCommand: '/styles' }), ctx.log);
         await interaction.deferReply();
-        await startJob(ctx, interaction, { content: recipe.content, style: { kind: 'preset', presetId: preset.id }, options: recipe.options });
+        await startJob(ctx, interaction, { content: contentOf(recipe), style: { kind: 'preset', presetId: preset.id }, options: recipe.options });
         return;
       }
     }

@@ -10,15 +10,26 @@ import type { Quality } from '../../config.ts';
 import { QUALITIES } from '../../config.ts';
 import type { BlobStore } from '../../jobs/types.ts';
 import { BlobRef, RequestOptions, StyleChoice, type StyleRequest } from '../../requests/style-request.ts';
+import type { ImageInput } from '../common/intake/index.ts';
+import { remoteImage } from './photos.ts';
+
+/** A photo not fetched yet (the "Stylize image" menu): it goes through the intake once a style is chosen. */
+export const RecipePhoto = z.object({ url: z.string().url(), name: z.string().max(300), size: z.number().int().min(0), contentType: z.string().max(200).nullable() });
 
 export const Recipe = z.object({
   v: z.literal(1),
-  content: BlobRef,
+  /** The photo: a blob of an earlier job, or (from the context menu) an attachment to fetch. */
+  content: z.union([BlobRef, RecipePhoto]),
   /** Absent while the user has still to pick a style (the "Stylize image" context menu). */
   style: StyleChoice.optional(),
   options: RequestOptions,
 });
 export type Recipe = z.infer<typeof Recipe>;
+
+/** The recipe's photo as the intake takes it. */
+export function contentOf(recipe: Recipe): ImageInput {
+  return 'key' in recipe.content ? { kind: 'blob', ref: recipe.content } : remoteImage(recipe.content);
+}
 
 export function recipeOf(request: Pick<StyleRequest, 'content' | 'style' | 'options'>): Recipe {
   return { v: 1, content: request.content, style: request.style, options: request.options };
@@ -26,6 +37,14 @@ export function recipeOf(request: Pick<StyleRequest, 'content' | 'style' | 'opti
 
 export async function saveRecipe(blobs: BlobStore, recipe: Recipe): Promise<string> {
   return blobs.put(Buffer.from(JSON.stringify(recipe), 'utf8'));
+}
+
+/**
+ * A recipe no job refers to yet (the "Stylize image" menu, waiting for a style): stored as a
+ * pending upload — short TTL, counted in the pending budget. Undefined when over the budget.
+ */
+export async function savePendingRecipe(blobs: BlobStore, recipe: Recipe): Promise<string | undefined> {
+  return blobs.putPending(Buffer.from(JSON.stringify(recipe), 'utf8'));
 }
 
 /** The recipe under `key`, or undefined when it expired or is not a recipe. */

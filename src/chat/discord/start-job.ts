@@ -1,19 +1,19 @@
 /**
- * Turning a deferred interaction into a job: routing data → StyleRequest → jobs.submit → the queue
- * position on the reply. Refusals (queue full, user limit, unknown preset…) become ephemeral errors.
+ * Discord's side of the intake (../common/intake): a deferred interaction's routing data → the
+ * intake → the queue position on the reply. Refusals (limits, untrusted or unreadable files…)
+ * become ephemeral errors.
  */
 import { ChannelType, PermissionFlagsBits, type RepliableInteraction } from 'discord.js';
-import { JobRefused, type Submitted } from '../../jobs/types.ts';
-import type { BlobRef, RequestOptions, StyleChoice, StyleRequest } from '../../requests/style-request.ts';
-import { ERROR_TEXT, refusalText } from '../common/text.ts';
+import type { RequestOptions } from '../../requests/style-request.ts';
+import { intake, sourcePolicies, type ImageInput, type IntakeDeps, type StyleInput } from '../common/intake/index.ts';
 import type { DiscordContext } from './context.ts';
-import { describeError } from '../../util/describe-error.ts';
 import type { DiscordReplyTo } from './reply-to.ts';
 import { replyError } from './respond.ts';
 
+/** What a Discord entry point hands the intake: the photo, the style, the options. */
 export interface JobInput {
-  content: BlobRef;
-  style: StyleChoice;
+  content: ImageInput;
+  style: StyleInput;
   options: RequestOptions;
 }
 
@@ -40,36 +40,33 @@ export function interactionReplyTo(interaction: RepliableInteraction, statusMess
   };
 }
 
+/** The intake's dependencies as Discord uses them: its own file hosts, no download headers. */
+export function intakeDeps(ctx: DiscordContext): IntakeDeps {
+  return { config: ctx.config, jobs: ctx.jobs, log: ctx.log, source: sourcePolicies(ctx.config).discord };
+}
+
 /**
- * Submit a job for an interaction that has been deferred (publicly). Returns the job id, or
- * undefined when it was refused (the user has been told why).
+ * Run the intake for an interaction that has been deferred (publicly). Returns the job id, or
+ * undefined when it was refused (the user has been told why, ephemerally).
  */
 export async function startJob(ctx: DiscordContext, interaction: RepliableInteraction, input: JobInput): Promise<string | undefined> {
-  const reply = await interaction.fetchReply();
-  const replyTo = interactionReplyTo(interaction, reply.id, ctx.discord.useThreads);
-  const request: StyleRequest = {
-    requestId: `discord-${interaction.id}`,
-    platform: 'discord',
-    user: { id: interaction.user.id, name: interaction.user.username },
-    replyTo,
-    content: input.content,
-    style: input.style,
-    options: input.options,
-  };
-  let submitted: Submitted;
-  try {
-    submitted = await ctx.jobs.submit(request);
-  } catch (err) {
-    if (err instanceof JobRefused) {
-      ctx.log.info({ interactionId: interaction.id, code: err.code }, 'discord: request refused');
-      await replyError(interaction, refusalText(err.code, err.userMessage), ctx.log);
-      return undefined;
-    }
-    ctx.log.error({ interactionId: interaction.id, err: describeError(err) }, 'discord: could not submit the job');
-    await replyError(interaction, ERROR_TEXT.queueDown, ctx.log);
+  let replyTo: DiscordReplyTo | undefined;
+  const outcome = await intake(
+    intakeDeps(ctx),
+    { platform: 'discord', requestId: `discord-${interaction.id}`, user: { id: interaction.user.id, name: interaction.user.username }, server: interaction.guildId ?? undefined, ...input },
+    {
+      async replyTo() {
+        const reply = await interaction.fetchReply();
+        replyTo = interactionReplyTo(interaction, reply.id, ctx.discord.useThreads);
+        return replyTo;
+      },
+    },
+  );
+  if (outcome.kind === 'refused') {
+    await replyError(interaction, outcome.text, ctx.log);
     return undefined;
   }
-  ctx.log.info({ interactionId: interaction.id, jobId: submitted.jobId, state: submitted.state, position: submitted.position }, 'discord: job submitted');
-  ctx.delivery.showSubmitted(submitted.jobId, replyTo, submitted);
-  return submitted.jobId;
+  if (outcome.kind === 'duplicate' || !replyTo) return undefined;
+  ctx.delivery.showSubmitted(outcome.submitted.jobId, replyTo, outcome.submitted);
+  return outcome.submitted.jobId;
 }

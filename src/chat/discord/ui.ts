@@ -47,14 +47,6 @@ export function presetChoices(presets: PresetCatalog, query: string): { name: st
   return presets.search(query.trim(), MAX_CHOICES).slice(0, MAX_CHOICES).map((p) => ({ name: truncate(`${p.title} — ${p.artist}`, 100), value: p.id }));
 }
 
-/** Find a preset by id, else by exact title (a user who typed a title without picking it). */
-export function resolvePreset(presets: PresetCatalog, value: string): Preset | undefined {
-  const direct = presets.get(value);
-  if (direct) return direct;
-  const wanted = value.trim().toLowerCase();
-  return presets.all().find((p) => p.title.toLowerCase() === wanted || p.id.toLowerCase() === wanted);
-}
-
 export function mention(userId: string): string {
   return `<@${userId}>`;
 }

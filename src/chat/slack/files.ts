@@ -1,9 +1,10 @@
 /**
  * Slack file objects → the photos we can use. Only metadata is checked here (cheap, before the
- * 3-second ack of a modal); the bytes are checked for real by decodeImage after the download.
+ * 3-second ack of a modal); the bytes are checked for real by the intake after the download.
  */
 import { z } from 'zod';
 import { ERROR_TEXT } from '../common/text.ts';
+import { remoteProblem, type RemoteImage } from '../common/intake/index.ts';
 
 /** The fields of a Slack file object we use (events, file_input values). */
 export const SlackFile = z.object({
@@ -17,7 +18,6 @@ export const SlackFile = z.object({
 });
 export type SlackFile = z.infer<typeof SlackFile>;
 
-const IMAGE_FILETYPES = new Set(['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff', 'heic']);
 /** For the modal's file inputs (Slack checks the extension; we check the bytes later anyway). */
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff'];
 
@@ -30,20 +30,18 @@ export function slackFiles(raw: unknown): SlackFile[] {
   });
 }
 
-export function looksLikeImage(f: SlackFile): boolean {
-  if (f.mimetype) return f.mimetype.startsWith('image/');
-  return IMAGE_FILETYPES.has((f.filetype ?? f.name?.split('.').pop() ?? '').toLowerCase());
+/** The problem with a file as a user-facing text, or undefined when it may be fetched (the intake's check). */
+export function fileProblem(f: SlackFile, maxBytes: number): string | undefined {
+  if (!downloadUrl(f)) return ERROR_TEXT.downloadFailed;
+  return remoteProblem(remoteImage(f), { maxUploadBytes: maxBytes });
 }
 
-/** The problem with a file as a user-facing text, or undefined when it may be downloaded. */
-export function fileProblem(f: SlackFile, maxBytes: number): string | undefined {
-  if (!looksLikeImage(f)) return ERROR_TEXT.notAnImage;
-  if (typeof f.size === 'number' && f.size > maxBytes) return ERROR_TEXT.tooBig(Math.round((maxBytes / (1024 * 1024)) * 10) / 10);
-  if (!f.url_private && !f.url_private_download) return ERROR_TEXT.downloadFailed;
-  return undefined;
+/** A Slack file as the intake's remote image (url_private, exactly as Slack gave it). */
+export function remoteImage(f: SlackFile): RemoteImage {
+  return { kind: 'remote', url: downloadUrl(f) ?? '', name: f.name ?? (f.filetype ? `file.${f.filetype}` : undefined), declaredBytes: f.size, contentType: f.mimetype };
 }
 
 /** The download URL exactly as Slack gave it. */
-export function downloadUrl(f: SlackFile): string {
-  return (f.url_private ?? f.url_private_download) as string;
+export function downloadUrl(f: SlackFile): string | undefined {
+  return f.url_private ?? f.url_private_download ?? undefined;
 }

@@ -1,15 +1,11 @@
 /**
- * Preset names as users type them in Slack ("Starry Night", "starry_night", "starry-night").
+ * Preset names in Slack: the one resolver (src/presets/resolve.ts), and the Slack wording of a miss.
  */
-import type { Preset, PresetCatalog } from '../../presets/types.ts';
+import type { PresetCatalog } from '../../presets/types.ts';
+import { ERROR_TEXT } from '../common/text.ts';
 
-export function resolvePreset(catalog: PresetCatalog, token: string): Preset | undefined {
-  const wanted = token.trim().toLowerCase();
-  return catalog.get(wanted) ?? catalog.get(wanted.replace(/_/g, '-')) ?? catalog.get(wanted.replace(/-/g, '_'));
-}
+export { resolvePreset } from '../../presets/resolve.ts';
 
 export function unknownPresetText(catalog: PresetCatalog, token: string): string {
-  const suggestions = catalog.search(token, 3).map((p) => `\`${p.id}\``);
-  const didYouMean = suggestions.length ? ` Did you mean ${suggestions.join(', ')}?` : '';
-  return `I don't know a style called “${token}”.${didYouMean} \`/stylize styles\` shows them all.`;
+  return ERROR_TEXT.unknownPreset(token, { suggestions: catalog.search(token, 3).map((p) => p.id), listCommand: '/stylize styles' });
 }

@@ -8,4 +8,3 @@ export { FAST_STYLE_NETWORKS, type FastStyleNetworkId, type FastStyleRunner } fr
 export { TRANSFORM_NET, INSTANCE_NORM_EPSILON, OUTPUT_SCALE, OUTPUT_OFFSET, SIZE_MULTIPLE, expectedShapes, type ConvLayer, type TransformLayer } from './architecture.ts';
 export { loadFastStyleWeights, isFastStyleNetwork, FastStyleError, type FastStyleWeights, type FastStyleTensor } from './weights.ts';
 export { createTfjsFastStyle, type TfjsFastStyleOptions } from './tfjs.ts';
-export { benchFastStyle, type FastStyleTiming } from './bench.ts';

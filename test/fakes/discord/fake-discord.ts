@@ -56,6 +56,10 @@ interface CdnEntry {
   contentType: string;
   /** Never answer (for download timeouts). */
   hang?: boolean;
+  /** Answer 302 to this location instead of the bytes (hostile redirects). */
+  redirectTo?: string;
+  /** Declare this Content-Length (a lie, for the byte cap) and send only the first bytes. */
+  declaredLength?: number;
 }
 
 interface Injected429 {
@@ -98,6 +102,8 @@ export class FakeDiscord {
   private ready = new Set<WebSocket>();
   private seq = 0;
   private cdn = new Map<string, CdnEntry>();
+  /** Paths of every CDN download the bot made (to prove a refused request fetched nothing). */
+  readonly cdnRequests: string[] = [];
   private injected: Injected429[] = [];
   /** Answers for the next requests that carry files (uploads): a status, or a hold in ms before processing. */
   private uploadFaults: Array<{ status: number } | { holdMs: number }> = [];
@@ -153,9 +159,9 @@ export class FakeDiscord {
   // ── What tests arrange ───────────────────────────────────────────────────────────────────────
 
   /** Serve bytes at a CDN URL, as Discord serves an uploaded attachment. */
-  hostFile(name: string, bytes: Buffer, contentType = 'image/jpeg', opts: { hang?: boolean } = {}): string {
+  hostFile(name: string, bytes: Buffer, contentType = 'image/jpeg', opts: Pick<CdnEntry, 'hang' | 'redirectTo' | 'declaredLength'> = {}): string {
     const key = `${SnowflakeUtil.generate()}/${name}`;
-    this.cdn.set(key, { bytes, contentType, hang: opts.hang });
+    this.cdn.set(key, { bytes, contentType, ...opts });
     // Signed-looking query, as real CDN URLs carry: the bot must fetch the URL exactly as given.
     return `http://127.0.0.1:${this.port}/cdn/attachments/${key}?ex=${Date.now().toString(16)}&hm=abc123`;
   }
@@ -540,12 +546,18 @@ export class FakeDiscord {
   }
 
   private serveCdn(url: URL, res: http.ServerResponse): void {
+    this.cdnRequests.push(url.pathname);
     const entry = this.cdn.get(url.pathname.slice('/cdn/attachments/'.length));
     if (!entry) {
       res.writeHead(404).end();
       return;
     }
     if (entry.hang) return; // never answers: the bot's download timeout must fire
+    if (entry.redirectTo) return void res.writeHead(302, { location: entry.redirectTo }).end();
+    if (entry.declaredLength !== undefined) {
+      res.writeHead(200, { 'content-type': entry.contentType, 'content-length': String(entry.declaredLength) });
+      return void res.write(entry.bytes.subarray(0, 64));
+    }
     res.writeHead(200, { 'content-type': entry.contentType, 'content-length': String(entry.bytes.length) });
     res.end(entry.bytes);
   }

@@ -3,6 +3,7 @@
  * the 'cancelled' job event then finishes the status message.
  */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { ERROR_TEXT } from '../../../common/text.ts';
 import type { CancelButtonValue } from '../../blocks.ts';
 import { describeError, type SlackContext } from '../../context.ts';
 
@@ -18,14 +19,14 @@ export function cancelJob(ctx: SlackContext) {
     const tell = async (text: string) => {
       await client.chat.postEphemeral({ channel, user: body.user.id, text, thread_ts: threadTs });
     };
-    if (body.user.id !== value.ownerId) return tell(`Only <@${value.ownerId}> can cancel this painting.`);
+    if (body.user.id !== value.ownerId) return tell(ERROR_TEXT.notYours(`<@${value.ownerId}>`));
     try {
-      const cancelled = await ctx.jobs.cancel(value.jobId, body.user.id);
+      const cancelled = await ctx.jobs.cancel(value.jobId, body.user.id, body.team?.id ?? body.user.team_id);
       ctx.log.info({ jobId: value.jobId, cancelled }, 'slack: cancel requested');
-      if (!cancelled) return tell('That painting has already finished.');
+      if (!cancelled) return tell(ERROR_TEXT.tooLate);
     } catch (err) {
       ctx.log.error({ jobId: value.jobId, err: describeError(err) }, 'slack: cancel failed');
-      return tell("I couldn't cancel that right now. Please try again.");
+      return tell(ERROR_TEXT.cancelFailed);
     }
   };
 }

@@ -53,7 +53,7 @@ export function appMention(ctx: SlackContext) {
         options = { ...remembered.options, ...parsed.options };
       }
 
-      await startJob(ctx, { requestId: body.event_id, user: { id: user }, channel, threadTs, photo, style, options }, notify);
+      await startJob(ctx, { requestId: body.event_id, user: { id: user }, team: body.team_id, channel, threadTs, photo, style, options }, notify);
     });
   };
 }

@@ -38,7 +38,7 @@ export function threadPhoto(ctx: SlackContext) {
       const notify = async (text: string) => {
         await ctx.client.chat.postEphemeral({ channel, user, text, thread_ts: threadTs });
       };
-      await startJob(ctx, { requestId: body.event_id, user: { id: user }, channel, threadTs, photo, style: remembered.style, options: remembered.options }, notify);
+      await startJob(ctx, { requestId: body.event_id, user: { id: user }, team: body.team_id, channel, threadTs, photo, style: remembered.style, options: remembered.options }, notify);
     });
   };
 }

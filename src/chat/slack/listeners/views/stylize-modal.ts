@@ -47,7 +47,7 @@ export function stylizeModalSubmitted(ctx: SlackContext) {
       await client.chat.postEphemeral({ channel: context.channel, user, text, thread_ts: context.threadTs });
     };
     ctx.background('modal', () =>
-      startJob(ctx, { requestId: view.id, user: { id: user, name: body.user.name }, channel: context.channel, threadTs: context.threadTs, photo, style, options: parsed.options }, notify),
+      startJob(ctx, { requestId: view.id, user: { id: user, name: body.user.name }, team: body.team?.id ?? body.user.team_id, channel: context.channel, threadTs: context.threadTs, photo, style, options: parsed.options }, notify),
     );
   };
 }

@@ -4,13 +4,13 @@
  * the engine's LossBackend and optimiser): both starts get the same evaluation budget; the saving is
  * how many fewer evaluations the fast start needs to reach the loss the content start ends with.
  */
-import type { RgbImage } from '../../images/types.ts';
-import { fitLongest, resizeRgb } from '../../images/resize.ts';
-import { CONTENT_LAYER, LOSS_WEIGHTS, STYLE_LAYERS, contentWeightFor, styleLayerWeights, styleWeightFor } from '../params.ts';
-import { optimise } from '../optimise.ts';
-import { toFloat } from '../pixels.ts';
-import type { LossBackend, OptimizerName, Pooling } from '../types.ts';
-import type { FastStyleRunner } from './types.ts';
+import type { RgbImage } from '../src/images/types.ts';
+import { fitLongest, resizeRgb } from '../src/images/resize.ts';
+import { CONTENT_LAYER, LOSS_WEIGHTS, STYLE_LAYERS, contentWeightFor, styleLayerWeights, styleWeightFor } from '../src/engine/params.ts';
+import { optimise } from '../src/engine/optimise.ts';
+import { toFloat } from '../src/engine/pixels.ts';
+import type { LossBackend, OptimizerName, Pooling } from '../src/engine/types.ts';
+import type { FastStyleRunner } from '../src/engine/fast-style/types.ts';
 
 export interface InitBenefitOptions {
   backend: LossBackend;

@@ -9,15 +9,15 @@
 import os from 'node:os';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { loadConfig } from '../config.ts';
-import { silentLogger } from '../log.ts';
-import { decodeImage, fitLongest, resizeRgb } from '../images/index.ts';
-import { ENGINE_FACTORIES, type EngineFactory } from '../engine/index.ts';
-import { render } from '../engine/render.ts';
-import { CONTENT_LAYER, STYLE_LAYERS, contentWeightFor, planScales, resolveOptions, styleLayerWeights, styleWeightFor } from '../engine/params.ts';
-import { toFloat } from '../engine/pixels.ts';
-import type { LossBackend } from '../engine/types.ts';
-import type { RgbImage } from '../images/types.ts';
+import { loadConfig } from '../src/config.ts';
+import { silentLogger } from '../src/log.ts';
+import { decodeImage, fitLongest, resizeRgb } from '../src/images/index.ts';
+import { ENGINE_FACTORIES, type EngineFactory } from '../src/engine/index.ts';
+import { render } from '../src/engine/render.ts';
+import { CONTENT_LAYER, STYLE_LAYERS, contentWeightFor, planScales, resolveOptions, styleLayerWeights, styleWeightFor } from '../src/engine/params.ts';
+import { toFloat } from '../src/engine/pixels.ts';
+import type { LossBackend } from '../src/engine/types.ts';
+import type { RgbImage } from '../src/images/types.ts';
 
 export interface BenchOptions {
   sizes: string;
@@ -101,7 +101,7 @@ export async function runBench(opts: BenchOptions): Promise<void> {
 
   if (only === 'ab') {
     // Every engine that loads, timed alternately (A, B, A, B…) so a shared machine's load hits all alike.
-    const { benchInterleaved } = await import('../engine/onnx/bench-interleaved.ts');
+    const { benchInterleaved } = await import('./interleaved.ts');
     rows.push(...(await benchInterleaved({ factories: ENGINE_FACTORIES, weightsDir: config.assets.weightsDir, tfjsBackend: config.render.backend, log: silentLogger, sizes, reps: opts.quick ? 2 : 3, renderBudgetMs, photo, painting, say })));
   }
   const factories = ENGINE_FACTORIES.filter((f) => !only || only === 'engine' || only === 'fast' || f.name === only);
@@ -126,7 +126,7 @@ export async function runBench(opts: BenchOptions): Promise<void> {
 
 /** Queue overhead per job (enqueue → worker start → delivery) with a no-op render, 1 and 2 workers. */
 async function benchQueueSection(redisUrl: string, opts: BenchOptions): Promise<void> {
-  const { benchQueue, formatQueueBench } = await import('../jobs/bench.ts');
+  const { benchQueue, formatQueueBench } = await import('./queue.ts');
   const results = [];
   for (const workers of [1, 2]) {
     const r = await benchQueue({ redisUrl, workers, jobs: opts.quick ? 100 : 200 });

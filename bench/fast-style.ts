@@ -2,7 +2,7 @@
  * Timing of the fast networks (for `easel bench --only fast` and the README's figures): ms per
  * forward pass at each size, after one warm-up run that uploads the weights and compiles kernels.
  */
-import type { FastStyleRunner } from './types.ts';
+import type { FastStyleRunner } from '../src/engine/fast-style/types.ts';
 
 export interface FastStyleTiming {
   network: string;

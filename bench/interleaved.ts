@@ -7,16 +7,16 @@
  * average over each measurement is reported with it.
  */
 import os from 'node:os';
-import type { EngineFactory } from '../index.ts';
-import { fitLongest, resizeRgb } from '../../images/resize.ts';
-import type { RgbImage } from '../../images/types.ts';
-import type { Logger } from '../../log.ts';
-import { CONTENT_LAYER, STYLE_LAYERS, contentWeightFor, planScales, resolveOptions, styleLayerWeights, styleWeightFor } from '../params.ts';
-import { toFloat } from '../pixels.ts';
-import { render } from '../render.ts';
-import type { FastStyleRunner } from '../fast-style/types.ts';
-import type { Evaluator, LossBackend } from '../types.ts';
-import type { TfBackendPreference } from '../tfjs/backend.ts';
+import type { EngineFactory } from '../src/engine/index.ts';
+import { fitLongest, resizeRgb } from '../src/images/resize.ts';
+import type { RgbImage } from '../src/images/types.ts';
+import type { Logger } from '../src/log.ts';
+import { CONTENT_LAYER, STYLE_LAYERS, contentWeightFor, planScales, resolveOptions, styleLayerWeights, styleWeightFor } from '../src/engine/params.ts';
+import { toFloat } from '../src/engine/pixels.ts';
+import { render } from '../src/engine/render.ts';
+import type { FastStyleRunner } from '../src/engine/fast-style/types.ts';
+import type { Evaluator, LossBackend } from '../src/engine/types.ts';
+import type { TfBackendPreference } from '../src/engine/tfjs/backend.ts';
 
 export interface InterleavedRow {
   engine: string;

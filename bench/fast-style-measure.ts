@@ -1,8 +1,8 @@
 /**
  * The figures in the README, reproducible:
  *
- *   npx tsx src/engine/fast-style/measure.ts speed [--sizes 256,512] [--repeats 3] [--backend wasm]
- *   npx tsx src/engine/fast-style/measure.ts init  [--sizes 128,256] [--evals 100] [--presets great-wave,the-scream,shipwreck,udnie]
+ *   npx tsx bench/fast-style-measure.ts speed [--sizes 256,512] [--repeats 3] [--backend wasm]
+ *   npx tsx bench/fast-style-measure.ts init  [--sizes 128,256] [--evals 100] [--presets great-wave,the-scream,shipwreck,udnie]
  *                                                   [--engine onnx|tfjs] [--photo presets/photos/golden_gate.jpg]
  *
  * `speed`: ms per forward pass of a fast network (median after a warm-up).
@@ -13,13 +13,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../config.ts';
-import { decodeImage } from '../../images/index.ts';
-import { loadPresets } from '../../presets/index.ts';
-import type { LossBackend } from '../types.ts';
-import type { TfBackendPreference } from '../tfjs/backend.ts';
-import { createTfjsFastStyle } from './tfjs.ts';
-import { benchFastStyle } from './bench.ts';
+import { loadConfig } from '../src/config.ts';
+import { decodeImage } from '../src/images/index.ts';
+import { loadPresets } from '../src/presets/index.ts';
+import type { LossBackend } from '../src/engine/types.ts';
+import type { TfBackendPreference } from '../src/engine/tfjs/backend.ts';
+import { createTfjsFastStyle } from '../src/engine/fast-style/tfjs.ts';
+import { benchFastStyle } from './fast-style.ts';
 import { measureInitBenefit } from './init-benefit.ts';
 
 const { positionals, values } = parseArgs({
@@ -46,8 +46,8 @@ if (positionals[0] === 'speed') {
 } else if (positionals[0] === 'init') {
   const backend: LossBackend =
     values.engine === 'tfjs'
-      ? await (await import('../tfjs/loss-backend.ts')).createTfjsLossBackend({ weightsDir: config.assets.weightsDir, backend: values.backend as TfBackendPreference })
-      : await (await import('../onnx/loss-backend.ts')).createOnnxLossBackend({ weightsDir: config.assets.weightsDir });
+      ? await (await import('../src/engine/tfjs/loss-backend.ts')).createTfjsLossBackend({ weightsDir: config.assets.weightsDir, backend: values.backend as TfBackendPreference })
+      : await (await import('../src/engine/onnx/loss-backend.ts')).createOnnxLossBackend({ weightsDir: config.assets.weightsDir });
   const catalog = await loadPresets(config.assets.presetsDir);
   const content = await decodeImage(await readFile(values.photo));
   for (const size of sizes) {
@@ -73,7 +73,7 @@ if (positionals[0] === 'speed') {
   }
   backend.dispose();
 } else {
-  console.error('usage: measure.ts speed|init [options] (see the comment at the top of this file)');
+  console.error('usage: bench/fast-style-measure.ts speed|init [options] (see the comment at the top of this file)');
   process.exitCode = 2;
 }
 await runner.dispose();

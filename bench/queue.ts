@@ -6,17 +6,17 @@
  *   latency     one job at a time: submit → worker starts the render → handler gets 'completed'
  *   throughput  all jobs submitted at once to N workers together: jobs per second
  *
- * Run: `npx tsx src/jobs/bench.ts [--jobs 200] [--workers 2]` (REDIS_URL, default 127.0.0.1:6379;
+ * Run: `npx tsx bench/queue.ts [--jobs 200] [--workers 2]` (REDIS_URL, default 127.0.0.1:6379;
  * a unique key prefix, deleted afterwards) — or `benchQueue()` from `easel bench --only queue`.
  */
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../config.ts';
-import { silentLogger, type Logger } from '../log.ts';
-import { createJobsClient } from './client.ts';
-import { noopRenderer } from './render.ts';
-import type { StyleRequest } from '../requests/style-request.ts';
-import { startWorker, type RunningWorker } from './worker.ts';
+import { loadConfig } from '../src/config.ts';
+import { silentLogger, type Logger } from '../src/log.ts';
+import { createJobsClient } from '../src/jobs/client.ts';
+import { noopRenderer } from '../src/jobs/render.ts';
+import type { StyleRequest } from '../src/requests/style-request.ts';
+import { startWorker, type RunningWorker } from '../src/jobs/worker.ts';
 
 export interface QueueBenchOptions {
   /** Jobs in the throughput run (default 200); the latency run uses min(jobs, 100). */
@@ -165,7 +165,7 @@ export function formatQueueBench(r: QueueBenchResult): string {
   ].join('\n');
 }
 
-// `npx tsx src/jobs/bench.ts --jobs 200 --workers 2 [--json]`
+// `npx tsx bench/queue.ts --jobs 200 --workers 2 [--json]`
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(`--${name}`);

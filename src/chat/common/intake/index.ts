@@ -1,0 +1,186 @@
+/**
+ * The one intake: how every chat request (Discord slash command, message command, reply with a
+ * photo, buttons; Slack slash command prompt, modal, mention, thread photo) becomes a job. Each
+ * rule below is written here once; the adapters only translate their platform's event into an
+ * `IntakeRequest` and render the outcome.
+ *
+ *   1. cheap checks on what the platform told us (a photo? an image type? declared size?)
+ *   2. admission: cooldown, per-user, per-server, global cap — one atomic reservation (jobs.admit).
+ *      A refused request costs no download, no decode, no Redis bytes.
+ *   3. each file fetched only from its platform's own file host (sources.ts, fetch.ts)
+ *   4. the header probed (format, dimensions, frames) — pixels are decoded by the worker
+ *   5. the original bytes stored as a *pending* blob (short TTL, a byte budget)
+ *   6. the adapter opens its status message (replyTo), jobs.submit — blobs get the full TTL
+ * When anything after (2) fails, the reservation is released (the cooldown stays spent).
+ */
+import { describeError } from '../../../util/describe-error.ts';
+import type { Config } from '../../../config.ts';
+import type { Logger } from '../../../log.ts';
+import { ImageError, probeImage } from '../../../images/index.ts';
+import { DuplicateRequest, JobRefused, type Admitted, type JobsClient, type Submitted } from '../../../jobs/types.ts';
+import { parseStyleRequest, type BlobRef, type RequestOptions, type StyleChoice } from '../../../requests/style-request.ts';
+import { WORDING } from '../../../requests/wording.ts';
+import { describeUrl, FetchError, fetchTrusted } from './fetch.ts';
+import type { FilePlatform, SourcePolicy } from './sources.ts';
+
+export { sourcePolicies, type FilePlatform, type SourcePolicy } from './sources.ts';
+
+/** A file the platform told us about, not fetched yet. */
+export interface RemoteImage {
+  kind: 'remote';
+  url: string;
+  name?: string | null;
+  /** Size the platform declared (metadata; the download counts bytes anyway). */
+  declaredBytes?: number | null;
+  contentType?: string | null;
+}
+
+/** An image: already a blob (a follow-up on an earlier result), or a file to fetch. */
+export type ImageInput = { kind: 'blob'; ref: BlobRef } | RemoteImage;
+
+/** A preset (resolved by the adapter with presets' resolvePreset), a stored choice, or the user's own image. */
+export type StyleInput = StyleChoice | { kind: 'image'; image: ImageInput };
+
+export interface IntakeRequest {
+  platform: FilePlatform;
+  /** Idempotency key (interaction id, event id, view id): a retried event is one job. */
+  requestId: string;
+  user: { id: string; name?: string };
+  /** Discord guild id / Slack team id; absent in direct messages. */
+  server?: string;
+  content: ImageInput;
+  style: StyleInput;
+  options: RequestOptions;
+}
+
+/** What the adapter does around the submit. */
+export interface IntakeReply {
+  /** The images are in: open the status message if the platform needs one, and say where results go. */
+  replyTo(): Promise<Record<string, unknown>>;
+  /** The request will not become a job after all: undo what `replyTo` did. */
+  abandon?(): Promise<void>;
+}
+
+export type IntakeOutcome =
+  | { kind: 'submitted'; submitted: Submitted; replyTo: Record<string, unknown> }
+  /** The same request id was admitted before: its first delivery owns the job; say nothing. */
+  | { kind: 'duplicate' }
+  | { kind: 'refused'; code: string; text: string };
+
+export interface IntakeDeps {
+  config: Pick<Config, 'limits'>;
+  jobs: JobsClient;
+  log: Logger;
+  /** The hosts this platform's files may come from. */
+  source: SourcePolicy;
+  /** Headers for file downloads (Slack's bot token); sent only to trusted hosts. */
+  fileHeaders?: Record<string, string>;
+}
+
+/** An intake step that failed with words for the user (adapters may throw it from `replyTo`). */
+export class IntakeRefusal extends Error {
+  constructor(
+    readonly code: string,
+    readonly text: string,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+const IMAGE_TYPE = /^image\//i;
+const IMAGE_EXTENSION = /\.(jpe?g|png|webp|gif|avif|tiff?|heic|heif)$/i;
+
+/** Whether a file's declared type (else its name) says image; the bytes are checked after the download. */
+export function looksLikeImage(file: { name?: string | null; contentType?: string | null }): boolean {
+  return file.contentType ? IMAGE_TYPE.test(file.contentType) : IMAGE_EXTENSION.test(file.name ?? '');
+}
+
+/** The user-facing problem with a file from its metadata alone (no network), else undefined. */
+export function remoteProblem(file: RemoteImage | undefined, limits: Pick<Config['limits'], 'maxUploadBytes'>): string | undefined {
+  if (!file) return WORDING.noPhoto;
+  if (!looksLikeImage(file)) return WORDING.notAnImage;
+  if (typeof file.declaredBytes === 'number' && file.declaredBytes > limits.maxUploadBytes) return WORDING.tooBig(limits.maxUploadBytes);
+  return undefined;
+}
+
+/** Every cheap check of a request (metadata, a style), so adapters can also answer before deferring. */
+export function precheck(req: Pick<IntakeRequest, 'content' | 'style'>, limits: Pick<Config['limits'], 'maxUploadBytes'>): string | undefined {
+  const images = [req.content, ...(req.style.kind === 'image' ? [req.style.image] : [])];
+  for (const image of images) {
+    const problem = image.kind === 'remote' ? remoteProblem(image, limits) : undefined;
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+export async function intake(deps: IntakeDeps, req: IntakeRequest, reply: IntakeReply): Promise<IntakeOutcome> {
+  const log = deps.log.child({ requestId: req.requestId, user: req.user.id, server: req.server });
+  const problem = precheck(req, deps.config.limits);
+  if (problem) {
+    log.info({ code: 'precheck' }, 'intake: refused by its metadata');
+    return { kind: 'refused', code: 'precheck', text: problem };
+  }
+
+  let admitted: Admitted;
+  try {
+    admitted = await deps.jobs.admit({ platform: req.platform, server: req.server, userId: req.user.id }, req.requestId);
+  } catch (err) {
+    if (err instanceof DuplicateRequest) return { kind: 'duplicate' };
+    if (err instanceof JobRefused) {
+      log.info({ code: err.code }, 'intake: refused by the limits');
+      return { kind: 'refused', code: err.code, text: err.userMessage };
+    }
+    log.error({ err: describeError(err) }, 'intake: admission failed');
+    return { kind: 'refused', code: 'unavailable', text: WORDING.queueDown };
+  }
+
+  let opened = false;
+  try {
+    const [content, style] = await Promise.all([storeImage(deps, req.content), styleOf(deps, req.style)]);
+    const replyTo = await reply.replyTo();
+    opened = true;
+    const request = parseStyleRequest({ requestId: req.requestId, platform: req.platform, user: req.user, server: req.server, replyTo, content, style, options: req.options });
+    const submitted = await deps.jobs.submit(request, admitted);
+    log.info({ jobId: submitted.jobId, state: submitted.state, position: submitted.position }, 'intake: job submitted');
+    return { kind: 'submitted', submitted, replyTo };
+  } catch (err) {
+    await deps.jobs.release(admitted).catch((e: unknown) => log.warn({ err: describeError(e) }, 'intake: could not release the reservation'));
+    if (opened) await reply.abandon?.().catch((e: unknown) => log.warn({ err: describeError(e) }, 'intake: could not tidy up'));
+    const refusal = asRefusal(err, deps.config.limits.maxUploadBytes);
+    if (refusal.code === 'unexpected') log.error({ err: describeError(err) }, 'intake: failed');
+    else log.info({ code: refusal.code, detail: refusal.message }, 'intake: refused');
+    return { kind: 'refused', code: refusal.code, text: refusal.text };
+  }
+}
+
+async function styleOf(deps: IntakeDeps, style: StyleInput): Promise<StyleChoice> {
+  if (style.kind !== 'image') return style;
+  return { kind: 'images', images: [{ blob: await storeImage(deps, style.image), weight: 1 }] };
+}
+
+/** Fetch (trusted sources only), probe the header, keep the original bytes as a pending blob. */
+async function storeImage(deps: IntakeDeps, image: ImageInput): Promise<BlobRef> {
+  if (image.kind === 'blob') return image.ref;
+  const { limits } = deps.config;
+  const bytes = await fetchTrusted(image.url, deps.source, { maxBytes: limits.maxUploadBytes, timeoutMs: limits.downloadTimeoutMs, headers: deps.fileHeaders });
+  const probe = await probeImage(bytes, { maxBytes: limits.maxUploadBytes, maxPixels: limits.maxInputPixels });
+  const key = await deps.jobs.blobs.putPending(bytes);
+  if (!key) throw new IntakeRefusal('storage-full', WORDING.storageFull, `pending uploads over budget; refused ${bytes.length} bytes from ${describeUrl(image.url)}`);
+  return { key, width: probe.width, height: probe.height };
+}
+
+function asRefusal(err: unknown, maxBytes: number): IntakeRefusal {
+  if (err instanceof IntakeRefusal) return err;
+  if (err instanceof FetchError) {
+    if (err.code === 'untrusted' || err.code === 'forbidden-address') return new IntakeRefusal(err.code, WORDING.untrustedSource, err.message);
+    if (err.code === 'too-big') return new IntakeRefusal(err.code, WORDING.tooBig(maxBytes), err.message);
+    return new IntakeRefusal(err.code, WORDING.downloadFailed, err.message);
+  }
+  if (err instanceof ImageError) {
+    const unreadable = err.code === 'unsupported-format' || err.code === 'corrupt' || err.code === 'empty';
+    return new IntakeRefusal(`image-${err.code}`, unreadable ? WORDING.notAnImage : err.userMessage, err.message);
+  }
+  if (err instanceof JobRefused) return new IntakeRefusal(err.code, err.userMessage, err.message);
+  return new IntakeRefusal('unexpected', WORDING.queueDown, err instanceof Error ? err.message : String(err));
+}

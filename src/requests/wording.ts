@@ -1,0 +1,52 @@
+/**
+ * Every user-facing refusal and error, once, platform-neutral (plain text; a `code span` in
+ * backticks reads well on both Discord and Slack). The chat adapters render these in their idiom
+ * (⚠️ prefix, ephemeral reply, modal field error); the jobs layer attaches them to refusals and
+ * failures. Nothing else spells these out.
+ */
+const mb = (bytes: number) => Math.round((bytes / (1024 * 1024)) * 10) / 10;
+
+export const WORDING = {
+  // What the user sent
+  noPhoto: 'Please attach a photo (JPEG, PNG, WebP, GIF, AVIF or TIFF).',
+  noStyle: 'Pick a preset style or attach a style image.',
+  /** `suggestions`: near preset ids; `listCommand`: how this platform lists them all. */
+  unknownPreset: (id: string, hint: { suggestions?: readonly string[]; listCommand?: string } = {}) =>
+    [
+      `I don't know a style called “${id}”.`,
+      hint.suggestions?.length ? `Did you mean ${hint.suggestions.map((s) => `\`${s}\``).join(', ')}?` : '',
+      hint.listCommand ? `\`${hint.listCommand}\` shows them all.` : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
+  notAnImage: "That file doesn't look like an image I can read. Try a JPEG or PNG.",
+  tooBig: (maxBytes: number) => `That file is too big — the limit is ${mb(maxBytes)} MB.`,
+  untrustedSource: 'I can only paint images uploaded to this chat itself — please attach the photo as a file.',
+  downloadFailed: "I couldn't download that file. Please try again.",
+  // Limits (checked before anything is downloaded)
+  cooldown: (ms: number) => `Easy there — please wait ${Math.max(1, Math.ceil(ms / 1000))} s before your next request.`,
+  userLimit: (n: number) => `You already have ${n === 1 ? 'a painting' : `${n} paintings`} in progress — wait for ${n === 1 ? 'it' : 'one'} to finish, then ask again.`,
+  serverBusy: 'Lots of people here are waiting for paintings already — please try again in a few minutes.',
+  busy: "I'm busy painting for lots of people right now — please try again in a few minutes.",
+  storageFull: "I'm holding too many photos for paintings right now — please try again in a few minutes.",
+  invalidRequest: 'That request is missing something I need. Please try again.',
+  // The service
+  queueDown: 'The painting queue is unavailable right now. Please try again in a few minutes.',
+  unexpected: 'Something went wrong on my side. Please try again in a moment.',
+  // What happened to a job
+  renderFailed: 'Something went wrong while painting your image. Please try again.',
+  jobInvalid: "That request couldn't be processed. Please try again.",
+  photoExpired: 'Your photo expired before it could be painted — please send it again.',
+  presetGone: 'That style is no longer available. Please pick another one.',
+  imageUnreadable: "That image couldn't be read. Try a JPEG or PNG.",
+  cancelled: 'Cancelled.',
+  /** The job vanished from the queue (Redis restarted without persistence). */
+  lost: 'I lost track of this request (the queue was restarted) — please run the command again.',
+  /** Every attempt to post a finished result failed (the platform kept refusing it). */
+  undeliverable: "I painted your picture but couldn't post it here. Please try again in a moment.",
+  // Cancel buttons
+  notYours: (owner: string) => `Only ${owner} can cancel this painting.`,
+  tooLate: "Too late to cancel — it's already finished.",
+  cancelFailed: "I couldn't cancel that right now. Please try again.",
+  expired: 'This request expired — please run the command again.',
+} as const;

@@ -1,0 +1,43 @@
+/**
+ * What a server's settings mean for one request — a pure function, applied by the intake during
+ * admission, before any byte is downloaded: is Easel allowed in this channel, may this member upload a
+ * style image, and which quality and size the request gets (the server's defaults fill what the member
+ * left unset; the server's largest size caps what they asked for).
+ */
+import type { Quality } from '../config.ts';
+import type { ServerSettings } from './schema.ts';
+
+export interface RequestShape {
+  channelId?: string;
+  /** The member brought their own style image (not a preset). */
+  ownStyleImage: boolean;
+  size?: number;
+  quality?: Quality;
+}
+
+export type PolicyVerdict =
+  | { ok: true; size?: number; quality?: Quality }
+  | { ok: false; code: 'channel-not-allowed' | 'style-uploads-off' };
+
+export function applyServerSettings(settings: ServerSettings, req: RequestShape): PolicyVerdict {
+  if (settings.channels && (!req.channelId || !settings.channels.includes(req.channelId))) {
+    return { ok: false, code: 'channel-not-allowed' };
+  }
+  if (req.ownStyleImage && settings.allowStyleUploads === false) return { ok: false, code: 'style-uploads-off' };
+  let size = req.size ?? settings.defaultSize;
+  if (size !== undefined && settings.maxSize !== undefined) size = Math.min(size, settings.maxSize);
+  const quality = req.quality ?? settings.defaultQuality;
+  return { ok: true, size, quality };
+}
+
+/** Lines for `/easel-settings show` (platform-neutral; adapters add their own formatting). */
+export function describeSettings(s: ServerSettings, deployment: { defaultSize: number; maxSize: number; defaultQuality: Quality }, channelName: (id: string) => string = (id) => id): string[] {
+  return [
+    `Default quality: ${s.defaultQuality ?? `${deployment.defaultQuality} (Easel's default)`}`,
+    `Default size: ${s.defaultSize !== undefined ? `${s.defaultSize} px` : `${deployment.defaultSize} px (Easel's default)`}`,
+    `Largest size allowed: ${s.maxSize !== undefined ? `${Math.min(s.maxSize, deployment.maxSize)} px` : `${deployment.maxSize} px (Easel's limit)`}`,
+    `Channels: ${s.channels ? s.channels.map(channelName).join(', ') : 'all'}`,
+    `Daily quota per member: ${s.dailyQuota !== undefined ? `${s.dailyQuota} pictures` : 'none'}`,
+    `Members may upload style images: ${s.allowStyleUploads === false ? 'no' : 'yes'}`,
+  ];
+}
