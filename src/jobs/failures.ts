@@ -5,7 +5,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 
-export type FailureCode = 'invalid' | 'expired' | 'unknown-preset' | 'image' | 'cancelled' | 'render' | 'lost';
+export type FailureCode = 'invalid' | 'expired' | 'unknown-preset' | 'image' | 'cancelled' | 'timeout' | 'render' | 'lost';
 
 const RETRYABLE: ReadonlySet<FailureCode> = new Set(['render']);
 
@@ -16,6 +16,7 @@ export const FAILURE_TEXT: Record<FailureCode, string> = {
   'unknown-preset': 'That style is no longer available. Please pick another one.',
   image: "That image couldn't be read. Try a JPEG or PNG.",
   cancelled: 'Cancelled.',
+  timeout: 'That took too long to paint, so it was stopped — try a smaller size or a faster quality.',
   render: 'Something went wrong while painting your image. Please try again.',
   lost: 'This request expired — please run the command again.',
 };
@@ -51,7 +52,7 @@ export interface DecodedFailure {
   reason: string;
 }
 
-const CODE_RE = /^(invalid|expired|unknown-preset|image|cancelled|render|lost): ([\s\S]*)$/;
+const CODE_RE = /^(invalid|expired|unknown-preset|image|cancelled|timeout|render|lost): ([\s\S]*)$/;
 
 /** Read a BullMQ failedReason back; anything unrecognised (BullMQ's own "stalled" etc.) is a render failure. */
 export function decodeFailure(failedReason: string | undefined): DecodedFailure {
