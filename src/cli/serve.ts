@@ -121,10 +121,11 @@ export async function startServices(config: Config, log: Logger, opts: ServeOpti
     if (opts.bot) checks.push({ name: 'bot', check: async () => ({ ok: true, platforms: adapters.map((a) => a.platform) }) });
     ops = await startOpsServer({
       port: config.ops.metricsPort,
+      host: config.ops.host,
       metrics,
       redisPing: () => jobs.ping(),
       checks,
-      dashboardQueues: config.ops.dashboard ? [jobs.queue] : undefined,
+      dashboard: config.ops.dashboard ? { ...config.ops.dashboard, queues: [jobs.queue] } : undefined,
       log: log.child({ part: 'ops' }),
     });
   } catch (err) {
