@@ -6,6 +6,7 @@
  *   size       asked, else the deployment's default; capped at its maximum
  *   quality    asked, else the default; then the nearest one the style can do: without a fast
  *              network 'fast' becomes 'draft'; without a painting every tier becomes 'fast'
+ *              (the CLI, `strict`, refuses a tier the operator named rather than change it)
  *   iterations asked (capped at EASEL_MAX_ITERATIONS), else the tier's
  *   the rest   what the user set, over the preset's defaults, over params.ts's defaults
  *
@@ -59,25 +60,35 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The nearest quality `style` can do, and why it differs from the asked one. */
-export function nearestQuality(asked: Quality, style: StyleCapabilities): { quality: Quality; fallback?: string } {
+/**
+ * The nearest quality `style` can do, and why it differs from the asked one. `strict` (the CLI,
+ * where the operator chose the tier) refuses instead of falling back.
+ */
+export function nearestQuality(asked: Quality, style: StyleCapabilities, strict = false): { quality: Quality; fallback?: string } {
+  const nothing = () => new PlanError('this style has neither a painting nor a fast network');
+  let reason: string | undefined;
+  let quality: Quality = asked;
   if (asked === 'fast' && !style.fastNetwork) {
-    if (style.paintings === 0) throw new PlanError('this style has neither a painting nor a fast network');
-    return { quality: 'draft', fallback: "quality 'fast' needs a style with a fast network: rendering 'draft' instead" };
+    if (style.paintings === 0) throw nothing();
+    reason = "quality 'fast' needs a preset with a fast network";
+    quality = 'draft';
+  } else if (asked !== 'fast' && style.paintings === 0) {
+    if (!style.fastNetwork) throw nothing();
+    reason = `quality '${asked}' needs a painting to optimise towards, and this style only has a fast network`;
+    quality = 'fast';
   }
-  if (asked !== 'fast' && style.paintings === 0) {
-    if (!style.fastNetwork) throw new PlanError('this style has neither a painting nor a fast network');
-    return { quality: 'fast', fallback: `this style has no painting to optimise towards, only a fast network: rendering 'fast' instead of '${asked}'` };
-  }
-  return { quality: asked };
+  if (!reason) return { quality };
+  if (strict) throw new PlanError(`${reason}: use --quality ${quality}`);
+  return { quality, fallback: `${reason}: rendering '${quality}' instead` };
 }
 
 /**
  * Request (or CLI) options + style → the plan. Throws PlanError for a style that can do nothing,
  * and resolveOptions' errors for out-of-range values.
  */
-export function planRender(asked: Partial<RenderOptions>, style: StyleCapabilities, defaults: PlanDefaults): RenderPlan {
-  const { quality, fallback } = nearestQuality(asked.quality ?? defaults.defaultQuality, style);
+export function planRender(asked: Partial<RenderOptions>, style: StyleCapabilities, defaults: PlanDefaults & { strict?: boolean }): RenderPlan {
+  // Strict only for a tier the user named: a default that does not fit the style just adapts.
+  const { quality, fallback } = nearestQuality(asked.quality ?? defaults.defaultQuality, style, defaults.strict === true && asked.quality !== undefined);
   const size = Math.min(asked.size ?? defaults.defaultSize, defaults.maxSize);
   const iterations = asked.iterations === undefined ? undefined : Math.min(asked.iterations, defaults.maxIterations);
   const options = resolveOptions({ ...style.presetDefaults, ...definedOnly(asked), quality, size, iterations }, { size, quality });
