@@ -109,6 +109,9 @@ export async function threadRenderer(opts: ThreadRendererOptions): Promise<Rende
       });
       worker.on('error', (err) => {
         opts.log.error({ err }, 'render thread failed');
+        // It is stopping: never hand it another job.
+        t.exited = true;
+        live.delete(t);
         reject(err);
         t.listener?.({ type: 'failed', error: { message: `render thread failed: ${err.message}` } });
       });
@@ -134,7 +137,8 @@ export async function threadRenderer(opts: ThreadRendererOptions): Promise<Rende
   const acquire = async (): Promise<RenderThread> => {
     for (;;) {
       const t = idle.pop();
-      if (t) return t;
+      if (t && !t.exited) return t;
+      if (t) continue;
       if (live.size < opts.slots) return spawn();
       await new Promise<void>((resolve) => wake.push(resolve));
     }

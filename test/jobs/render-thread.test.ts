@@ -5,6 +5,7 @@
  *     of two workers, with no lost lock and no stalled-job takeover;
  *   - cancel during a long synchronous step ends the job in under 2 s, and the slot is free again;
  *   - a job past its deadline fails with "took too long" and the worker renders the next job;
+ *   - a render thread that dies fails its job (retryable) and is replaced;
  *   - with one worker, one huge job and ten small ones waiting, the small ones run first, and a
  *     5000-iteration request is capped;
  *   - the real engine renders in its thread.
@@ -122,6 +123,17 @@ describe('renders in a thread', () => {
     expect(FAILURE_TEXT.timeout).toMatch(/took too long/);
     expect((await jobs.queue.getJob(slow.jobId))?.attemptsMade).toBe(1); // not retried: it would time out again
     expect((await events.waitForFinal(quick.jobId, 15_000)).type).toBe('completed');
+  });
+
+  it('fails a render whose thread died as a retryable render error, and renders the next job in a new thread', async () => {
+    const config = r.config({ ...TIMINGS, EASEL_JOB_ATTEMPTS: '1' });
+    const { jobs, events, photoKey } = await bot(config);
+    const { renderer } = await blockingWorker(config);
+    const crash = await jobs.submit(blocking(photoKey, 'crash', 3, 200));
+    expect(await events.waitForFinal(crash.jobId, 15_000)).toMatchObject({ type: 'failed', userMessage: FAILURE_TEXT.render });
+    const next = await jobs.submit(blocking(photoKey, 'u2', 1, 10));
+    expect((await events.waitForFinal(next.jobId, 15_000)).type).toBe('completed');
+    expect(renderer.threads()).toBe(1);
   });
 
   it('renders with the real engine inside its thread', async () => {
