@@ -9,12 +9,14 @@
  *   fetch the job's blobs from Redis  ──►    renderer.render (decode, engine, encode)
  *   ctx.onProgress, preview bytes     ◄──    steps, previews as JPEG bytes
  *   result                            ◄──    PNG bytes, or a failure (JobFailure's code kept)
- *   abort (cancel, deadline, shutdown) ─►    'abort'; a thread still busy after ABORT_GRACE_MS
- *                                            (inside one long synchronous step) is terminated
+ *   abort (cancel, deadline, shutdown) ─►    'abort': the engine stops after its current step
  *
- * The render promise settles as soon as the signal fires; the thread drains in the background.
- * Each thread keeps its engine (weights, sessions, Gram cache) across jobs; a terminated thread is
- * replaced by a fresh one on the next job.
+ * The render promise settles as soon as the signal fires, so the job ends at once; the thread
+ * finishes its current step in the background and then takes the next job (a job waiting for it
+ * meanwhile keeps its lock). Only a thread that has not stopped after `stopGraceMs` (a hung
+ * native call) is terminated and replaced: terminating a thread while a native addon has work in
+ * flight can abort the whole process, so it is the last resort, not the way to cancel.
+ * Each thread keeps its engine (weights, sessions, Gram cache) across jobs.
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -24,8 +26,8 @@ import type { Logger } from '../log.ts';
 import { JobFailure, type FailureCode } from './failures.ts';
 import type { RenderOutput, RenderTask, Renderer } from './render.ts';
 
-/** How long a thread may take to stop after 'abort' before it is terminated. */
-export const ABORT_GRACE_MS = 1000;
+/** How long a thread may take to stop after 'abort' before it is terminated (a long ONNX step is seconds). */
+export const STOP_GRACE_MS = 60_000;
 
 /** main → thread */
 export type ToThread = { type: 'render'; task: RenderTask; blobs: Record<string, Uint8Array> } | { type: 'abort' } | { type: 'close' };
@@ -51,6 +53,8 @@ export interface ThreadRendererOptions {
   data: unknown;
   /** Threads at most, one per job slot (the worker's concurrency). */
   slots: number;
+  /** Default STOP_GRACE_MS. */
+  stopGraceMs?: number;
   log: Logger;
 }
 
@@ -86,6 +90,7 @@ export function serializeFailure(err: unknown): SerializedFailure {
 
 /** A Renderer that runs each render in a thread of its own (see the module comment). Resolves once the first thread is ready. */
 export async function threadRenderer(opts: ThreadRendererOptions): Promise<Renderer & { threads(): number }> {
+  const stopGraceMs = opts.stopGraceMs ?? STOP_GRACE_MS;
   const idle: RenderThread[] = [];
   const live = new Set<RenderThread>();
   /** Renders waiting for a thread: woken when one is released or one ends. */
@@ -156,12 +161,12 @@ export async function threadRenderer(opts: ThreadRendererOptions): Promise<Rende
     };
     const timer = setTimeout(() => {
       if (answered) return;
-      opts.log.warn({ graceMs: ABORT_GRACE_MS }, 'render thread busy in a long step: terminating it (a fresh one takes its place)');
+      opts.log.warn({ graceMs: stopGraceMs }, 'render thread did not stop: terminating it (a fresh one takes its place)');
       live.delete(t);
       void t.worker.terminate();
       // Its replacement starts now, so the next job does not wait for an engine to load.
       if (!closed) spawn().then(release, (err: unknown) => opts.log.error({ err }, 'a replacement render thread failed to start'));
-    }, ABORT_GRACE_MS);
+    }, stopGraceMs);
     t.worker.postMessage({ type: 'abort' } satisfies ToThread);
   };
 

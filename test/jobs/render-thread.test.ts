@@ -57,8 +57,8 @@ async function bot(config: Config): Promise<{ jobs: EaselJobsClient; events: Eve
   return { jobs, events, photoKey: await jobs.blobs.put(photo) };
 }
 
-async function blockingWorker(config: Config, log = silentLogger): Promise<{ worker: RunningWorker; renderer: Renderer & { threads(): number } }> {
-  const renderer = await threadRenderer({ module: BLOCKING_THREAD, data: null, slots: 1, log });
+async function blockingWorker(config: Config, log = silentLogger, stopGraceMs?: number): Promise<{ worker: RunningWorker; renderer: Renderer & { threads(): number } }> {
+  const renderer = await threadRenderer({ module: BLOCKING_THREAD, data: null, slots: 1, log, stopGraceMs });
   closers.push(() => renderer.close!());
   const worker = await startWorker(config, { renderer, progressIntervalMs: 0 }, log);
   closers.push(() => worker.close());
@@ -89,10 +89,11 @@ describe('renders in a thread', () => {
     expect(events.finals(jobId)).toHaveLength(1);
   });
 
-  it('cancels a render in the middle of a long synchronous step in under 2 s, and frees the slot', async () => {
+  it('cancels a render in the middle of a long synchronous step in under 2 s; a thread that stays stuck is replaced', async () => {
     const config = r.config(TIMINGS);
     const { jobs, events, photoKey } = await bot(config);
-    const { renderer } = await blockingWorker(config);
+    // a short stop grace (60 s by default) so the stuck thread is terminated within the test
+    const { renderer } = await blockingWorker(config, silentLogger, 1000);
     // the first step returns at once (the render is under way), the second blocks 20 s
     const { jobId } = await jobs.submit(makeRequest(photoKey, { user: { id: 'owner' }, options: { quality: 'draft', size: 64, iterations: 3, seed: 0 } }));
     await waitFor(() => events.of(jobId).some((e) => e.type === 'completed'), 10_000, 'warm-up job').catch(() => undefined);
@@ -105,24 +106,25 @@ describe('renders in a thread', () => {
     const tookMs = Date.now() - t0;
     expect(final.type).toBe('cancelled');
     expect(tookMs).toBeLessThan(2000);
-    // the stuck thread was replaced: the next job renders
+    // the stuck thread was terminated and replaced: the next job renders
     const next = await jobs.submit(blocking(photoKey, 'owner', 1, 10));
     expect((await events.waitForFinal(next.jobId, 15_000)).type).toBe('completed');
     expect(renderer.threads()).toBe(1);
   });
 
-  it('stops a job at its deadline with "took too long" and renders the next one', async () => {
-    // 3 s leaves the next job time for a replacement thread to start (tsx compiles its sources)
+  it('stops a job at its deadline with "took too long" and renders the next one once the thread has stopped', async () => {
     const config = r.config({ ...TIMINGS, EASEL_JOB_DEADLINE_S: '3' });
     const { jobs, events, photoKey } = await bot(config);
-    await blockingWorker(config);
-    const slow = await jobs.submit(blocking(photoKey, 'u1', 2, 10_000));
+    const { renderer } = await blockingWorker(config);
+    // steps of 4 s: the deadline passes inside the first; the thread stops after it, and is kept
+    const slow = await jobs.submit(blocking(photoKey, 'u1', 3, 4000));
     const quick = await jobs.submit(blocking(photoKey, 'u2', 1, 10));
     const final = await events.waitForFinal(slow.jobId, 15_000);
     expect(final).toMatchObject({ type: 'failed', userMessage: FAILURE_TEXT.timeout });
     expect(FAILURE_TEXT.timeout).toMatch(/took too long/);
     expect((await jobs.queue.getJob(slow.jobId))?.attemptsMade).toBe(1); // not retried: it would time out again
     expect((await events.waitForFinal(quick.jobId, 15_000)).type).toBe('completed');
+    expect(renderer.threads()).toBe(1);
   });
 
   it('fails a render whose thread died as a retryable render error, and renders the next job in a new thread', async () => {
