@@ -11,7 +11,9 @@
  */
 import type { RgbImage } from '../images/types.ts';
 
-export type Quality = 'fast' | 'draft' | 'balanced' | 'best';
+/** Quality tiers, fastest first: the one spelling of their names (a user's choice, the CLI's, the config's). */
+export const QUALITIES = ['fast', 'draft', 'balanced', 'best'] as const;
+export type Quality = (typeof QUALITIES)[number];
 export type Pooling = 'max' | 'avg';
 export type OptimizerName = 'lbfgs' | 'adam';
 export type InitName = 'content' | 'noise' | 'fast';

@@ -5,7 +5,7 @@
  */
 import type { StyleRequest } from '../requests/style-request.ts';
 import type { EffectiveOptions } from './job-data.ts';
-import type { BlobStore, JobResult } from './types.ts';
+import type { RenderBlobs, JobResult } from './types.ts';
 
 export interface RenderTask {
   jobId: string;
@@ -23,7 +23,7 @@ export interface RenderStep {
 }
 
 export interface RenderContext {
-  blobs: BlobStore;
+  blobs: RenderBlobs;
   signal: AbortSignal;
   onProgress(step: RenderStep): void;
 }

@@ -40,6 +40,7 @@ export const WORDING = {
   presetGone: 'That style is no longer available. Please pick another one.',
   imageUnreadable: "That image couldn't be read. Try a JPEG or PNG.",
   cancelled: 'Cancelled.',
+  tookTooLong: 'That took too long to paint, so it was stopped — try a smaller size or a faster quality.',
   // Cancel buttons
   notYours: (owner: string) => `Only ${owner} can cancel this painting.`,
   tooLate: "Too late to cancel — it's already finished.",
