@@ -88,12 +88,20 @@ const schema = z
     EASEL_MAX_INPUT_PIXELS: z.coerce.number().int().min(1024).default(50_000_000),
     EASEL_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
 
+    /** Animated GIF/WebP photos: most frames painted, pixels per painted frame, evaluations over all frames. */
+    EASEL_GIF_MAX_FRAMES: z.coerce.number().int().min(1).max(1000).default(48),
+    EASEL_GIF_MAX_FRAME_PIXELS: z.coerce.number().int().min(1024).default(256 * 256),
+    EASEL_GIF_MAX_EVALUATIONS: z.coerce.number().int().min(1).default(1500),
+
     EASEL_METRICS_PORT: port.default(9464),
     EASEL_DASHBOARD: bool.default(false),
   })
   .superRefine((c, ctx) => {
     if (c.EASEL_DEFAULT_SIZE > c.EASEL_MAX_SIZE) {
       ctx.addIssue({ code: 'custom', path: ['EASEL_DEFAULT_SIZE'], message: `must not exceed EASEL_MAX_SIZE (${c.EASEL_MAX_SIZE})` });
+    }
+    if (c.EASEL_GIF_MAX_EVALUATIONS < c.EASEL_GIF_MAX_FRAMES) {
+      ctx.addIssue({ code: 'custom', path: ['EASEL_GIF_MAX_EVALUATIONS'], message: `must be at least EASEL_GIF_MAX_FRAMES (${c.EASEL_GIF_MAX_FRAMES}): every frame needs one evaluation` });
     }
   });
 
@@ -122,6 +130,8 @@ export interface Config {
   jobs: { attempts: number; lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number };
   limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number };
   blobs: { ttlS: number };
+  /** Animated photos painted frame by frame (src/engine/animation.ts takes these as its limits). */
+  animation: { maxFrames: number; maxFramePixels: number; maxEvaluations: number };
   ops: { metricsPort: number; dashboard: boolean };
 }
 
@@ -177,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       downloadTimeoutMs: e.EASEL_DOWNLOAD_TIMEOUT_MS,
     },
     blobs: { ttlS: e.EASEL_BLOB_TTL_S },
+    animation: { maxFrames: e.EASEL_GIF_MAX_FRAMES, maxFramePixels: e.EASEL_GIF_MAX_FRAME_PIXELS, maxEvaluations: e.EASEL_GIF_MAX_EVALUATIONS },
     ops: { metricsPort: e.EASEL_METRICS_PORT, dashboard: e.EASEL_DASHBOARD },
   };
 }

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { createLogger, silentLogger, type Logger } from '../log.ts';
 import { decodeImage, encodeImage, imageLimitsFromConfig } from '../images/index.ts';
 import { createEngine } from '../engine/index.ts';
+import { animatedOutputFormat, decodeClip, stylizeAnimation } from './stylize-animation.ts';
 import { resolveOptions } from '../engine/params.ts';
 import { progressBar, formatEta } from '../chat/common/text.ts';
 import type { Engine, ProgressCallback, Quality, RenderOptions, RenderResult, StyleInput } from '../engine/types.ts';
@@ -64,6 +65,8 @@ export interface StylizeFileResult {
   output: string;
   quality: Quality;
   styles: string[];
+  /** Frames written, for an animated result. */
+  frames?: number;
 }
 
 interface ResolvedStyles {
@@ -118,14 +121,18 @@ function parseBlend(blend: string | undefined, count: number): number[] {
 export async function stylizeFile(args: StylizeFileArgs): Promise<StylizeFileResult> {
   const config = args.config ?? loadConfig();
   const log = args.log ?? silentLogger;
-  const content = await decodeImage(await readInputFile(args.content, 'photo'), imageLimitsFromConfig(config));
+  const contentBytes = await readInputFile(args.content, 'photo');
+  // An animated result (.gif, .webp) paints every frame of an animated photo: stylize-animation.ts.
+  const clip = animatedOutputFormat(args.out) ? await decodeClip(contentBytes, config, args.content) : undefined;
+  const content = clip ? clip.frames[0] : await decodeImage(contentBytes, imageLimitsFromConfig(config));
   const weights = args.blend ?? Array(args.styles.length).fill(1);
   if (weights.length !== args.styles.length) throw new Error('one blend weight per style');
   const styles = await resolveStyles(args.styles, weights, config);
 
   const options = resolveOptions(
     { ...styles.defaults, ...args.options },
-    { size: config.render.defaultSize, quality: styles.inputs.length === 0 && styles.fastNetwork ? 'fast' : config.render.defaultQuality },
+    // A preset's fast network is the default for animations too: one pass per frame.
+    { size: config.render.defaultSize, quality: styles.fastNetwork && (clip || styles.inputs.length === 0) ? 'fast' : config.render.defaultQuality },
   );
   if (options.quality !== 'fast' && styles.inputs.length === 0) throw new Error(`${args.styles.join(', ')} has no painting to optimise towards: use --quality fast`);
   if (options.quality === 'fast' && !styles.fastNetwork) {
@@ -135,6 +142,10 @@ export async function stylizeFile(args: StylizeFileArgs): Promise<StylizeFileRes
   const engine = args.engine ?? (await createEngine({ engine: args.engineName ?? config.render.engine, backend: config.render.backend, onnxProviders: config.render.onnxProviders, weightsDir: config.assets.weightsDir, log }));
   let result: RenderResult;
   try {
+    if (clip) {
+      const a = await stylizeAnimation({ clip, styles: styles.inputs, fastNetwork: styles.fastNetwork, options, engine, config, out: args.out, onProgress: args.onProgress, signal: args.signal });
+      return { engine: a.engine, backend: a.backend, width: a.image.width, height: a.image.height, iterations: a.iterations, milliseconds: Math.round(a.ms), output: a.output, quality: options.quality, styles: args.styles, frames: a.frames };
+    }
     result = await engine.render({ content, styles: styles.inputs, fastNetwork: styles.fastNetwork, options }, args.onProgress, args.signal);
   } finally {
     if (!args.engine) await engine.dispose();
@@ -185,7 +196,7 @@ function progressPrinter(stream: NodeJS.WriteStream): { onProgress: ProgressCall
 
 export async function runStylize(content: string, opts: StylizeCliOptions): Promise<void> {
   const config = loadConfig();
-  if (!/\.(png|jpe?g)$/i.test(opts.out)) throw new Error(`--out ${opts.out}: the result is written as PNG or JPEG, so name it .png or .jpg`);
+  if (!/\.(png|jpe?g|gif|webp)$/i.test(opts.out)) throw new Error(`--out ${opts.out}: the result is written as PNG or JPEG (or an animated GIF / WebP from an animated photo), so name it .png, .jpg, .gif or .webp`);
   const log = opts.json ? silentLogger : createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, pretty: config.log.pretty });
   const printer = opts.json ? undefined : progressPrinter(process.stderr);
   const ac = new AbortController();
@@ -212,7 +223,7 @@ export async function runStylize(content: string, opts: StylizeCliOptions): Prom
     if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
     else {
       const losses = r.initialStyleLoss !== undefined ? `, style loss ${r.initialStyleLoss.toPrecision(3)} → ${r.finalStyleLoss!.toPrecision(3)}` : '';
-      process.stdout.write(`Wrote ${r.output} (${r.width}×${r.height}) in ${(r.milliseconds / 1000).toFixed(1)} s — ${r.engine}/${r.backend}, ${r.iterations} iterations${losses}\n`);
+      process.stdout.write(`Wrote ${r.output} (${r.width}×${r.height}${r.frames ? `, ${r.frames} frames` : ''}) in ${(r.milliseconds / 1000).toFixed(1)} s — ${r.engine}/${r.backend}, ${r.iterations} iterations${losses}\n`);
     }
   } finally {
     process.off('SIGINT', onSigint);

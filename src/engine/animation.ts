@@ -48,9 +48,12 @@ export interface AnimationResult {
   ms: number;
 }
 
-/** The size frames are painted at: `size` on the longest side, shrunk until a frame has at most `maxPixels`. */
+/**
+ * The size frames are painted at: `size` on the longest side but never larger than the clip (an
+ * enlarged GIF costs every frame's time for no detail), shrunk until a frame has at most `maxPixels`.
+ */
 export function animationFrameSize(width: number, height: number, size: number, maxPixels: number): { width: number; height: number } {
-  let longest = size;
+  let longest = Math.min(size, Math.max(width, height));
   let fitted = fitLongest(width, height, longest);
   if (fitted.width * fitted.height > maxPixels) {
     longest = Math.floor(longest * Math.sqrt(maxPixels / (fitted.width * fitted.height)));
@@ -113,10 +116,11 @@ export async function renderAnimation(
     const start = !fast && chain && i > 0 ? carryForward(out[i - 1], previousFrame!, frame) : undefined;
     const frameOptions = fast ? options : { ...options, iterations: budget[i] };
     const stage = `frame ${i + 1}/${n}`;
-    const eta = () => (workDone > 0 ? ((performance.now() - started) / workDone) * (totalWork - workDone) : undefined);
+    const eta = (done: number) => (done > 0 ? ((performance.now() - started) / done) * (totalWork - done) : undefined);
     const r = await engine.render(
       { content: frame, styles: input.styles, fastNetwork: input.fastNetwork, options: frameOptions, start },
-      onProgress && !fast ? (p) => onProgress({ step: i, total: n, stage: `${stage} · step ${p.step}/${p.total}`, losses: p.losses, etaMs: eta() }) : undefined,
+      // Within a frame: frames done so far, and an ETA that moves with every evaluation.
+      onProgress && !fast ? (p) => onProgress({ step: i, total: n, stage, losses: p.losses, etaMs: eta(workDone + p.step) }) : undefined,
       signal,
     );
     out.push(r.image);
@@ -125,7 +129,7 @@ export async function renderAnimation(
     engineName = r.engine;
     backendName = r.backend;
     previousFrame = frame;
-    onProgress?.({ step: i + 1, total: n, stage, etaMs: eta() });
+    onProgress?.({ step: i + 1, total: n, stage, etaMs: eta(workDone) });
   }
   return { frames: out, engine: engineName, backend: backendName, iterations: evaluations.reduce((a, b) => a + b, 0), evaluationsPerFrame: evaluations, ms: performance.now() - started };
 }
