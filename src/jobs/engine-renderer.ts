@@ -10,25 +10,33 @@
 import { readFile } from 'node:fs/promises';
 import type { Config, Quality } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { createEngine, RenderCancelled, type Engine } from '../engine/index.ts';
+import { createEngine, renderAnimation, RenderCancelled, type AnimationLimits, type Engine } from '../engine/index.ts';
 import { resolveOptions } from '../engine/params.ts';
-import type { StyleInput } from '../engine/types.ts';
-import { decodeImage, encodeImage, encodePreview, ImageError, type ImageLimits, type RgbImage } from '../images/index.ts';
+import type { RenderInput, StyleInput } from '../engine/types.ts';
+import { decodeAnimation, decodeImage, encodeAnimation, encodeImage, encodePreview, ImageError, isAnimation, probeImage, type AnimatedImage, type ImageLimits, type RgbImage } from '../images/index.ts';
 import { loadPresets, supportsQuality, type Preset, type PresetCatalog } from '../presets/index.ts';
 import type { BlobRef } from '../requests/style-request.ts';
 import { JobFailure } from './failures.ts';
-import type { RenderTask, Renderer } from './render.ts';
+import type { RenderContext, RenderOutput, RenderTask, Renderer } from './render.ts';
 import type { BlobStore } from './types.ts';
 import { cachedPromise } from '../util/cached-promise.ts';
 
 /** Optimisation renders send a preview every this many steps (the quick 'fast' tier has one step). */
 export const PREVIEW_EVERY = 20;
 
+/**
+ * A painted animation is kept under this many bytes: the smallest attachment limit of the platforms
+ * (Discord's 10 MiB for bots without boosts); the encoder gives way (colours, frames, size) to fit.
+ */
+export const ANIMATION_MAX_BYTES = 10 * 1024 * 1024;
+
 export interface EngineRendererDeps {
   engine: Engine;
   presets: PresetCatalog;
   imageLimits: Partial<ImageLimits>;
   defaults: Pick<Config['render'], 'defaultSize' | 'maxSize'>;
+  /** Animated photos are painted frame by frame within these limits; without them only the first frame is. */
+  animation?: AnimationLimits & { maxBytes: number };
   log: Logger;
 }
 
@@ -42,6 +50,7 @@ export async function createEngineRenderer(config: Config, log: Logger): Promise
     presets,
     imageLimits: { maxBytes: config.limits.maxUploadBytes, maxPixels: config.limits.maxInputPixels },
     defaults: config.render,
+    animation: { ...config.animation, maxBytes: ANIMATION_MAX_BYTES },
     log,
   });
 }
@@ -52,15 +61,53 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
   const presetImage = (preset: Preset): Promise<RgbImage> =>
     cachedPromise(presetImages, preset.id, () => readFile(deps.presets.styleImagePath(preset)).then((bytes) => decodeImage(bytes)));
 
-  const blobImage = async (blobs: BlobStore, ref: BlobRef, what: string): Promise<RgbImage> => {
+  const blobBytes = async (blobs: BlobStore, ref: BlobRef, what: string): Promise<Buffer> => {
     const bytes = await blobs.get(ref.key);
     if (!bytes) throw new JobFailure('expired', `${what} blob ${ref.key} is gone (expired)`);
+    return bytes;
+  };
+  const asJobFailure = async <T>(what: string, decode: () => Promise<T>): Promise<T> => {
     try {
-      return await decodeImage(bytes, deps.imageLimits);
+      return await decode();
     } catch (err) {
       if (err instanceof ImageError) throw new JobFailure('image', `${what}: ${err.message}`, err.userMessage);
       throw err;
     }
+  };
+  const blobImage = async (blobs: BlobStore, ref: BlobRef, what: string): Promise<RgbImage> => {
+    const bytes = await blobBytes(blobs, ref, what);
+    return asJobFailure(what, () => decodeImage(bytes, deps.imageLimits));
+  };
+  /** The photo's frames when it is an animation (and animations are enabled), else undefined. */
+  const blobClip = async (bytes: Buffer): Promise<AnimatedImage | undefined> => {
+    const limits = deps.animation;
+    if (!limits || !isAnimation(await asJobFailure('photo', () => probeImage(bytes, deps.imageLimits)))) return undefined;
+    return asJobFailure('photo', () => decodeAnimation(bytes, { ...deps.imageLimits, maxFrames: limits.maxFrames, maxFramePixels: limits.maxFramePixels }));
+  };
+
+  /** Every frame painted (engine/animation.ts), then one GIF under the upload limit; the PNG is its first frame. */
+  const paintClip = async (clip: AnimatedImage, input: Pick<RenderInput, 'styles' | 'fastNetwork' | 'options'>, ctx: RenderContext, styleLabel: string): Promise<RenderOutput> => {
+    const limits = deps.animation!;
+    const painted = await renderAnimation(
+      deps.engine,
+      { frames: clip.frames, ...input },
+      limits,
+      (p) => ctx.onProgress({ step: p.step, total: p.total, stage: p.stage, etaMs: p.etaMs }),
+      ctx.signal,
+    );
+    const first = painted.frames[0];
+    const gif = await asJobFailure('result', () => encodeAnimation({ ...clip, width: first.width, height: first.height, frames: painted.frames }, { formats: ['gif'], maxBytes: limits.maxBytes }));
+    return {
+      png: await encodeImage(first, { format: 'png' }),
+      animation: { data: gif.data, format: gif.format, frames: gif.frames },
+      width: gif.width,
+      height: gif.height,
+      engine: painted.engine,
+      backend: painted.backend,
+      iterations: painted.iterations,
+      renderMs: painted.ms,
+      styleLabel,
+    };
   };
 
   return {
@@ -85,7 +132,14 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
         if (quality === 'fast') quality = 'draft'; // no network was trained on the user's painting
         styles = await Promise.all(request.style.images.map(async (s, i) => ({ image: await blobImage(ctx.blobs, s.blob, `style image ${i + 1}`), weight: s.weight })));
       }
-      const content = await blobImage(ctx.blobs, request.content, 'photo');
+      const photoBytes = await blobBytes(ctx.blobs, request.content, 'photo');
+      const clip = await blobClip(photoBytes);
+      // Presets with a fast network paint animations with it: one pass per frame.
+      if (clip && fastNetwork && quality !== 'fast') {
+        quality = 'fast';
+        styles = [];
+      }
+      const content = clip ? clip.frames[0] : await asJobFailure('photo', () => decodeImage(photoBytes, deps.imageLimits));
 
       const renderOptions = resolveOptions(
         {
@@ -98,6 +152,7 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
       );
 
       try {
+        if (clip) return await paintClip(clip, { styles, fastNetwork, options: renderOptions }, ctx, styleLabel);
         const result = await deps.engine.render(
           { content, styles, fastNetwork, options: renderOptions },
           (p) =>
