@@ -52,7 +52,7 @@ program
   })
   .option('--seed <n>', 'random seed (same seed + backend = same image)', int('--seed', 0, 2 ** 31 - 1))
   .addOption(new Option('--engine <name>', 'engine (default EASEL_ENGINE)').choices(['auto', 'onnx', 'tfjs']))
-  .option('-o, --out <file>', 'output file (.png or .jpg)', 'out/stylized.png')
+  .option('-o, --out <file>', 'output file (.png or .jpg; .gif or .webp paints every frame of an animated photo)', 'out/stylized.png')
   .option('--json', 'print one JSON object with the result instead of progress')
   .action(async (content: string, opts, cmd: Command) => {
     if (opts.style.length === 0) cmd.error("error: required option '-s, --style <preset-id|file>' not specified (see `easel styles`)");

@@ -102,6 +102,11 @@ const schema = z
     EASEL_MAX_INPUT_PIXELS: z.coerce.number().int().min(1024).default(50_000_000),
     EASEL_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
 
+    /** Animated GIF/WebP photos: most frames painted, pixels per painted frame, evaluations over all frames. */
+    EASEL_GIF_MAX_FRAMES: z.coerce.number().int().min(1).max(1000).default(48),
+    EASEL_GIF_MAX_FRAME_PIXELS: z.coerce.number().int().min(1024).default(256 * 256),
+    EASEL_GIF_MAX_EVALUATIONS: z.coerce.number().int().min(1).default(1500),
+
     EASEL_METRICS_PORT: port.default(9464),
     /** Address of /healthz, /metrics and the dashboard: loopback unless the operator opens it (0.0.0.0 in a container). */
     EASEL_OPS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -115,6 +120,9 @@ const schema = z
   .superRefine((c, ctx) => {
     if (c.EASEL_DEFAULT_SIZE > c.EASEL_MAX_SIZE) {
       ctx.addIssue({ code: 'custom', path: ['EASEL_DEFAULT_SIZE'], message: `must not exceed EASEL_MAX_SIZE (${c.EASEL_MAX_SIZE})` });
+    }
+    if (c.EASEL_GIF_MAX_EVALUATIONS < c.EASEL_GIF_MAX_FRAMES) {
+      ctx.addIssue({ code: 'custom', path: ['EASEL_GIF_MAX_EVALUATIONS'], message: `must be at least EASEL_GIF_MAX_FRAMES (${c.EASEL_GIF_MAX_FRAMES}): every frame needs one evaluation` });
     }
   });
 
@@ -146,6 +154,8 @@ export interface Config {
   jobs: { attempts: number; lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number; deadlineS: number; maxIterations: number };
   limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; serverMaxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number };
   blobs: { ttlS: number; pendingTtlS: number; pendingBudgetBytes: number };
+  /** Animated photos painted frame by frame (src/engine/animation.ts takes these as its limits). */
+  animation: { maxFrames: number; maxFramePixels: number; maxEvaluations: number };
   ops: { metricsPort: number; host: string; dashboard?: { user: string; password: string; readOnly: boolean } };
 }
 
@@ -202,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       downloadTimeoutMs: e.EASEL_DOWNLOAD_TIMEOUT_MS,
     },
     blobs: { ttlS: e.EASEL_BLOB_TTL_S, pendingTtlS: e.EASEL_PENDING_BLOB_TTL_S, pendingBudgetBytes: e.EASEL_PENDING_BLOB_BUDGET_BYTES },
+    animation: { maxFrames: e.EASEL_GIF_MAX_FRAMES, maxFramePixels: e.EASEL_GIF_MAX_FRAME_PIXELS, maxEvaluations: e.EASEL_GIF_MAX_EVALUATIONS },
     ops: {
       metricsPort: e.EASEL_METRICS_PORT,
       host: e.EASEL_OPS_HOST,

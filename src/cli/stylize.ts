@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { createLogger, silentLogger, type Logger } from '../log.ts';
 import { decodeImage, encodeImage, imageLimitsFromConfig } from '../images/index.ts';
 import { createEngine } from '../engine/index.ts';
+import { animatedOutputFormat, decodeClip, stylizeAnimation } from './stylize-animation.ts';
 import { progressBar, formatEta } from '../chat/common/text.ts';
 import type { Engine, ProgressCallback, Quality, RenderOptions, RenderResult, StyleInput } from '../engine/types.ts';
 import type { Preset, PresetCatalog } from '../presets/types.ts';
@@ -65,6 +66,8 @@ export interface StylizeFileResult {
   output: string;
   quality: Quality;
   styles: string[];
+  /** Frames written, for an animated result. */
+  frames?: number;
 }
 
 /** A --style argument: a file of the user's, or a preset. */
@@ -129,25 +132,34 @@ function parseBlend(blend: string | undefined, count: number): number[] {
 export async function stylizeFile(args: StylizeFileArgs): Promise<StylizeFileResult> {
   const config = args.config ?? loadConfig();
   const log = args.log ?? silentLogger;
+  const contentBytes = await readInputFile(args.content, 'photo');
+  // An animated result (.gif, .webp) paints every frame of an animated photo: stylize-animation.ts.
+  const clip = animatedOutputFormat(args.out) ? await decodeClip(contentBytes, config, args.content) : undefined;
   const weights = args.blend ?? Array(args.styles.length).fill(1);
   if (weights.length !== args.styles.length) throw new Error('one blend weight per style');
   const styles = await resolveStyles(args.styles, weights, config);
   // The same plan as the worker's; the CLI is not capped (size is checked by its flag), and a tier
-  // the operator named that the style cannot do is an error rather than a silent change.
+  // the operator named that the style cannot do is an error rather than a silent change. A preset's
+  // fast network is the default for animations: one pass per frame.
+  const asked = { ...args.options, quality: args.options?.quality ?? (clip && styles.capabilities.fastNetwork ? 'fast' as const : undefined) };
   let plan;
   try {
-    plan = planRender(args.options ?? {}, styles.capabilities, { defaultSize: config.render.defaultSize, maxSize: Infinity, defaultQuality: config.render.defaultQuality, maxIterations: Infinity, strict: true });
+    plan = planRender(asked, styles.capabilities, { defaultSize: config.render.defaultSize, maxSize: Infinity, defaultQuality: config.render.defaultQuality, maxIterations: Infinity, strict: true });
   } catch (err) {
     if (err instanceof PlanError) throw new Error(`${args.styles.join(', ')}: ${err.message} (see \`easel styles\`, marked fast:<net>)`, { cause: err });
     throw err;
   }
   const options = plan.options;
-  const content = await decodeImage(await readInputFile(args.content, 'photo'), imageLimitsFromConfig(config), { maxSide: plan.decodeBounds.photo });
+  const content = clip ? clip.frames[0] : await decodeImage(contentBytes, imageLimitsFromConfig(config), { maxSide: plan.decodeBounds.photo });
   const styleInputs = plan.usesPaintings ? await decodeStyles(styles.sources, styles.catalog, config, plan.decodeBounds.style) : [];
 
   const engine = args.engine ?? (await createEngine({ engine: args.engineName ?? config.render.engine, backend: config.render.backend, onnxProviders: config.render.onnxProviders, weightsDir: config.assets.weightsDir, log }));
   let result: RenderResult;
   try {
+    if (clip) {
+      const a = await stylizeAnimation({ clip, styles: styleInputs, fastNetwork: plan.fastNetwork, options, engine, config, out: args.out, onProgress: args.onProgress, signal: args.signal });
+      return { engine: a.engine, backend: a.backend, width: a.image.width, height: a.image.height, iterations: a.iterations, milliseconds: Math.round(a.ms), output: a.output, quality: options.quality, styles: args.styles, frames: a.frames };
+    }
     result = await engine.render({ content, styles: styleInputs, fastNetwork: plan.fastNetwork, options }, args.onProgress, args.signal);
   } finally {
     if (!args.engine) await engine.dispose();
@@ -198,7 +210,7 @@ function progressPrinter(stream: NodeJS.WriteStream): { onProgress: ProgressCall
 
 export async function runStylize(content: string, opts: StylizeCliOptions): Promise<void> {
   const config = loadConfig();
-  if (!/\.(png|jpe?g)$/i.test(opts.out)) throw new Error(`--out ${opts.out}: the result is written as PNG or JPEG, so name it .png or .jpg`);
+  if (!/\.(png|jpe?g|gif|webp)$/i.test(opts.out)) throw new Error(`--out ${opts.out}: the result is written as PNG or JPEG (or an animated GIF / WebP from an animated photo), so name it .png, .jpg, .gif or .webp`);
   const log = opts.json ? silentLogger : createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, pretty: config.log.pretty });
   const printer = opts.json ? undefined : progressPrinter(process.stderr);
   const ac = new AbortController();
@@ -225,7 +237,7 @@ export async function runStylize(content: string, opts: StylizeCliOptions): Prom
     if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
     else {
       const losses = r.initialStyleLoss !== undefined ? `, style loss ${r.initialStyleLoss.toPrecision(3)} → ${r.finalStyleLoss!.toPrecision(3)}` : '';
-      process.stdout.write(`Wrote ${r.output} (${r.width}×${r.height}) in ${(r.milliseconds / 1000).toFixed(1)} s — ${r.engine}/${r.backend}, ${r.iterations} iterations${losses}\n`);
+      process.stdout.write(`Wrote ${r.output} (${r.width}×${r.height}${r.frames ? `, ${r.frames} frames` : ''}) in ${(r.milliseconds / 1000).toFixed(1)} s — ${r.engine}/${r.backend}, ${r.iterations} iterations${losses}\n`);
     }
   } finally {
     process.off('SIGINT', onSigint);

@@ -12,25 +12,33 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { createEngine, RenderCancelled, type Engine } from '../engine/index.ts';
-import type { StyleInput } from '../engine/types.ts';
-import { decodeImage, encodeImage, encodePreview, ImageError, type ImageLimits, type RgbImage } from '../images/index.ts';
+import { createEngine, renderAnimation, RenderCancelled, type AnimationLimits, type Engine } from '../engine/index.ts';
+import type { RenderInput, StyleInput } from '../engine/types.ts';
+import { decodeAnimation, decodeImage, encodeAnimation, encodeImage, encodePreview, ImageError, isAnimation, probeImage, type AnimatedImage, type ImageLimits, type RgbImage } from '../images/index.ts';
 import { loadPresets, type Preset, type PresetCatalog } from '../presets/index.ts';
 import { PlanError, planRender, type PlanDefaults, type StyleCapabilities } from '../requests/render-plan.ts';
 import type { BlobRef } from '../requests/style-request.ts';
 import { JobFailure } from './failures.ts';
-import type { RenderTask, Renderer } from './render.ts';
+import type { RenderContext, RenderOutput, RenderTask, Renderer } from './render.ts';
 import type { RenderBlobs } from './types.ts';
 import { cachedPromise } from '../util/cached-promise.ts';
 
 /** Optimisation renders send a preview every this many steps (the quick 'fast' tier has one step). */
 export const PREVIEW_EVERY = 20;
 
+/**
+ * A painted animation is kept under this many bytes: the smallest attachment limit of the platforms
+ * (Discord's 10 MiB for bots without boosts); the encoder gives way (colours, frames, size) to fit.
+ */
+export const ANIMATION_MAX_BYTES = 10 * 1024 * 1024;
+
 export interface EngineRendererDeps {
   engine: Engine;
   presets: PresetCatalog;
   imageLimits: Partial<ImageLimits>;
   defaults: PlanDefaults;
+  /** Animated photos are painted frame by frame within these limits; without them only the first frame is. */
+  animation?: AnimationLimits & { maxBytes: number };
   log: Logger;
 }
 
@@ -49,6 +57,7 @@ export async function createEngineRenderer(config: Config, log: Logger): Promise
     presets,
     imageLimits: { maxBytes: config.limits.maxUploadBytes, maxPixels: config.limits.maxInputPixels },
     defaults: planDefaults(config),
+    animation: { ...config.animation, maxBytes: ANIMATION_MAX_BYTES },
     log,
   });
 }
@@ -59,15 +68,53 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
   const presetImage = (preset: Preset, maxSide: number): Promise<RgbImage> =>
     cachedPromise(presetImages, `${preset.id}@${maxSide}`, () => readFile(deps.presets.styleImagePath(preset)).then((bytes) => decodeImage(bytes, undefined, { maxSide })));
 
-  const blobImage = async (blobs: RenderBlobs, ref: BlobRef, what: string, maxSide: number): Promise<RgbImage> => {
+  const blobBytes = async (blobs: RenderBlobs, ref: BlobRef, what: string): Promise<Buffer> => {
     const bytes = await blobs.get(ref.key);
     if (!bytes) throw new JobFailure('expired', `${what} blob ${ref.key} is gone (expired)`);
+    return bytes;
+  };
+  const asJobFailure = async <T>(what: string, decode: () => Promise<T>): Promise<T> => {
     try {
-      return await decodeImage(bytes, deps.imageLimits, { maxSide });
+      return await decode();
     } catch (err) {
       if (err instanceof ImageError) throw new JobFailure('image', `${what}: ${err.message}`, err.userMessage);
       throw err;
     }
+  };
+  const blobImage = async (blobs: RenderBlobs, ref: BlobRef, what: string, maxSide: number): Promise<RgbImage> => {
+    const bytes = await blobBytes(blobs, ref, what);
+    return asJobFailure(what, () => decodeImage(bytes, deps.imageLimits, { maxSide }));
+  };
+  /** The photo's frames when it is an animation (and animations are enabled), else undefined. */
+  const blobClip = async (bytes: Buffer): Promise<AnimatedImage | undefined> => {
+    const limits = deps.animation;
+    if (!limits || !isAnimation(await asJobFailure('photo', () => probeImage(bytes, deps.imageLimits)))) return undefined;
+    return asJobFailure('photo', () => decodeAnimation(bytes, { ...deps.imageLimits, maxFrames: limits.maxFrames, maxFramePixels: limits.maxFramePixels }));
+  };
+
+  /** Every frame painted (engine/animation.ts), then one GIF under the upload limit; the PNG is its first frame. */
+  const paintClip = async (clip: AnimatedImage, input: Pick<RenderInput, 'styles' | 'fastNetwork' | 'options'>, ctx: RenderContext, styleLabel: string): Promise<RenderOutput> => {
+    const limits = deps.animation!;
+    const painted = await renderAnimation(
+      deps.engine,
+      { frames: clip.frames, ...input },
+      limits,
+      (p) => ctx.onProgress({ step: p.step, total: p.total, stage: p.stage, etaMs: p.etaMs }),
+      ctx.signal,
+    );
+    const first = painted.frames[0];
+    const gif = await asJobFailure('result', () => encodeAnimation({ ...clip, width: first.width, height: first.height, frames: painted.frames }, { formats: ['gif'], maxBytes: limits.maxBytes }));
+    return {
+      png: await encodeImage(first, { format: 'png' }),
+      animation: { data: gif.data, format: gif.format, frames: gif.frames },
+      width: gif.width,
+      height: gif.height,
+      engine: painted.engine,
+      backend: painted.backend,
+      iterations: painted.iterations,
+      renderMs: painted.ms,
+      styleLabel,
+    };
   };
 
   return {
@@ -83,10 +130,13 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
         // no network was trained on the user's painting
         style = { paintings: request.style.images.length };
       }
+      const photoBytes = await blobBytes(ctx.blobs, request.content, 'photo');
+      const clip = await blobClip(photoBytes);
       let plan;
       try {
         plan = planRender(
-          { size: options.size, quality: options.quality, strength: options.strength, preserveColors: options.preserveColors, seed: options.seed, iterations: options.iterations },
+          // Presets with a fast network paint animations with it: one pass per frame.
+          { size: options.size, quality: clip && style.fastNetwork ? 'fast' : options.quality, strength: options.strength, preserveColors: options.preserveColors, seed: options.seed, iterations: options.iterations },
           style,
           deps.defaults,
         );
@@ -104,10 +154,11 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
           : request.style.kind === 'images' ? await Promise.all(request.style.images.map(async (s, i) => ({ image: await blobImage(ctx.blobs, s.blob, `style image ${i + 1}`, plan.decodeBounds.style), weight: s.weight })))
           : [];
       }
-      const content = await blobImage(ctx.blobs, request.content, 'photo', plan.decodeBounds.photo);
       const renderOptions = { ...plan.options, previewEvery: plan.quality === 'fast' ? 0 : PREVIEW_EVERY };
 
       try {
+        if (clip) return await paintClip(clip, { styles, fastNetwork: plan.fastNetwork, options: renderOptions }, ctx, styleLabel);
+        const content = await asJobFailure('photo', () => decodeImage(photoBytes, deps.imageLimits, { maxSide: plan.decodeBounds.photo }));
         const result = await deps.engine.render(
           { content, styles, fastNetwork: plan.fastNetwork, options: renderOptions },
           (p) =>

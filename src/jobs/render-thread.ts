@@ -43,7 +43,7 @@ export type FromThread =
   | { type: 'ready' }
   | { type: 'init-failed'; error: SerializedFailure }
   | { type: 'progress'; step: number; total: number; stage: string; etaMs?: number; preview?: Uint8Array }
-  | { type: 'done'; output: Omit<RenderOutput, 'png'> & { png: Uint8Array } }
+  | { type: 'done'; output: Omit<RenderOutput, 'png' | 'animation'> & { png: Uint8Array; animation?: Omit<NonNullable<RenderOutput['animation']>, 'data'> & { data: Uint8Array } } }
   | { type: 'failed'; error: SerializedFailure };
 
 export interface ThreadRendererOptions {
@@ -198,7 +198,9 @@ export async function threadRenderer(opts: ThreadRendererOptions): Promise<Rende
           } else if (m.type === 'done') {
             settle();
             release(t);
-            resolve({ ...m.output, png: Buffer.from(m.output.png.buffer, m.output.png.byteOffset, m.output.png.byteLength) });
+            // Buffers arrive as plain Uint8Arrays (structured clone): view them as Buffers again.
+            const { png, animation } = m.output;
+            resolve({ ...m.output, png: asBuffer(png), animation: animation && { ...animation, data: asBuffer(animation.data) } });
           } else if (m.type === 'failed') {
             settle();
             release(t);
@@ -224,4 +226,8 @@ export async function threadRenderer(opts: ThreadRendererOptions): Promise<Rende
       );
     },
   };
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

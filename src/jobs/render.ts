@@ -29,9 +29,11 @@ export interface RenderContext {
 }
 
 /** What a render produces: the job's result without the blob key and cache flag the worker adds. */
-export type RenderOutput = Omit<JobResult, 'resultKey' | 'cached'> & {
-  /** The result as PNG. */
+export type RenderOutput = Omit<JobResult, 'resultKey' | 'cached' | 'animation'> & {
+  /** The result as PNG (an animation's first frame). */
   png: Buffer;
+  /** The painted animation, for an animated photo. */
+  animation?: { data: Buffer; format: 'gif' | 'webp'; frames: number };
 };
 
 export interface Renderer {

@@ -75,6 +75,11 @@ export interface JobResult {
   /** Human label of the style (preset title or 'your image'). */
   styleLabel: string;
   cached: boolean;
+  /**
+   * For an animated photo: the painted animation (GIF, under the upload limit); `resultKey` is then
+   * its first frame as a PNG, for a platform that cannot show animations.
+   */
+  animation?: { key: string; format: 'gif' | 'webp'; frames: number };
 }
 
 export type JobEvent =

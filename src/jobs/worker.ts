@@ -109,6 +109,7 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
       if (abort.aborted) throw abort.reason;
       await report.flush();
       const resultKey = await blobs.put(out.png);
+      const animation = out.animation && { key: await blobs.put(out.animation.data), format: out.animation.format, frames: out.animation.frames };
       const result: JobResult = {
         resultKey,
         width: out.width,
@@ -119,6 +120,7 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
         renderMs: Math.round(out.renderMs),
         styleLabel: out.styleLabel,
         cached: false,
+        ...(animation && { animation }),
       };
       await Promise.all([cache.put(data.cacheKey, result), stats.record(cost, out.renderMs)]);
       metrics?.renderSeconds.observe({ quality: data.options.quality }, out.renderMs / 1000);
