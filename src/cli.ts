@@ -3,7 +3,7 @@
  * imported lazily, so `easel assets` does not pay for loading TensorFlow.js or discord.js.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, loadDotEnv } from './config.ts';
+import { ConfigError, QUALITIES, loadDotEnv } from './config.ts';
 
 loadDotEnv();
 
@@ -39,7 +39,7 @@ program
   .option('--blend <weights>', 'blend weights for several --style, e.g. 0.7,0.3')
   .option('--size <px>', "output's longest side (default EASEL_DEFAULT_SIZE)", int('--size', 32, 4096))
   .option('--iterations <n>', 'optimisation steps (overrides --quality)', int('--iterations', 1, 5000))
-  .addOption(new Option('--quality <tier>', 'fast (feed-forward network) | draft | balanced | best').choices(['fast', 'draft', 'balanced', 'best']))
+  .addOption(new Option('--quality <tier>', 'fast (feed-forward network) | draft | balanced | best').choices(QUALITIES))
   .option('--strength <x>', 'style strength from 0 (photo) to 1 (painting)', fraction('--strength'))
   .option('--preserve-colors', "keep the photo's colours")
   .addOption(new Option('--pooling <kind>', 'VGG pooling').choices(['max', 'avg']))
@@ -52,7 +52,7 @@ program
   })
   .option('--seed <n>', 'random seed (same seed + backend = same image)', int('--seed', 0, 2 ** 31 - 1))
   .addOption(new Option('--engine <name>', 'engine (default EASEL_ENGINE)').choices(['auto', 'onnx', 'tfjs']))
-  .option('-o, --out <file>', 'output file (.png or .jpg)', 'out/stylized.png')
+  .option('-o, --out <file>', 'output file (.png or .jpg; .gif or .webp paints every frame of an animated photo)', 'out/stylized.png')
   .option('--json', 'print one JSON object with the result instead of progress')
   .action(async (content: string, opts, cmd: Command) => {
     if (opts.style.length === 0) cmd.error("error: required option '-s, --style <preset-id|file>' not specified (see `easel styles`)");
@@ -104,7 +104,7 @@ program
   .description('Install assets if needed and stylize a bundled example photo to a file.')
   .option('-o, --out <file>', 'output file', 'out/demo.png')
   .option('--size <px>', "output's longest side", int('--size', 32, 4096), 256)
-  .addOption(new Option('--quality <tier>', 'fast | draft | balanced | best').choices(['fast', 'draft', 'balanced', 'best']).default('draft'))
+  .addOption(new Option('--quality <tier>', 'fast | draft | balanced | best').choices(QUALITIES).default('draft'))
   .action(async (opts) => (await import('./cli/demo.ts')).runDemo(opts));
 
 program

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { QUALITIES, type Quality } from './engine/types.ts';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
@@ -33,8 +34,7 @@ const url = (what: string) =>
 export const DEFAULT_DISCORD_API_BASE = 'https://discord.com/api';
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
-export const QUALITIES = ['fast', 'draft', 'balanced', 'best'] as const;
-export type Quality = (typeof QUALITIES)[number];
+export { QUALITIES, type Quality };
 
 /** Default assets folder: `../shared/assets` beside the checkout when it exists. */
 export function defaultAssetsDir(cwd = process.cwd()): string {
@@ -84,6 +84,10 @@ const schema = z
     EASEL_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(60_000),
     EASEL_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
     EASEL_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+    /** A render's time limit in seconds; 0 = derived from its size and quality (jobs/eta.ts deadlineMs). */
+    EASEL_JOB_DEADLINE_S: z.coerce.number().int().min(0).default(0),
+    /** Largest `iterations` a user may ask for; more is capped to this. */
+    EASEL_MAX_ITERATIONS: z.coerce.number().int().min(1).max(5000).default(1000),
     EASEL_USER_MAX_JOBS: z.coerce.number().int().min(1).default(2),
     EASEL_USER_COOLDOWN_S: z.coerce.number().min(0).default(5),
     EASEL_MAX_WAITING: z.coerce.number().int().min(1).default(100),
@@ -105,13 +109,27 @@ const schema = z
     EASEL_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
     /** Longest one call to a chat platform's API may take (Slack WebClient, discord.js REST). */
     EASEL_PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    /** Animated GIF/WebP photos: most frames painted, pixels per painted frame, evaluations over all frames. */
+    EASEL_GIF_MAX_FRAMES: z.coerce.number().int().min(1).max(1000).default(48),
+    EASEL_GIF_MAX_FRAME_PIXELS: z.coerce.number().int().min(1024).default(256 * 256),
+    EASEL_GIF_MAX_EVALUATIONS: z.coerce.number().int().min(1).default(1500),
 
     EASEL_METRICS_PORT: port.default(9464),
+    /** Address of /healthz, /metrics and the dashboard: loopback unless the operator opens it (0.0.0.0 in a container). */
+    EASEL_OPS_HOST: z.string().min(1).default('127.0.0.1'),
     EASEL_DASHBOARD: bool.default(false),
+    EASEL_DASHBOARD_USER: z.string().min(1).default('admin'),
+    /** Bull Board's basic-auth password: without it the dashboard stays off. */
+    EASEL_DASHBOARD_PASSWORD: optionalString,
+    /** Bull Board can retry, promote and delete jobs only when this is off. */
+    EASEL_DASHBOARD_READ_ONLY: bool.default(true),
   })
   .superRefine((c, ctx) => {
     if (c.EASEL_DEFAULT_SIZE > c.EASEL_MAX_SIZE) {
       ctx.addIssue({ code: 'custom', path: ['EASEL_DEFAULT_SIZE'], message: `must not exceed EASEL_MAX_SIZE (${c.EASEL_MAX_SIZE})` });
+    }
+    if (c.EASEL_GIF_MAX_EVALUATIONS < c.EASEL_GIF_MAX_FRAMES) {
+      ctx.addIssue({ code: 'custom', path: ['EASEL_GIF_MAX_EVALUATIONS'], message: `must be at least EASEL_GIF_MAX_FRAMES (${c.EASEL_GIF_MAX_FRAMES}): every frame needs one evaluation` });
     }
   });
 
@@ -121,6 +139,9 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   if (set('SLACK_BOT_TOKEN') && !set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
     problems.push('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if (['1', 'true', 'yes', 'on'].includes((env.EASEL_DASHBOARD ?? '').trim()) && !set('EASEL_DASHBOARD_PASSWORD')) {
+    problems.push('EASEL_DASHBOARD needs EASEL_DASHBOARD_PASSWORD: the queue dashboard is only served behind a password (basic auth)');
   }
   return problems;
 }
@@ -137,12 +158,14 @@ export interface Config {
   render: { defaultSize: number; maxSize: number; defaultQuality: Quality; engine: Env['EASEL_ENGINE']; backend: Env['EASEL_BACKEND']; onnxProviders?: string[] };
   worker: { concurrency: number };
   /** Job retries and worker liveness (src/jobs): attempts for transient failures, lock/stall timings, shutdown grace. */
-  jobs: { attempts: number; lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number };
+  jobs: { attempts: number; lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number; deadlineS: number; maxIterations: number };
   limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; serverMaxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number };
   blobs: { ttlS: number; pendingTtlS: number; pendingBudgetBytes: number };
+  /** Animated photos painted frame by frame (src/engine/animation.ts takes these as its limits). */
+  animation: { maxFrames: number; maxFramePixels: number; maxEvaluations: number };
   /** Results to chat: sweep period, claim lifetime (renewed), deadline per attempt, attempts before the failure notice. */
   delivery: { sweepMs: number; claimMs: number; deadlineMs: number; attempts: number };
-  ops: { metricsPort: number; dashboard: boolean };
+  ops: { metricsPort: number; host: string; dashboard?: { user: string; password: string; readOnly: boolean } };
 }
 
 export class ConfigError extends Error {
@@ -187,7 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     assets: { source: assetsSource ? path.resolve(root, assetsSource) : undefined, weightsDir: path.resolve(root, e.EASEL_WEIGHTS_DIR), presetsDir: path.resolve(root, e.EASEL_PRESETS_DIR) },
     render: { defaultSize: e.EASEL_DEFAULT_SIZE, maxSize: e.EASEL_MAX_SIZE, defaultQuality: e.EASEL_DEFAULT_QUALITY, engine: e.EASEL_ENGINE, backend: e.EASEL_BACKEND, onnxProviders: e.EASEL_ONNX_PROVIDERS.length ? e.EASEL_ONNX_PROVIDERS : undefined },
     worker: { concurrency: e.EASEL_WORKER_CONCURRENCY },
-    jobs: { attempts: e.EASEL_JOB_ATTEMPTS, lockMs: e.EASEL_JOB_LOCK_MS, stalledIntervalMs: e.EASEL_STALLED_INTERVAL_MS, shutdownGraceMs: e.EASEL_SHUTDOWN_GRACE_MS },
+    jobs: { attempts: e.EASEL_JOB_ATTEMPTS, lockMs: e.EASEL_JOB_LOCK_MS, stalledIntervalMs: e.EASEL_STALLED_INTERVAL_MS, shutdownGraceMs: e.EASEL_SHUTDOWN_GRACE_MS, deadlineS: e.EASEL_JOB_DEADLINE_S, maxIterations: e.EASEL_MAX_ITERATIONS },
     limits: {
       userMaxJobs: e.EASEL_USER_MAX_JOBS,
       userCooldownS: e.EASEL_USER_COOLDOWN_S,
@@ -199,7 +222,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     blobs: { ttlS: e.EASEL_BLOB_TTL_S, pendingTtlS: e.EASEL_PENDING_BLOB_TTL_S, pendingBudgetBytes: e.EASEL_PENDING_BLOB_BUDGET_BYTES },
     delivery: { sweepMs: e.EASEL_DELIVERY_SWEEP_MS, claimMs: e.EASEL_DELIVERY_CLAIM_MS, deadlineMs: e.EASEL_DELIVERY_DEADLINE_MS, attempts: e.EASEL_DELIVERY_ATTEMPTS },
-    ops: { metricsPort: e.EASEL_METRICS_PORT, dashboard: e.EASEL_DASHBOARD },
+    animation: { maxFrames: e.EASEL_GIF_MAX_FRAMES, maxFramePixels: e.EASEL_GIF_MAX_FRAME_PIXELS, maxEvaluations: e.EASEL_GIF_MAX_EVALUATIONS },
+    ops: {
+      metricsPort: e.EASEL_METRICS_PORT,
+      host: e.EASEL_OPS_HOST,
+      dashboard: e.EASEL_DASHBOARD && e.EASEL_DASHBOARD_PASSWORD ? { user: e.EASEL_DASHBOARD_USER, password: e.EASEL_DASHBOARD_PASSWORD, readOnly: e.EASEL_DASHBOARD_READ_ONLY } : undefined,
+    },
   };
 }
 

@@ -4,12 +4,12 @@
  * the result is. Sized for a CPU-only machine: a 256 px `draft` takes well under a minute on
  * ONNX Runtime with two cores.
  */
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Quality } from '../config.ts';
 import { installAssets } from '../assets/install.ts';
 import { formatEta, progressBar } from '../chat/common/text.ts';
 import { stylizeFile } from './stylize.ts';
 
-export async function runDemo(opts: { out: string; size?: number; quality?: 'fast' | 'draft' | 'balanced' | 'best' }): Promise<void> {
+export async function runDemo(opts: { out: string; size?: number; quality?: Quality }): Promise<void> {
   const config = loadConfig();
   const report = await installAssets({ source: config.assets.source, root: process.cwd() });
   process.stdout.write(`Assets ready (${report.installed} installed, ${report.alreadyOk} already there).\n`);

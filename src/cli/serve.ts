@@ -12,6 +12,8 @@ import { createLogger, type Logger } from '../log.ts';
 import { AssetsError, verifyAssets } from '../assets/install.ts';
 import type { RunningAdapter } from '../chat/types.ts';
 import { createJobsClient, type EaselJobsClient } from '../jobs/client.ts';
+import { createRedis } from '../jobs/redis.ts';
+import { guardRedis } from '../jobs/redis-guard.ts';
 import { startWorker, type RunningWorker } from '../jobs/worker.ts';
 import { createMetrics } from '../ops/metrics.ts';
 import { startOpsServer, type HealthCheck, type OpsServer } from '../ops/server.ts';
@@ -79,6 +81,14 @@ export async function runServe(opts: ServeOptions): Promise<void> {
 /** Start what `opts` asks for; the caller owns shutdown (runServe wires it to signals; tests call close). */
 export async function startServices(config: Config, log: Logger, opts: ServeOptions): Promise<Services> {
   const metrics = createMetrics();
+  // Settings that would lose jobs are refused before anything is queued (an unreachable Redis is
+  // not: the bot waits for it).
+  const guard = createRedis(config, 'guard', { log });
+  try {
+    await guardRedis(guard, log);
+  } finally {
+    guard.disconnect();
+  }
   const presets = opts.bot ? await loadPresets(config.assets.presetsDir, { weightsDir: config.assets.weightsDir }) : undefined;
   const jobs = await createJobsClient(config, log.child({ part: 'jobs' }), { presets, metrics });
   const adapters: RunningAdapter[] = [];
@@ -121,10 +131,11 @@ export async function startServices(config: Config, log: Logger, opts: ServeOpti
     if (opts.bot) checks.push({ name: 'bot', check: async () => ({ ok: true, platforms: adapters.map((a) => a.platform) }) });
     ops = await startOpsServer({
       port: config.ops.metricsPort,
+      host: config.ops.host,
       metrics,
       redisPing: () => jobs.ping(),
       checks,
-      dashboardQueues: config.ops.dashboard ? [jobs.queue] : undefined,
+      dashboard: config.ops.dashboard ? { ...config.ops.dashboard, queues: [jobs.queue] } : undefined,
       log: log.child({ part: 'ops' }),
     });
   } catch (err) {

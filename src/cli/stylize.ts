@@ -9,11 +9,12 @@ import { loadConfig, type Config } from '../config.ts';
 import { createLogger, silentLogger, type Logger } from '../log.ts';
 import { decodeImage, encodeImage, imageLimitsFromConfig } from '../images/index.ts';
 import { createEngine } from '../engine/index.ts';
-import { resolveOptions } from '../engine/params.ts';
+import { animatedOutputFormat, decodeClip, stylizeAnimation } from './stylize-animation.ts';
 import { progressBar, formatEta } from '../chat/common/text.ts';
 import type { Engine, ProgressCallback, Quality, RenderOptions, RenderResult, StyleInput } from '../engine/types.ts';
-import type { Preset } from '../presets/types.ts';
+import type { Preset, PresetCatalog } from '../presets/types.ts';
 import { resolvePreset } from '../presets/resolve.ts';
+import { PlanError, planRender, type StyleCapabilities } from '../requests/render-plan.ts';
 
 export interface StylizeCliOptions {
   style: string[];
@@ -65,24 +66,19 @@ export interface StylizeFileResult {
   output: string;
   quality: Quality;
   styles: string[];
+  /** Frames written, for an animated result. */
+  frames?: number;
 }
 
-interface ResolvedStyles {
-  inputs: StyleInput[];
-  fastNetwork?: string;
-  /** Per-preset defaults of the first preset (strength, style scale, pooling). */
-  defaults: Partial<RenderOptions>;
-}
+/** A --style argument: a file of the user's, or a preset. */
+type StyleSource = { file: string; weight: number } | { preset: Preset; weight: number };
 
-async function resolveStyles(names: string[], weights: number[], config: Config): Promise<ResolvedStyles> {
-  const limits = imageLimitsFromConfig(config);
-  const inputs: StyleInput[] = [];
-  let fastNetwork: string | undefined;
-  let defaults: Partial<RenderOptions> = {};
-  let catalog: Awaited<ReturnType<typeof import('../presets/index.ts').loadPresets>> | undefined;
+async function resolveStyles(names: string[], weights: number[], config: Config): Promise<{ sources: StyleSource[]; capabilities: StyleCapabilities; catalog?: PresetCatalog }> {
+  const sources: StyleSource[] = [];
+  let catalog: PresetCatalog | undefined;
   for (const [i, name] of names.entries()) {
     if (existsSync(name)) {
-      inputs.push({ image: await decodeImage(await readInputFile(name, 'style image'), limits), weight: weights[i] });
+      sources.push({ file: name, weight: weights[i] });
       continue;
     }
     catalog ??= await (await import('../presets/index.ts')).loadPresets(config.assets.presetsDir, { weightsDir: config.assets.weightsDir });
@@ -91,11 +87,28 @@ async function resolveStyles(names: string[], weights: number[], config: Config)
       const near = catalog.search(name.replace(/[-_]+/g, ' '), 3).map((p) => p.id);
       throw new Error(`--style ${name}: neither a file nor a preset${near.length ? ` — did you mean ${near.join(', ')}?` : ''} (see \`easel styles\`)`);
     }
-    if (i === 0) defaults = { ...preset.defaults };
-    fastNetwork ??= preset.fastNetwork;
-    if (preset.styleImage) inputs.push({ image: await decodeImage(await readFile(catalog.styleImagePath(preset)), limits), weight: weights[i] });
+    sources.push({ preset, weight: weights[i] });
   }
-  return { inputs, fastNetwork, defaults };
+  const presets = sources.flatMap((s) => ('preset' in s ? [s.preset] : []));
+  const first = sources[0];
+  const capabilities: StyleCapabilities = {
+    paintings: sources.filter((s) => 'file' in s || s.preset.styleImage).length,
+    fastNetwork: presets.find((p) => p.fastNetwork)?.fastNetwork,
+    // Per-preset defaults of the first style, when it is a preset (strength, style scale, pooling).
+    presetDefaults: first && 'preset' in first ? first.preset.defaults : undefined,
+  };
+  return { sources, capabilities, catalog };
+}
+
+/** Decode the paintings the plan uses, each to at most `maxSide`. */
+async function decodeStyles(sources: StyleSource[], catalog: PresetCatalog | undefined, config: Config, maxSide: number): Promise<StyleInput[]> {
+  const limits = imageLimitsFromConfig(config);
+  const inputs: StyleInput[] = [];
+  for (const s of sources) {
+    if ('file' in s) inputs.push({ image: await decodeImage(await readInputFile(s.file, 'style image'), limits, { maxSide }), weight: s.weight });
+    else if (s.preset.styleImage) inputs.push({ image: await decodeImage(await readFile(catalog!.styleImagePath(s.preset)), limits, { maxSide }), weight: s.weight });
+  }
+  return inputs;
 }
 
 /** Read a file the user named, with errors that say which argument was wrong. */
@@ -119,24 +132,35 @@ function parseBlend(blend: string | undefined, count: number): number[] {
 export async function stylizeFile(args: StylizeFileArgs): Promise<StylizeFileResult> {
   const config = args.config ?? loadConfig();
   const log = args.log ?? silentLogger;
-  const content = await decodeImage(await readInputFile(args.content, 'photo'), imageLimitsFromConfig(config));
+  const contentBytes = await readInputFile(args.content, 'photo');
+  // An animated result (.gif, .webp) paints every frame of an animated photo: stylize-animation.ts.
+  const clip = animatedOutputFormat(args.out) ? await decodeClip(contentBytes, config, args.content) : undefined;
   const weights = args.blend ?? Array(args.styles.length).fill(1);
   if (weights.length !== args.styles.length) throw new Error('one blend weight per style');
   const styles = await resolveStyles(args.styles, weights, config);
-
-  const options = resolveOptions(
-    { ...styles.defaults, ...args.options },
-    { size: config.render.defaultSize, quality: styles.inputs.length === 0 && styles.fastNetwork ? 'fast' : config.render.defaultQuality },
-  );
-  if (options.quality !== 'fast' && styles.inputs.length === 0) throw new Error(`${args.styles.join(', ')} has no painting to optimise towards: use --quality fast`);
-  if (options.quality === 'fast' && !styles.fastNetwork) {
-    throw new Error(`--quality fast needs a preset with a fast network (${args.styles.join(', ')} has none; see \`easel styles\`, marked fast:<net>): use draft, balanced or best`);
+  // The same plan as the worker's; the CLI is not capped (size is checked by its flag), and a tier
+  // the operator named that the style cannot do is an error rather than a silent change. A preset's
+  // fast network is the default for animations: one pass per frame.
+  const asked = { ...args.options, quality: args.options?.quality ?? (clip && styles.capabilities.fastNetwork ? 'fast' as const : undefined) };
+  let plan;
+  try {
+    plan = planRender(asked, styles.capabilities, { defaultSize: config.render.defaultSize, maxSize: Infinity, defaultQuality: config.render.defaultQuality, maxIterations: Infinity, strict: true });
+  } catch (err) {
+    if (err instanceof PlanError) throw new Error(`${args.styles.join(', ')}: ${err.message} (see \`easel styles\`, marked fast:<net>)`, { cause: err });
+    throw err;
   }
+  const options = plan.options;
+  const content = clip ? clip.frames[0] : await decodeImage(contentBytes, imageLimitsFromConfig(config), { maxSide: plan.decodeBounds.photo });
+  const styleInputs = plan.usesPaintings ? await decodeStyles(styles.sources, styles.catalog, config, plan.decodeBounds.style) : [];
 
   const engine = args.engine ?? (await createEngine({ engine: args.engineName ?? config.render.engine, backend: config.render.backend, onnxProviders: config.render.onnxProviders, weightsDir: config.assets.weightsDir, log }));
   let result: RenderResult;
   try {
-    result = await engine.render({ content, styles: styles.inputs, fastNetwork: styles.fastNetwork, options }, args.onProgress, args.signal);
+    if (clip) {
+      const a = await stylizeAnimation({ clip, styles: styleInputs, fastNetwork: plan.fastNetwork, options, engine, config, out: args.out, onProgress: args.onProgress, signal: args.signal });
+      return { engine: a.engine, backend: a.backend, width: a.image.width, height: a.image.height, iterations: a.iterations, milliseconds: Math.round(a.ms), output: a.output, quality: options.quality, styles: args.styles, frames: a.frames };
+    }
+    result = await engine.render({ content, styles: styleInputs, fastNetwork: plan.fastNetwork, options }, args.onProgress, args.signal);
   } finally {
     if (!args.engine) await engine.dispose();
   }
@@ -186,7 +210,7 @@ function progressPrinter(stream: NodeJS.WriteStream): { onProgress: ProgressCall
 
 export async function runStylize(content: string, opts: StylizeCliOptions): Promise<void> {
   const config = loadConfig();
-  if (!/\.(png|jpe?g)$/i.test(opts.out)) throw new Error(`--out ${opts.out}: the result is written as PNG or JPEG, so name it .png or .jpg`);
+  if (!/\.(png|jpe?g|gif|webp)$/i.test(opts.out)) throw new Error(`--out ${opts.out}: the result is written as PNG or JPEG (or an animated GIF / WebP from an animated photo), so name it .png, .jpg, .gif or .webp`);
   const log = opts.json ? silentLogger : createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, pretty: config.log.pretty });
   const printer = opts.json ? undefined : progressPrinter(process.stderr);
   const ac = new AbortController();
@@ -213,7 +237,7 @@ export async function runStylize(content: string, opts: StylizeCliOptions): Prom
     if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
     else {
       const losses = r.initialStyleLoss !== undefined ? `, style loss ${r.initialStyleLoss.toPrecision(3)} → ${r.finalStyleLoss!.toPrecision(3)}` : '';
-      process.stdout.write(`Wrote ${r.output} (${r.width}×${r.height}) in ${(r.milliseconds / 1000).toFixed(1)} s — ${r.engine}/${r.backend}, ${r.iterations} iterations${losses}\n`);
+      process.stdout.write(`Wrote ${r.output} (${r.width}×${r.height}${r.frames ? `, ${r.frames} frames` : ''}) in ${(r.milliseconds / 1000).toFixed(1)} s — ${r.engine}/${r.backend}, ${r.iterations} iterations${losses}\n`);
     }
   } finally {
     process.off('SIGINT', onSigint);

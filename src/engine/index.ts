@@ -117,5 +117,6 @@ async function loadFastStyle(preferred: EngineFactory, o: BackendFactoryOptions,
 }
 
 export { render } from './render.ts';
+export { renderAnimation, DEFAULT_ANIMATION_LIMITS, type AnimationInput, type AnimationLimits, type AnimationResult } from './animation.ts';
 export { RenderCancelled } from './types.ts';
 export type { Engine, RenderInput, RenderOptions, RenderResult, RenderProgress } from './types.ts';

@@ -69,8 +69,9 @@ export async function render(deps: RenderDeps, input: RenderInput, onProgress?: 
   }
 
   if (input.styles.length === 0) throw new Error('render needs at least one style image (or quality "fast" with a fast network)');
-  const plan = planScales(o.size, o.quality, o.iterations);
-  const total = plan.reduce((a, p) => a + p.iterations, 0);
+  // A given start image is already near the answer: the coarse scales would only blur it.
+  const plan = input.start ? [{ size: o.size, iterations: o.iterations ?? planTotal(planScales(o.size, o.quality)) }] : planScales(o.size, o.quality, o.iterations);
+  const total = planTotal(plan);
   const cache = deps.gramCache ?? new GramCache();
   const { backend } = deps;
 
@@ -140,6 +141,8 @@ export async function render(deps: RenderDeps, input: RenderInput, onProgress?: 
   return { image: toRgb(out), engine: backend.engine, backend: backend.backend, iterations, ms: performance.now() - started, initialLosses, finalLosses };
 }
 
+const planTotal = (plan: ScalePlan[]) => plan.reduce((a, p) => a + p.iterations, 0);
+
 function previewOf(x: Float32Array, width: number, height: number, photo?: FloatImage): RgbImage {
   const img = { width, height, data: x.slice() };
   return toRgb(photo ? withChromaOf(img, photo) : img);
@@ -147,6 +150,10 @@ function previewOf(x: Float32Array, width: number, height: number, photo?: Float
 
 async function initialImage(deps: RenderDeps, input: RenderInput, content: FloatImage, width: number, height: number, signal?: AbortSignal): Promise<FloatImage> {
   const o = input.options;
+  if (input.start) {
+    const start = await resizeFloat(toFloat(input.start), width, height);
+    return o.preserveColors ? greyOf(start) : start;
+  }
   if (o.init === 'noise') return noiseImage(width, height, o.seed);
   if (o.init === 'fast') {
     const fast = toFloat(await runFast(deps, input, width, height, signal));

@@ -11,7 +11,9 @@
  */
 import type { RgbImage } from '../images/types.ts';
 
-export type Quality = 'fast' | 'draft' | 'balanced' | 'best';
+/** Quality tiers, fastest first: the one spelling of their names (a user's choice, the CLI's, the config's). */
+export const QUALITIES = ['fast', 'draft', 'balanced', 'best'] as const;
+export type Quality = (typeof QUALITIES)[number];
 export type Pooling = 'max' | 'avg';
 export type OptimizerName = 'lbfgs' | 'adam';
 export type InitName = 'content' | 'noise' | 'fast';
@@ -53,6 +55,12 @@ export interface RenderInput {
   /** Id of a fast feed-forward network (fast-style/<id>) for quality 'fast' or init 'fast'. */
   fastNetwork?: string;
   options: RenderOptions;
+  /**
+   * Start the optimisation from this image (any size; it is resized to the output) instead of
+   * `options.init`, at the output size only: e.g. an animation frame starting from the previous
+   * frame's result. `options.iterations` (else the tier's total) is then that one scale's budget.
+   */
+  start?: RgbImage;
 }
 
 export interface LossParts {

@@ -1,6 +1,10 @@
 /**
  * Untrusted bytes → `RgbImage` (8-bit sRGB, 3 channels, no alpha). Every photo or style image that
  * enters Easel comes through here.
+ *
+ * `maxSide` bounds the result: an image whose longest side is larger is shrunk while it is decoded
+ * (libvips' shrink-on-load for JPEG and WebP reads a 1/2, 1/4 or 1/8 scale directly), so a 50 MP
+ * photo rendered at 1024 px never exists in memory at full resolution.
  */
 import sharp from 'sharp';
 import type { RgbImage } from './types.ts';
@@ -18,18 +22,21 @@ const DECODE_TIMEOUT_S = 30;
  * sRGB (embedded ICC profiles, CMYK, greyscale, 16-bit), only the first frame of an animation.
  * Throws only `ImageError`.
  */
-export async function decodeImage(bytes: Uint8Array, limits?: Partial<ImageLimits>): Promise<RgbImage> {
+export async function decodeImage(bytes: Uint8Array, limits?: Partial<ImageLimits>, opts: { maxSide?: number } = {}): Promise<RgbImage> {
   const lim = resolveLimits(limits);
   await probeImage(bytes, lim);
   try {
-    const { data, info } = await sharp(bytes, {
+    let pipeline = sharp(bytes, {
       limitInputPixels: lim.maxPixels,
       // 'error' still refuses truncated files, but tolerates the harmless warnings many phone JPEGs carry.
       failOn: 'error',
       autoOrient: true,
       pages: 1,
       page: 0,
-    })
+    });
+    // The first operation after load, so libvips can shrink while decoding.
+    if (opts.maxSide !== undefined) pipeline = pipeline.resize({ width: opts.maxSide, height: opts.maxSide, fit: 'inside', withoutEnlargement: true });
+    const { data, info } = await pipeline
       .timeout({ seconds: DECODE_TIMEOUT_S })
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')

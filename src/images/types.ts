@@ -15,6 +15,7 @@ export type ImageErrorCode =
   | 'too-large-bytes'
   | 'too-many-pixels'
   | 'too-large-dimensions'
+  | 'too-many-frames'
   | 'unsupported-format'
   | 'corrupt'
   | 'encode-failed';

@@ -20,6 +20,7 @@ export class ResultCache {
     if (!raw) return null;
     const result = JSON.parse(raw) as JobResult;
     if (!(await this.blobs.has(result.resultKey))) return null;
+    if (result.animation && !(await this.blobs.has(result.animation.key))) return null;
     return { ...result, cached: true };
   }
 

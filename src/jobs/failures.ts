@@ -6,7 +6,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { WORDING } from '../requests/wording.ts';
 
-export type FailureCode = 'invalid' | 'expired' | 'unknown-preset' | 'image' | 'cancelled' | 'render' | 'lost';
+export type FailureCode = 'invalid' | 'expired' | 'unknown-preset' | 'image' | 'cancelled' | 'timeout' | 'render' | 'lost';
 
 const RETRYABLE: ReadonlySet<FailureCode> = new Set(['render']);
 
@@ -17,6 +17,7 @@ export const FAILURE_TEXT: Record<FailureCode, string> = {
   'unknown-preset': WORDING.presetGone,
   image: WORDING.imageUnreadable,
   cancelled: WORDING.cancelled,
+  timeout: WORDING.tookTooLong,
   render: WORDING.renderFailed,
   lost: WORDING.lost,
 };
@@ -55,7 +56,7 @@ export interface DecodedFailure {
   reason: string;
 }
 
-const CODE_RE = /^(invalid|expired|unknown-preset|image|cancelled|render|lost): ([\s\S]*)$/;
+const CODE_RE = /^(invalid|expired|unknown-preset|image|cancelled|timeout|render|lost): ([\s\S]*)$/;
 
 /** Read a BullMQ failedReason back; anything unrecognised (BullMQ's own "stalled" etc.) is a render failure. */
 export function decodeFailure(failedReason: string | undefined): DecodedFailure {

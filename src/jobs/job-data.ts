@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Config, Quality } from '../config.ts';
+import type { Config } from '../config.ts';
 import { RequestOptions, StyleRequest } from '../requests/style-request.ts';
+import { renderCost } from './eta.ts';
 
-/** Request options after the deployment's defaults and caps: what the render (and the cache) depend on. */
+/** Request options after the deployment's defaults and caps (size, iterations): what the render (and the cache) depend on. */
 export const EffectiveOptions = RequestOptions.required({ size: true, quality: true });
 export type EffectiveOptions = z.infer<typeof EffectiveOptions>;
 
@@ -21,7 +22,7 @@ export const JobData = z.object({
 });
 export type JobData = z.infer<typeof JobData>;
 
-export function effectiveOptions(request: StyleRequest, render: Config['render']): EffectiveOptions {
+export function effectiveOptions(request: StyleRequest, render: Config['render'], maxIterations = Infinity): EffectiveOptions {
   const o = request.options;
   return EffectiveOptions.parse({
     size: Math.min(o.size ?? render.defaultSize, render.maxSize),
@@ -29,15 +30,14 @@ export function effectiveOptions(request: StyleRequest, render: Config['render']
     strength: o.strength,
     preserveColors: o.preserveColors,
     seed: o.seed,
-    iterations: o.iterations,
+    iterations: o.iterations === undefined ? undefined : Math.min(o.iterations, maxIterations),
   });
 }
 
-/**
- * BullMQ priority (lower runs first): quick feed-forward renders overtake long optimisations, so a
- * user asking for 'fast' is not stuck behind ten 'best' renders. Same tier: first come, first served.
- */
-export const PRIORITY: Record<Quality, number> = { fast: 1, draft: 2, balanced: 3, best: 4 };
+/** The job's estimated cost (eta.ts): its BullMQ priority, its share of the ETA, its default deadline. */
+export function costOf(data: Pick<JobData, 'request' | 'options'>): number {
+  return renderCost(data.options, data.request.content);
+}
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -70,6 +70,6 @@ export function cacheKeyFor(request: StyleRequest, options: EffectiveOptions): s
 }
 
 export function buildJobData(request: StyleRequest, config: Config): JobData {
-  const options = effectiveOptions(request, config.render);
+  const options = effectiveOptions(request, config.render, config.jobs.maxIterations);
   return { v: 1, request, options, cacheKey: cacheKeyFor(request, options) };
 }

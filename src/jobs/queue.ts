@@ -6,7 +6,8 @@
 import { Queue, QueueEventsProducer, type JobsOptions } from 'bullmq';
 import type { Config } from '../config.ts';
 import type { JobData } from './job-data.ts';
-import { PRIORITY } from './job-data.ts';
+import { costOf } from './job-data.ts';
+import { priorityFor } from './eta.ts';
 import { QUEUE_NAME } from './keys.ts';
 import { bullConnection } from './redis.ts';
 import type { JobResult } from './types.ts';
@@ -31,7 +32,8 @@ export function createEventsProducer(config: Config): QueueEventsProducer {
 export function jobOptions(jobId: string, data: JobData, config: Config): JobsOptions {
   return {
     jobId,
-    priority: PRIORITY[data.options.quality],
+    // Cheapest first (pixels × evaluations), whatever the tier: small jobs never wait behind a huge one.
+    priority: priorityFor(costOf(data)),
     attempts: config.jobs.attempts,
     backoff: { type: 'exponential', delay: BACKOFF_MS },
     removeOnComplete: KEEP_COMPLETED,

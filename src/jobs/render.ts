@@ -5,7 +5,7 @@
  */
 import type { StyleRequest } from '../requests/style-request.ts';
 import type { EffectiveOptions } from './job-data.ts';
-import type { BlobStore, JobResult } from './types.ts';
+import type { RenderBlobs, JobResult } from './types.ts';
 
 export interface RenderTask {
   jobId: string;
@@ -23,15 +23,17 @@ export interface RenderStep {
 }
 
 export interface RenderContext {
-  blobs: BlobStore;
+  blobs: RenderBlobs;
   signal: AbortSignal;
   onProgress(step: RenderStep): void;
 }
 
 /** What a render produces: the job's result without the blob key and cache flag the worker adds. */
-export type RenderOutput = Omit<JobResult, 'resultKey' | 'cached'> & {
-  /** The result as PNG. */
+export type RenderOutput = Omit<JobResult, 'resultKey' | 'cached' | 'animation'> & {
+  /** The result as PNG (an animation's first frame). */
   png: Buffer;
+  /** The painted animation, for an animated photo. */
+  animation?: { data: Buffer; format: 'gif' | 'webp'; frames: number };
 };
 
 export interface Renderer {

@@ -75,6 +75,11 @@ export interface JobResult {
   /** Human label of the style (preset title or 'your image'). */
   styleLabel: string;
   cached: boolean;
+  /**
+   * For an animated photo: the painted animation (GIF, under the upload limit); `resultKey` is then
+   * its first frame as a PNG, for a platform that cannot show animations.
+   */
+  animation?: { key: string; format: 'gif' | 'webp'; frames: number };
 }
 
 export type JobEvent =
@@ -93,10 +98,14 @@ export type JobEvent =
  */
 export type JobEventHandler = (event: JobEvent) => Promise<void>;
 
-export interface BlobStore {
+/** What a render needs of the blob store: read its inputs, write its result and previews. */
+export interface RenderBlobs {
   /** Store bytes under their content hash (sha256) with the configured TTL; returns the key. */
   put(bytes: Buffer): Promise<string>;
   get(key: string): Promise<Buffer | null>;
+}
+
+export interface BlobStore extends RenderBlobs {
   /**
    * Store an upload that no job refers to yet, with a short TTL (EASEL_PENDING_BLOB_TTL_S); undefined
    * when the pending uploads would pass EASEL_PENDING_BLOB_BUDGET_BYTES. `submit` gives it the full TTL.

@@ -2,8 +2,11 @@
  * The worker side (`easel worker`): takes jobs from the render queue, renders, reports progress,
  * stores the result.
  *
- * - Concurrency from config (default 1: one GPU per process); the renderer (engine + weights +
- *   presets) is created once per process and shared by its jobs.
+ * - Concurrency from config (default 1: one GPU per process); each slot renders in a thread of its
+ *   own (render-thread.ts) that keeps its engine, weights and presets across jobs, so a long
+ *   synchronous engine step never blocks lock renewal, progress or cancel.
+ * - A deadline per job (EASEL_JOB_DEADLINE_S, else derived from its cost): past it the render is
+ *   stopped and the job fails with 'timeout' ("took too long"), freeing the slot.
  * - Job data is re-validated; invalid data fails at once, without retry (UnrecoverableError).
  * - Progress goes through job.updateProgress (throttled), with a preview blob when the engine made one.
  * - Cancellation crosses processes as an event in the queue's stream; the render's AbortSignal fires
@@ -20,14 +23,17 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { RedisBlobStore } from './blobs.ts';
 import { ResultCache } from './cache.ts';
-import { RenderStats } from './eta.ts';
+import { deadlineMs, RenderStats } from './eta.ts';
 import { JobFailure, toBullError } from './failures.ts';
-import { JobData } from './job-data.ts';
+import { costOf, JobData } from './job-data.ts';
 import { EVENTS, QUEUE_NAME, keys as keysFor } from './keys.ts';
 import { bullConnection, connectionErrorLogger, createRedis } from './redis.ts';
 import type { RenderStep, Renderer } from './render.ts';
 import type { JobProgress, JobResult } from './types.ts';
 import { BEAT_EVERY_MS, WorkerRegistry } from './worker-registry.ts';
+import { threadRenderer } from './render-thread.ts';
+
+const ENGINE_THREAD = new URL('./engine-render-thread.ts', import.meta.url);
 
 export interface WorkerDeps {
   /** The render step. Default: the real engine, loaded once for this worker (engine-renderer.ts) and closed with it. */
@@ -51,6 +57,7 @@ export interface RunningWorker {
 
 const SHUTDOWN = 'easel:shutdown';
 const CANCELLED = 'easel:cancelled';
+const DEADLINE = 'easel:deadline';
 
 type RenderJob = Job<JobData, JobResult>;
 
@@ -68,8 +75,9 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
   const progressIntervalMs = deps.progressIntervalMs ?? 500;
   const active = new Set<string>();
 
-  // Imported lazily: the no-op renderer (benchmarks) must not pay for loading TensorFlow.js / ONNX.
-  const render: Renderer = deps.renderer ?? (await (await import('./engine-renderer.ts')).createEngineRenderer(config, wlog));
+  // The engine renders in threads of its own (render-thread.ts), one per slot, so this event loop
+  // stays free for lock renewal, progress, cancel and deadlines.
+  const render: Renderer = deps.renderer ?? (await threadRenderer({ module: ENGINE_THREAD, data: config, slots: concurrency, log: wlog }));
   // An injected renderer belongs to the caller (it may serve several workers); ours is closed with us.
   const ownsRenderer = !deps.renderer;
 
@@ -85,7 +93,14 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
     if (await redis.exists(k.cancel(jobId))) throw toBullError(new JobFailure('cancelled', 'cancelled before it started'));
     if (job.attemptsStarted <= 1 && job.processedOn) metrics?.waitSeconds.observe({ quality: data.options.quality }, (job.processedOn - job.timestamp) / 1000);
 
-    const abort = signal ?? new AbortController().signal;
+    // The render stops on cancel or shutdown (BullMQ's signal) or when its deadline passes.
+    const cost = costOf(data);
+    const timeLimitMs = deadlineMs(cost, config.jobs.deadlineS);
+    const controller = new AbortController();
+    const follow = () => controller.abort(signal!.reason);
+    signal?.addEventListener('abort', follow, { once: true });
+    const deadline = setTimeout(() => controller.abort(DEADLINE), timeLimitMs);
+    const abort = controller.signal;
     const report = progressReporter(job, progressIntervalMs, (preview) => blobs.put(preview), jlog);
     active.add(jobId);
     jlog.info('render started');
@@ -94,6 +109,7 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
       if (abort.aborted) throw abort.reason;
       await report.flush();
       const resultKey = await blobs.put(out.png);
+      const animation = out.animation && { key: await blobs.put(out.animation.data), format: out.animation.format, frames: out.animation.frames };
       const result: JobResult = {
         resultKey,
         width: out.width,
@@ -104,8 +120,9 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
         renderMs: Math.round(out.renderMs),
         styleLabel: out.styleLabel,
         cached: false,
+        ...(animation && { animation }),
       };
-      await Promise.all([cache.put(data.cacheKey, result), stats.record(data.options.quality, out.renderMs)]);
+      await Promise.all([cache.put(data.cacheKey, result), stats.record(cost, out.renderMs)]);
       metrics?.renderSeconds.observe({ quality: data.options.quality }, out.renderMs / 1000);
       jlog.info({ renderMs: result.renderMs, engine: result.engine, backend: result.backend }, 'render done');
       return result;
@@ -117,7 +134,8 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
         throw new WaitingError();
       }
       const failure =
-        abort.aborted ? new JobFailure('cancelled', 'cancelled while rendering')
+        abort.aborted && abort.reason === DEADLINE ? new JobFailure('timeout', `render stopped at its deadline (${Math.round(timeLimitMs / 1000)} s)`)
+        : abort.aborted ? new JobFailure('cancelled', 'cancelled while rendering')
         : err instanceof JobFailure ? err
         : new JobFailure('render', err instanceof Error ? err.message : String(err));
       metrics?.failures.inc({ code: failure.code });
@@ -125,6 +143,8 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
       else jlog.info({ code: failure.code, reason: failure.message }, 'job ended without a result');
       throw toBullError(failure);
     } finally {
+      clearTimeout(deadline);
+      signal?.removeEventListener('abort', follow);
       active.delete(jobId);
       report.stop();
     }

@@ -2,6 +2,7 @@
  * Listing order and wording. Public-domain paintings come first so that what users see by default is
  * what anyone may use; within a licence group, presets.json's order holds.
  */
+import type { Quality } from '../engine/types.ts';
 import type { LicenceStatus, Preset } from './types.ts';
 
 const LICENCE_RANK: Record<LicenceStatus, number> = { 'public-domain': 0, 'public-domain-us': 1, copyrighted: 2 };
@@ -33,6 +34,6 @@ export function presetLabel(p: Preset, maxLength = 100): string {
 }
 
 /** Whether a preset can render at this quality: network-only presets have no painting to optimise towards. */
-export function supportsQuality(p: Preset, quality: 'fast' | 'draft' | 'balanced' | 'best'): boolean {
+export function supportsQuality(p: Preset, quality: Quality): boolean {
   return quality === 'fast' ? p.fastNetwork !== undefined : p.styleImage !== undefined;
 }

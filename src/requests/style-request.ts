@@ -7,6 +7,7 @@
  * Image bytes never travel in a request: they are blobs in Redis, referenced by key (see src/jobs/blobs.ts).
  */
 import { z } from 'zod';
+import { QUALITIES } from '../engine/types.ts';
 
 export const PLATFORMS = ['discord', 'slack', 'cli'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -31,7 +32,7 @@ export type StyleChoice = z.infer<typeof StyleChoice>;
 export const RequestOptions = z.object({
   /** Output's longest side; absent = EASEL_DEFAULT_SIZE; capped at EASEL_MAX_SIZE by jobs.submit. */
   size: z.number().int().min(32).max(4096).optional(),
-  quality: z.enum(['fast', 'draft', 'balanced', 'best']).optional(),
+  quality: z.enum(QUALITIES).optional(),
   strength: z.number().min(0).max(1).optional(),
   preserveColors: z.boolean().optional(),
   seed: z.number().int().min(0).optional(),

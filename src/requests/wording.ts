@@ -44,6 +44,7 @@ export const WORDING = {
   lost: 'I lost track of this request (the queue was restarted) — please run the command again.',
   /** Every attempt to post a finished result failed (the platform kept refusing it). */
   undeliverable: "I painted your picture but couldn't post it here. Please try again in a moment.",
+  tookTooLong: 'That took too long to paint, so it was stopped — try a smaller size or a faster quality.',
   // Cancel buttons
   notYours: (owner: string) => `Only ${owner} can cancel this painting.`,
   tooLate: "Too late to cancel — it's already finished.",

@@ -32,6 +32,15 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the engine takes its settings as arguments: it imports neither the config nor the presets', () => {
+    const offenders = sources('src/engine').flatMap((file) => imports(file).filter((s) => /(^|\/)config(\.ts)?$/.test(s) || /(^|\/)presets\//.test(s)).map((s) => `${file} imports ${s}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps benchmarks out of src/', () => {
+    expect(sources('src').filter((file) => /bench|measure/i.test(path.basename(file)))).toEqual([]);
+  });
+
   it('only src/config.ts reads the environment', () => {
     const readers = sources('src').filter((file) => file !== 'src/config.ts' && /process\.env\b(?!\s*[,}])/.test(readFileSync(file, 'utf8').replace(/\{ \.\.\.process\.env/g, '')));
     expect(readers).toEqual([]);

@@ -27,6 +27,17 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('publishes ops ports on loopback only, gives workers no chat tokens, and runs Redis without eviction', () => {
+    for (const [name, svc] of Object.entries<any>(compose.services)) {
+      for (const p of svc.ports ?? []) if (String(p).includes('9464')) expect(String(p), name).toMatch(/^127\.0\.0\.1:/);
+    }
+    for (const name of ['worker', 'worker-cpu']) {
+      for (const token of ['DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']) expect(compose.services[name].environment[token], `${name} ${token}`).toBe('');
+    }
+    const redis = compose.services.redis.command;
+    expect(redis[redis.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+  });
+
   it('copies only files that exist into the image', () => {
     for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const src of m[1].split(/\s+/)) expect(existsSync(src), src).toBe(true);

@@ -1,6 +1,8 @@
 /**
  * `easel start` as an operator runs it: one command, the worker in a supervised child process,
- * /healthz reporting it, a real job rendered by it, and a clean stop on SIGTERM.
+ * /healthz reporting it, a real job rendered by it, and a clean stop on SIGTERM. And two
+ * `easel worker`s and an `easel bot` side by side on one host with no settings but Redis and a
+ * token: each finds an ops port of its own and says where.
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -10,6 +12,7 @@ import { createJobsClient } from '../../src/jobs/client.ts';
 import { silentLogger } from '../../src/log.ts';
 import { REPO_ROOT, testRedis, type TestRedis } from '../helpers/redis.ts';
 import { EventLog, makeRequest } from '../jobs/harness.ts';
+import { FakeDiscord } from '../fakes/discord/fake-discord.ts';
 
 let r: TestRedis;
 beforeAll(async () => {
@@ -79,5 +82,47 @@ describe('easel start', () => {
     expect(out).toContain('worker process started');
     expect(out).not.toContain('second signal');
     expect(out).toMatch(/"name":"easel-worker".*"msg":"stopped"/);
+  });
+});
+
+describe('several easel processes on one host', () => {
+  it('starts two workers and a bot with only REDIS_URL and a token set; each logs its own ops endpoint', async () => {
+    const fake = await new FakeDiscord().start();
+    // Nothing else: default EASEL_METRICS_PORT for all three (the prefix and log level only keep the test apart and readable).
+    const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', REDIS_URL: r.url, EASEL_REDIS_PREFIX: r.prefix, LOG_LEVEL: 'info' };
+    const roles: Array<[string, Record<string, string>]> = [
+      ['worker', base],
+      ['worker', base],
+      // DISCORD_API_BASE: the loopback fake stands in for discord.com
+      ['bot', { ...base, DISCORD_TOKEN: fake.token, DISCORD_API_BASE: fake.apiBase }],
+    ];
+    const procs = roles.map(([role, env]) => {
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/easel.js'), role], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = { child, out: '', exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) };
+      child.stdout.on('data', (d) => (p.out += d));
+      child.stderr.on('data', (d) => (p.out += d));
+      return p;
+    });
+    try {
+      const urls: string[] = [];
+      for (const p of procs) {
+        let url = '';
+        for (let i = 0; i < 900 && !url; i++) {
+          const line = p.out.split('\n').find((l) => l.includes('ops endpoints listening'));
+          if (line && p.out.includes('easel is running')) url = JSON.parse(line).url;
+          else if (p.child.exitCode !== null) break;
+          else await new Promise((res) => setTimeout(res, 100));
+        }
+        expect(url, p.out).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        urls.push(url);
+      }
+      expect(new Set(urls).size).toBe(3);
+      for (const url of urls) expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGTERM');
+      const codes = await Promise.all(procs.map((p) => p.exited));
+      await fake.close();
+      expect(codes).toEqual([0, 0, 0]);
+    }
   });
 });

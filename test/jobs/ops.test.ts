@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
 import { startServices, type Services } from '../../src/cli/serve.ts';
@@ -23,14 +24,15 @@ afterEach(async () => {
   await r.cleanup();
 });
 
-const get = async (port: number, p: string) => {
-  const res = await fetch(`http://127.0.0.1:${port}${p}`);
+const get = async (port: number, p: string, init: RequestInit = {}) => {
+  const res = await fetch(`http://127.0.0.1:${port}${p}`, init);
   return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
 };
+const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
 describe('ops endpoints of a running worker', () => {
-  it('reports health, exposes queue and render metrics after a real render, and serves the dashboard', async () => {
-    const config = r.config({ EASEL_METRICS_PORT: '0', EASEL_DASHBOARD: 'true', EASEL_USER_COOLDOWN_S: '0' });
+  it('reports health, exposes queue and render metrics after a real render, and serves the dashboard behind a password', async () => {
+    const config = r.config({ EASEL_METRICS_PORT: '0', EASEL_DASHBOARD: 'true', EASEL_DASHBOARD_PASSWORD: 'hunter2', EASEL_USER_COOLDOWN_S: '0' });
     services = await startServices(config, silentLogger, { bot: false, worker: true });
     const { jobs, ops } = services;
 
@@ -54,12 +56,22 @@ describe('ops endpoints of a running worker', () => {
     expect(metrics.text).toMatch(/^easel_deliveries_total\{platform="discord",type="completed"\} 1$/m);
     expect(metrics.text).toMatch(/^easel_jobs_submitted_total\{state="queued"\} 1$/m);
 
-    const board = await get(ops.port, '/admin/queues');
+    // no credentials, wrong ones: 401; the right ones: the board
+    expect((await get(ops.port, '/admin/queues')).status).toBe(401);
+    expect((await get(ops.port, '/admin/queues/api/queues', { headers: basic('admin', 'wrong') })).status).toBe(401);
+    const auth = { headers: basic('admin', 'hunter2') };
+    const board = await get(ops.port, '/admin/queues', auth);
     expect(board.status).toBe(200);
     expect(board.type).toContain('text/html');
-    const api = await get(ops.port, '/admin/queues/api/queues');
+    const api = await get(ops.port, '/admin/queues/api/queues?activeQueue=render&status=completed', auth);
     expect(api.status).toBe(200);
-    expect(JSON.parse(api.text).queues.map((q: { name: string }) => q.name)).toContain('render');
+    const queues = JSON.parse(api.text).queues as Array<{ name: string; jobs: Array<{ data: { request: { replyTo: Record<string, unknown> } } }> }>;
+    const render = queues.find((q) => q.name === 'render')!;
+    // the job's interaction token (makeRequest's replyTo) is not shown
+    expect(render.jobs[0].data.request.replyTo).toEqual({ channelId: 'c-1', interactionToken: '[redacted]' });
+    expect(api.text).not.toContain('secret');
+    // read-only unless EASEL_DASHBOARD_READ_ONLY=false: emptying the queue is refused
+    expect((await get(ops.port, '/admin/queues/api/queues/render/empty', { ...auth, method: 'PUT' })).status).toBe(405);
   });
 
   it('answers 503 when Redis is unreachable or a part is down', async () => {
@@ -81,14 +93,28 @@ describe('ops endpoints of a running worker', () => {
     }
   });
 
-  it('says which setting to change when the metrics port is taken', async () => {
-    const first = await startOpsServer({ port: 0, host: '127.0.0.1', metrics: createMetrics({ defaultMetrics: false }), redisPing: async () => true, checks: [], log: silentLogger });
+  it('listens on loopback by default and moves to another port, logged, when the configured one is taken', async () => {
+    const first = await startOpsServer({ port: 0, metrics: createMetrics({ defaultMetrics: false }), redisPing: async () => true, checks: [], log: silentLogger });
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
     try {
-      const second = startOpsServer({ port: first.port, host: '127.0.0.1', metrics: createMetrics({ defaultMetrics: false }), redisPing: async () => true, checks: [], log: silentLogger });
-      await expect(second).rejects.toThrow(new RegExp(`port ${first.port} .*already in use.*EASEL_METRICS_PORT`));
+      expect(first.host).toBe('127.0.0.1');
+      const second = await startOpsServer({ port: first.port, metrics: createMetrics({ defaultMetrics: false }), redisPing: async () => true, checks: [], log });
+      try {
+        expect(second.port).not.toBe(first.port);
+        expect((await get(second.port, '/healthz')).status).toBe(200);
+        expect(lines.join('')).toContain(`"configured":${first.port}`);
+        expect(lines.join('')).toContain(`http://127.0.0.1:${second.port}`);
+      } finally {
+        await second.close();
+      }
     } finally {
       await first.close();
     }
+  });
+
+  it('refuses a dashboard without a password', () => {
+    expect(() => r.config({ EASEL_DASHBOARD: 'true' })).toThrow(/EASEL_DASHBOARD_PASSWORD/);
   });
 
   it('refuses to run a bot with no chat platform configured', async () => {

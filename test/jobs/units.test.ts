@@ -4,9 +4,9 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { estimateEtaMs, median, DEFAULT_RENDER_MS } from '../../src/jobs/eta.ts';
+import { deadlineMs, estimateEtaMs, median, MAX_PRIORITY, MIN_DEFAULT_DEADLINE_MS, priorityFor, renderCost } from '../../src/jobs/eta.ts';
 import { decodeFailure, FAILURE_TEXT, JobFailure, toBullError } from '../../src/jobs/failures.ts';
-import { buildJobData, cacheKeyFor, effectiveOptions, jobIdFor, PRIORITY } from '../../src/jobs/job-data.ts';
+import { buildJobData, cacheKeyFor, effectiveOptions, jobIdFor } from '../../src/jobs/job-data.ts';
 import { platformOfJobId } from '../../src/jobs/delivery.ts';
 import { makeRequest } from './harness.ts';
 
@@ -40,7 +40,12 @@ describe('job ids and cache keys', () => {
     expect(effectiveOptions(makeRequest(KEY, { options: {} }), config.render)).toMatchObject({ size: 256, quality: 'draft' });
     expect(effectiveOptions(makeRequest(KEY, { options: { size: 2048, quality: 'best' } }), config.render)).toMatchObject({ size: 512, quality: 'best' });
     expect(buildJobData(makeRequest(KEY), config).v).toBe(1);
-    expect(PRIORITY.fast).toBeLessThan(PRIORITY.best);
+  });
+
+  it('caps the iterations a user may ask for (EASEL_MAX_ITERATIONS)', () => {
+    const capped = (r: number) => buildJobData(makeRequest(KEY, { options: { quality: 'draft', size: 64, iterations: r } }), loadConfig({ EASEL_MAX_ITERATIONS: '300' })).options.iterations;
+    expect(capped(5000)).toBe(300);
+    expect(capped(120)).toBe(120);
   });
 });
 
@@ -58,15 +63,35 @@ describe('failure codes', () => {
   });
 });
 
-describe('ETA', () => {
-  it('spreads the work ahead over the worker slots and adds the job’s own render', () => {
-    const expectedMs = { ...DEFAULT_RENDER_MS, fast: 1_000, draft: 10_000 };
-    expect(estimateEtaMs({ ahead: [], active: [], own: 'fast', slots: 1, expectedMs })).toBe(1_000);
-    expect(estimateEtaMs({ ahead: ['draft', 'draft'], active: [{ quality: 'draft', percent: 50 }], own: 'fast', slots: 1, expectedMs })).toBe(26_000);
-    expect(estimateEtaMs({ ahead: ['draft', 'draft'], active: [{ quality: 'draft', percent: 50 }], own: 'fast', slots: 2, expectedMs })).toBe(13_500);
+describe('ETA and cost', () => {
+  it('spreads the cost ahead over the worker slots and adds the job’s own render', () => {
+    const msPerUnit = 10;
+    expect(estimateEtaMs({ ahead: [], active: [], own: 100, slots: 1, msPerUnit })).toBe(1_000);
+    expect(estimateEtaMs({ ahead: [1000, 1000], active: [{ cost: 1000, percent: 50 }], own: 100, slots: 1, msPerUnit })).toBe(26_000);
+    expect(estimateEtaMs({ ahead: [1000, 1000], active: [{ cost: 1000, percent: 50 }], own: 100, slots: 2, msPerUnit })).toBe(13_500);
     // no live worker: assume one rather than divide by zero
-    expect(estimateEtaMs({ ahead: ['fast'], active: [], own: 'fast', slots: 0, expectedMs })).toBe(2_000);
+    expect(estimateEtaMs({ ahead: [100], active: [], own: 100, slots: 0, msPerUnit })).toBe(2_000);
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('costs pixels × evaluations over the planned scales, so size and iterations weigh as much as the tier', () => {
+    const photo = { width: 1024, height: 768 };
+    const draft512 = renderCost({ quality: 'draft', size: 512 }, photo);
+    // one 64×64 evaluation is one unit: a 'fast' render at 64 px is one pass of ~64×48 pixels
+    expect(renderCost({ quality: 'fast', size: 64 }, photo)).toBe(1);
+    expect(renderCost({ quality: 'fast', size: 512 }, photo)).toBeLessThan(draft512);
+    expect(renderCost({ quality: 'balanced', size: 512 }, photo)).toBeGreaterThan(draft512);
+    // a draft with 5000 iterations at 1024 px costs far more than a 'best' at 256 px
+    expect(renderCost({ quality: 'draft', size: 1024, iterations: 5000 }, photo)).toBeGreaterThan(50 * renderCost({ quality: 'best', size: 256 }, photo));
+    expect(priorityFor(1e12)).toBe(MAX_PRIORITY);
+    expect(priorityFor(0.2)).toBe(1);
+  });
+
+  it('derives a deadline from the cost unless the operator set one', () => {
+    expect(deadlineMs(10, 0)).toBe(MIN_DEFAULT_DEADLINE_MS);
+    const huge = renderCost({ quality: 'best', size: 2048 }, { width: 2048, height: 2048 });
+    expect(deadlineMs(huge, 0)).toBeGreaterThan(deadlineMs(renderCost({ quality: 'draft', size: 512 }, { width: 512, height: 512 }), 0));
+    expect(deadlineMs(huge, 30)).toBe(30_000);
   });
 });

@@ -45,7 +45,12 @@ export function loadOrt(): Promise<Ort> {
   return ortPromise;
 }
 
-/** Session options shared by every model: full graph optimisation, one intra-op thread per core. */
+/**
+ * Session options shared by every model: full graph optimisation, one intra-op thread per core.
+ * No CPU memory arena and no memory-pattern pre-allocation: with them each session (a loss graph
+ * per size, feature and Gram graphs) keeps its peak buffers for life — a 1024 px render peaked at
+ * 5.7 GB RSS, 2.6 GB without, at the same speed per evaluation (bench/memory.ts, `npm run bench`).
+ */
 export function sessionOptions(provider: string): InferenceSession.SessionOptions {
   return {
     executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
@@ -53,8 +58,8 @@ export function sessionOptions(provider: string): InferenceSession.SessionOption
     executionMode: 'sequential',
     intraOpNumThreads: os.availableParallelism(),
     interOpNumThreads: 1,
-    enableCpuMemArena: true,
-    enableMemPattern: true,
+    enableCpuMemArena: false,
+    enableMemPattern: false,
   };
 }
 
