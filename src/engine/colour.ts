@@ -74,3 +74,61 @@ export function withChromaOf(lum: FloatImage, photo: FloatImage): FloatImage {
   }
   return { width: lum.width, height: lum.height, data };
 }
+
+function meanAndCovariance(img: FloatImage): { mean: number[]; cov: number[][] } {
+  const n = img.data.length / 3;
+  const mean = [0, 0, 0];
+  for (let i = 0; i < img.data.length; i += 3) for (let c = 0; c < 3; c++) mean[c] += img.data[i + c] / n;
+  const cov = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  for (let i = 0; i < img.data.length; i += 3) {
+    for (let a = 0; a < 3; a++) for (let b = 0; b <= a; b++) cov[a][b] += ((img.data[i + a] - mean[a]) * (img.data[i + b] - mean[b])) / n;
+  }
+  for (let a = 0; a < 3; a++) for (let b = a + 1; b < 3; b++) cov[a][b] = cov[b][a];
+  return { mean, cov };
+}
+
+/** Lower-triangular L with L·Lᵀ = m (3×3, a small ridge keeps flat images well-posed). */
+function cholesky3(m: number[][]): number[][] {
+  const L = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = m[i][j] + (i === j ? 1e-2 : 0);
+      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
+      L[i][j] = i === j ? Math.sqrt(Math.max(s, 1e-6)) : s / L[j][j];
+    }
+  }
+  return L;
+}
+
+/** Inverse of a lower-triangular 3×3 matrix. */
+function invertLower3(L: number[][]): number[][] {
+  const inv = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  for (let i = 0; i < 3; i++) {
+    inv[i][i] = 1 / L[i][i];
+    for (let j = 0; j < i; j++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s += L[i][k] * inv[k][j];
+      inv[i][j] = -s / L[i][i];
+    }
+  }
+  return inv;
+}
+
+/**
+ * The photo recoloured to the painting's colour statistics (mean and covariance of RGB, matched
+ * through Cholesky factors: Gatys et al. 2016's colour histogram matching, reversed). A start for
+ * the optimiser that already has the painting's palette and all of the photo's structure.
+ */
+export function matchColoursTo(photo: FloatImage, painting: FloatImage): FloatImage {
+  const p = meanAndCovariance(photo);
+  const s = meanAndCovariance(painting);
+  const Ls = cholesky3(s.cov);
+  const LpInv = invertLower3(cholesky3(p.cov));
+  const A = [0, 1, 2].map((i) => [0, 1, 2].map((j) => Ls[i][0] * LpInv[0][j] + Ls[i][1] * LpInv[1][j] + Ls[i][2] * LpInv[2][j]));
+  const data = new Float32Array(photo.data.length);
+  for (let i = 0; i < data.length; i += 3) {
+    const d = [photo.data[i] - p.mean[0], photo.data[i + 1] - p.mean[1], photo.data[i + 2] - p.mean[2]];
+    for (let c = 0; c < 3; c++) data[i + c] = Math.min(255, Math.max(0, s.mean[c] + A[c][0] * d[0] + A[c][1] * d[1] + A[c][2] * d[2]));
+  }
+  return { width: photo.width, height: photo.height, data };
+}

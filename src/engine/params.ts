@@ -11,62 +11,35 @@
  *   style scale       1                           1.0
  *   iterations        by quality tier, multi-scale 1000 at one scale
  *
- * Loss weights. loss-spec.ts already makes every term independent of image size (means, Gram / M).
- * What is left is the scale of each VGG layer: the paper normalised its VGG so that every filter's
- * mean activation is 1 and then weighted the style layers equally; the Keras weights we use are not
- * normalised (relu4_1's activations are ~25× relu1_1's, its Gram loss ~10⁵× larger), so "equal
- * weights" has to divide each layer by its mean activation to the 4th power (a Gram is quadratic
- * in the activations and its loss quadratic in the Gram) and the content term by its square.
- * The activation means below were measured over the 15 preset images at 256 px
- * (scripts: see test/engine/params.test.ts, which checks they still hold).
+ * Loss weights: every term is divided by its target's energy (loss-spec.ts lossWeights), so the
+ * numbers below are scale-free ratios: they mean the same for every layer, photo and painting.
  */
 import type { LayerName, OptimizerName, InitName, Pooling, Quality, RenderOptions } from './types.ts';
-
-/** Mean post-ReLU activation of VGG19 (Keras ImageNet weights, caffe preprocessing) per layer. */
-export const VGG19_MEAN_ACTIVATION: Readonly<Record<string, number>> = {
-  relu1_1: 21.7,
-  relu2_1: 124,
-  relu3_1: 131,
-  relu4_1: 516,
-  relu4_2: 335,
-  relu5_1: 44.7,
-};
+import type { LossMix } from './loss-spec.ts';
 
 export const CONTENT_LAYER: LayerName = 'relu4_2';
 export const STYLE_LAYERS: readonly LayerName[] = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
 
-/**
- * Weights in normalised units (each term ≈ "mean squared relative error"). Tuned by eye on the
- * preset paintings: at strength 0.5 the photo stays recognisable and the painting's brushwork shows.
- */
-export const LOSS_WEIGHTS = {
+/** The mix at strength 0.5 (style : content of the energy-normalised terms; TV on 0–255 pixels). */
+export const LOSS_WEIGHTS: LossMix = {
   content: 1,
-  /** Style weight at strength 0.5; see styleWeightFor. */
-  style: 1,
-  /** Total variation on 0–255 pixels (mean squared neighbour difference): a light smoothing. */
-  tv: 1e-3,
+  style: 3,
+  tv: 0,
 };
 
-/** Strength s ∈ [0, 1] → style weight: log-linear, ×100 from s = 0.5 to 1 and ÷100 to s → 0; 0 is the photo. */
+/** How many decades the style weight moves from strength 0.5 to 1 (and down towards 0). */
+export const STRENGTH_DECADES = 1;
+
+/** Strength s ∈ [0, 1] → style weight: log-linear around s = 0.5; 0 is the photo. */
 export function styleWeightFor(strength: number, base = LOSS_WEIGHTS.style): number {
   if (!(strength >= 0 && strength <= 1)) throw new Error(`strength must be in [0, 1], got ${strength}`);
   if (strength === 0) return 0;
-  return base * 10 ** (4 * (strength - 0.5));
+  return base * 10 ** (2 * STRENGTH_DECADES * (strength - 0.5));
 }
 
-export function meanActivation(layer: LayerName): number {
-  const m = VGG19_MEAN_ACTIVATION[layer];
-  if (m === undefined) throw new Error(`no activation scale for VGG19 layer '${layer}' (known: ${Object.keys(VGG19_MEAN_ACTIVATION).join(', ')})`);
-  return m;
-}
-
-/** Equal style-layer weights, each normalised by its layer's activation scale (see above). */
-export function styleLayerWeights(layers: readonly LayerName[]): number[] {
-  return layers.map((l) => 1 / layers.length / meanActivation(l) ** 4);
-}
-
-export function contentWeightFor(layer: LayerName, base = LOSS_WEIGHTS.content): number {
-  return base / meanActivation(layer) ** 2;
+/** The loss mix of a render at this strength; loss-spec.ts lossWeights turns it into a LossSpec's weights. */
+export function lossMixFor(strength: number): LossMix {
+  return { content: LOSS_WEIGHTS.content, style: styleWeightFor(strength), tv: LOSS_WEIGHTS.tv };
 }
 
 /**
@@ -84,6 +57,9 @@ export const TIERS: Record<Exclude<Quality, 'fast'>, Tier> = {
   balanced: { scales: [0.25, 0.5, 1], iterations: [100, 60, 40] },
   best: { scales: [0.25, 0.5, 1], iterations: [250, 200, 150] },
 };
+
+export const INIT_COLOUR_MATCH = { on: true };
+export const SCALE_HANDOFF: { mode: 'residual' | 'image' } = { mode: 'residual' };
 
 /** Smallest side a scale may have (VGG's relu5_1 is 1/16 of the input). */
 export const MIN_SCALE_PX = 48;

@@ -10,12 +10,12 @@
  * Colour preservation runs the whole optimisation on luminance images and puts the photo's chroma
  * back at the end (and on previews). Progress counts evaluations over all scales.
  */
-import { blendGramTargets } from './loss-spec.ts';
+import { blendGramTargets, lossWeights } from './loss-spec.ts';
 import { optimise, type StepReport } from './optimise.ts';
-import { CONTENT_LAYER, PLATEAU, STYLE_LAYERS, contentWeightFor, LOSS_WEIGHTS, planScales, styleLayerWeights, styleWeightFor, type ScalePlan } from './params.ts';
+import { CONTENT_LAYER, INIT_COLOUR_MATCH, PLATEAU, SCALE_HANDOFF, STYLE_LAYERS, lossMixFor, planScales, type ScalePlan } from './params.ts';
 import { fitLongest } from '../images/resize.ts';
-import { resizeFloat, toFloat, toRgb, type FloatImage } from './pixels.ts';
-import { greyOf, matchedGrey, withChromaOf } from './colour.ts';
+import { resizeBilinear, resizeFloat, subtract, toFloat, toRgb, type FloatImage } from './pixels.ts';
+import { greyOf, matchColoursTo, matchedGrey, withChromaOf } from './colour.ts';
 import { noiseImage } from './init.ts';
 import { GramCache, imageKey } from './style-targets.ts';
 import { RenderCancelled, type LossBackend, type LossParts, type ProgressCallback, type RenderInput, type RenderResult } from './types.ts';
@@ -81,11 +81,12 @@ export async function render(deps: RenderDeps, input: RenderInput, onProgress?: 
     return { image: img, key: imageKey(img), weight: s.weight };
   });
   const layers = { content: CONTENT_LAYER, style: [...STYLE_LAYERS] };
-  const weights = { content: contentWeightFor(layers.content), style: styleWeightFor(o.strength, LOSS_WEIGHTS.style), tv: LOSS_WEIGHTS.tv, layers: styleLayerWeights(layers.style) };
+  const mix = lossMixFor(o.strength);
 
   const eta = new EtaModel();
   const dims = plan.map((p) => fitLongest(input.content.width, input.content.height, p.size));
   let x: FloatImage | undefined;
+  let prevContent: FloatImage | undefined;
   let stepsBefore = 0;
   let initialLosses: LossParts | undefined;
   let finalLosses: LossParts | undefined;
@@ -106,12 +107,12 @@ export async function render(deps: RenderDeps, input: RenderInput, onProgress?: 
     );
     const styleTargets = blendGramTargets(perStyle, styles.map((s) => s.weight));
 
-    const x0 = x ? await resizeFloat(x, w, h) : await initialImage(deps, input, contentK, w, h, signal);
+    const x0 = x && prevContent ? handOff(x, prevContent, contentK) : await initialImage(deps, input, contentK, w, h, signal);
+    prevContent = contentK;
     const photoK = o.preserveColors ? await resizeFloat(photo, w, h) : undefined;
     const evaluator = await backend.createEvaluator({
       height: h, width: w, pooling: o.pooling, contentLayer: layers.content, styleLayers: layers.style,
-      contentTarget, styleTargets, styleLayerWeights: weights.layers,
-      contentWeight: weights.content, styleWeight: weights.style, tvWeight: weights.tv,
+      contentTarget, styleTargets, ...lossWeights(mix, { contentTarget, styleTargets }),
     });
     let last = performance.now();
     const remainingAfter = (step: number) => (plan[k].iterations - step) * w * h + plan.slice(k + 1).reduce((a, p, j) => a + p.iterations * dims[k + 1 + j].width * dims[k + 1 + j].height, 0);
@@ -140,6 +141,17 @@ export async function render(deps: RenderDeps, input: RenderInput, onProgress?: 
   return { image: toRgb(out), engine: backend.engine, backend: backend.backend, iterations, ms: performance.now() - started, initialLosses, finalLosses };
 }
 
+/**
+ * The next scale's start: the photo at that scale plus the upsampled stylisation (x − photo) of the
+ * scale before — the photo's fine detail stays sharp instead of being upsampled from a blur.
+ */
+function handOff(x: FloatImage, prevContent: FloatImage, content: FloatImage): FloatImage {
+  if (SCALE_HANDOFF.mode === 'image') return resizeBilinear(x, content.width, content.height);
+  const up = resizeBilinear(subtract(x, prevContent), content.width, content.height);
+  for (let i = 0; i < up.data.length; i++) up.data[i] += content.data[i];
+  return up;
+}
+
 function previewOf(x: Float32Array, width: number, height: number, photo?: FloatImage): RgbImage {
   const img = { width, height, data: x.slice() };
   return toRgb(photo ? withChromaOf(img, photo) : img);
@@ -151,6 +163,10 @@ async function initialImage(deps: RenderDeps, input: RenderInput, content: Float
   if (o.init === 'fast') {
     const fast = toFloat(await runFast(deps, input, width, height, signal));
     return o.preserveColors ? greyOf(fast) : fast;
+  }
+  if (INIT_COLOUR_MATCH.on && !o.preserveColors) {
+    const main = input.styles.reduce((a, b) => (b.weight > a.weight ? b : a));
+    return matchColoursTo(content, toFloat(main.image));
   }
   return content;
 }
