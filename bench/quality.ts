@@ -29,6 +29,8 @@ export interface QualityBenchOptions {
   tiers?: string;
   out?: string;
   json?: boolean;
+  /** Also render the first pair at these strengths (default tier, first size) into <out>-strength.png. */
+  strengths?: string;
 }
 
 /** 3 photos × 4 paintings of different kinds (swirls, figures, flat graphic, abstract). */
@@ -134,11 +136,25 @@ export async function runQualityBench(opts: QualityBenchOptions): Promise<Qualit
       await writeFile(file, await contactSheet(sheet, Math.min(size, 256)));
       say(`contact sheet: ${file}`);
     }
+    if (opts.strengths) await strengthStrip(backend, pairs[0], sizes[0], list(opts.strengths, []).map(Number), `${out}-strength.png`, say);
   } finally {
     backend.dispose();
   }
   process.stdout.write(opts.json ? `${JSON.stringify({ engine: backend.engine, backend: backend.backend, bars: QUALITY_BARS, rows })}\n` : `${formatQualityTable(rows)}\n`);
   return rows;
+}
+
+/** One photo at several strengths (balanced), side by side: what the strength scale means by eye. */
+async function strengthStrip(backend: LossBackend, pair: { name: string; photo: RgbImage; painting: RgbImage }, size: number, strengths: number[], file: string, say: (s: string) => void): Promise<void> {
+  const cells: SheetRow['cells'] = [];
+  for (const strength of strengths) {
+    say(`${pair.name} @ ${size} px: strength ${strength}…`);
+    const options = resolveOptions({ size, quality: 'balanced', strength }, { size, quality: 'balanced' });
+    const r = await render({ backend }, { content: pair.photo, styles: [{ image: pair.painting, weight: 1 }], options });
+    cells.push({ caption: `strength ${strength}`, image: r.image });
+  }
+  await writeFile(file, await contactSheet([{ label: pair.name, cells }], Math.min(size, 256)));
+  say(`strength strip: ${file}`);
 }
 
 function fmt(d: Distances): string {

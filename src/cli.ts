@@ -116,6 +116,7 @@ program
   .option('--pairs <list>', 'quality: photo:preset pairs, comma-separated (default 3 photos × 4 presets)')
   .option('--tiers <list>', 'quality: tiers to render (default draft,balanced,best)')
   .option('--out <prefix>', 'quality: contact sheet path prefix (default out/quality)')
+  .option('--strengths <list>', 'quality: also render the first pair at these strengths, e.g. 0.25,0.5,0.75,1')
   .option('--json', 'print JSON')
   .action(async (opts) => (await import('./cli/bench.ts')).runBench(opts));
 

@@ -28,6 +28,7 @@ export interface BenchOptions {
   pairs?: string;
   tiers?: string;
   out?: string;
+  strengths?: string;
 }
 
 interface Row {

@@ -1,18 +1,21 @@
 /**
- * Every parameter of a render in one list, with the values of Gatys et al. (2015) and
- * jcjohnson/neural-style where they carry over, and what a quality tier or a strength means.
+ * Every parameter of a render in one list, each with the reason it has its value. The measurements
+ * are `npm run bench -- --only quality` (bench/quality.ts): style and content distance to the
+ * baseline recipe (the PyTorch tutorial's: one scale, photo start, L-BFGS, 150 evaluations, style
+ * 3 : content 1 of energy-normalised terms), golden_gate × starry-night and stata × the-scream at
+ * 128 and 256 px, issue #14.
  *
- *   parameter         here                        neural-style default
- *   content layer     relu4_2                     relu4_2
- *   style layers      relu1_1 … relu5_1, equal    same, equal weights
- *   optimiser         L-BFGS                      lbfgs (adam: learning rate 10)
- *   init              content                     random (content converges in far fewer steps)
- *   pooling           max                         max
- *   style scale       1                           1.0
- *   iterations        by quality tier, multi-scale 1000 at one scale
- *
- * Loss weights: every term is divided by its target's energy (loss-spec.ts lossWeights), so the
- * numbers below are scale-free ratios: they mean the same for every layer, photo and painting.
+ *   parameter         here                        why
+ *   content layer     relu4_2                     the paper's; also what the content distance measures
+ *   style layers      relu1_1 … relu5_1, equal    the paper's; each divided by its target's energy
+ *   loss weights      style 3 : content 1, TV 0   energy-normalised terms make the ratio scale-free;
+ *                                                 3 : 1 is the baseline's, whose look is the paper's
+ *   optimiser         L-BFGS, 8 pairs, first step 8 px   30 pairs: no gain at 128 px (style 0.125 vs 0.127
+ *                                                 after 80 evals); first step 32 px: worse at 256 (1.75× vs 1.61×)
+ *   init              the photo                   fewest evaluations to a recognisable result
+ *   pooling           max                         the paper's; the distances are measured with max
+ *   style scale       1 (painting at the output's size, at every scale)   as the metric sizes it
+ *   tiers             see TIERS below
  */
 import type { LayerName, OptimizerName, InitName, Pooling, Quality, RenderOptions } from './types.ts';
 import type { LossMix } from './loss-spec.ts';
@@ -20,14 +23,25 @@ import type { LossMix } from './loss-spec.ts';
 export const CONTENT_LAYER: LayerName = 'relu4_2';
 export const STYLE_LAYERS: readonly LayerName[] = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
 
-/** The mix at strength 0.5 (style : content of the energy-normalised terms; TV on 0–255 pixels). */
+/**
+ * The mix at strength 0.5 (style : content of the energy-normalised terms; TV on 0–255 pixels).
+ *   style 3 : content 1 — the baseline's ratio: at 256 px it reaches style 0.112 / content 0.700 on
+ *     golden_gate × starry-night, the paper's figure by eye (the old per-layer activation scaling
+ *     gave 0.361 / 0.393 at strength 0.5: the photo with a faint texture).
+ *   TV 0 — with every other term a relative error (~0.1–1), the old 1e-3 on 0–255 pixels weighed
+ *     as much as the style term on a photo's edges and blurred the brushwork; the baseline has none.
+ */
 export const LOSS_WEIGHTS: LossMix = {
   content: 1,
   style: 3,
   tv: 0,
 };
 
-/** How many decades the style weight moves from strength 0.5 to 1 (and down towards 0). */
+/**
+ * How many decades the style weight moves from strength 0.5 to 1 (and down towards 0): 1, i.e.
+ * style 30 : 1 at strength 1 and ≈ 1 : 1 at 0.25. The old 2 decades (300 : 1 at 1) let the
+ * painting's own objects (Starry Night's cypress) appear and lost the town (content 1.166).
+ */
 export const STRENGTH_DECADES = 1;
 
 /** Strength s ∈ [0, 1] → style weight: log-linear around s = 0.5; 0 is the photo. */
@@ -43,9 +57,20 @@ export function lossMixFor(strength: number): LossMix {
 }
 
 /**
- * Quality tiers: coarse-to-fine scales (fractions of the output's longest side) and loss+gradient
- * evaluations at each. Cost grows with pixels, so the coarse scales are cheap; they settle the
- * large structures and the full scale adds detail. Scales under MIN_SCALE_PX are dropped.
+ * Quality tiers: scales (fractions of the output's longest side, coarse to fine) and loss+gradient
+ * evaluations at each; a coarse scale's stylisation is handed to the next as (x − photo) upsampled
+ * onto the sharper photo (render.ts handOff). Measured at 256 px, golden_gate × starry-night, with
+ * the cost of an evaluation ∝ pixels:
+ *   - at the budget of 22 full-size evaluations, one scale (style 1.61× / content 1.13× the
+ *     baseline) beat coarse-to-fine ([½, 1] × [20, 17]: 1.64× / 1.18×; [¼, ½, 1] × [120, 40, 6]:
+ *     1.82× / 1.36×): a coarse scale's deep-layer Grams (relu4_1, relu5_1, which dominate the
+ *     style distance) do not carry over to the full size, so its work is mostly redone there.
+ *   - at 8 full-size evaluations a coarse start helps ([½, 1] × [16, 4]: 3.25× / 1.26× against
+ *     one scale's 3.70× / 1.22×): there is not enough budget at full size to paint at all.
+ * draft   ≈ 0.05× the baseline's evaluation cost: coarse-to-fine, for a quick look.
+ * balanced 36 evaluations at full size (≈ 0.24×): 128 px, 40 evaluations measured 1.34× / 1.05×
+ *          (golden gate) — the issue's 0.15× (22 evaluations: 1.61× / 1.13×) paints too little.
+ * best    300 evaluations at full size, twice the baseline's: better on both distances.
  */
 export interface Tier {
   scales: number[];
@@ -53,13 +78,10 @@ export interface Tier {
 }
 
 export const TIERS: Record<Exclude<Quality, 'fast'>, Tier> = {
-  draft: { scales: [0.5, 1], iterations: [60, 25] },
-  balanced: { scales: [0.25, 0.5, 1], iterations: [100, 60, 40] },
-  best: { scales: [0.25, 0.5, 1], iterations: [250, 200, 150] },
+  draft: { scales: [0.5, 1], iterations: [16, 4] },
+  balanced: { scales: [1], iterations: [36] },
+  best: { scales: [1], iterations: [300] },
 };
-
-export const INIT_COLOUR_MATCH = { on: true };
-export const SCALE_HANDOFF: { mode: 'residual' | 'image' } = { mode: 'residual' };
 
 /** Smallest side a scale may have (VGG's relu5_1 is 1/16 of the input). */
 export const MIN_SCALE_PX = 48;

@@ -12,10 +12,10 @@
  */
 import { blendGramTargets, lossWeights } from './loss-spec.ts';
 import { optimise, type StepReport } from './optimise.ts';
-import { CONTENT_LAYER, INIT_COLOUR_MATCH, PLATEAU, SCALE_HANDOFF, STYLE_LAYERS, lossMixFor, planScales, type ScalePlan } from './params.ts';
+import { CONTENT_LAYER, PLATEAU, STYLE_LAYERS, lossMixFor, planScales, type ScalePlan } from './params.ts';
 import { fitLongest } from '../images/resize.ts';
 import { resizeBilinear, resizeFloat, subtract, toFloat, toRgb, type FloatImage } from './pixels.ts';
-import { greyOf, matchColoursTo, matchedGrey, withChromaOf } from './colour.ts';
+import { greyOf, matchedGrey, withChromaOf } from './colour.ts';
 import { noiseImage } from './init.ts';
 import { GramCache, imageKey } from './style-targets.ts';
 import { RenderCancelled, type LossBackend, type LossParts, type ProgressCallback, type RenderInput, type RenderResult } from './types.ts';
@@ -146,7 +146,6 @@ export async function render(deps: RenderDeps, input: RenderInput, onProgress?: 
  * scale before — the photo's fine detail stays sharp instead of being upsampled from a blur.
  */
 function handOff(x: FloatImage, prevContent: FloatImage, content: FloatImage): FloatImage {
-  if (SCALE_HANDOFF.mode === 'image') return resizeBilinear(x, content.width, content.height);
   const up = resizeBilinear(subtract(x, prevContent), content.width, content.height);
   for (let i = 0; i < up.data.length; i++) up.data[i] += content.data[i];
   return up;
@@ -163,10 +162,6 @@ async function initialImage(deps: RenderDeps, input: RenderInput, content: Float
   if (o.init === 'fast') {
     const fast = toFloat(await runFast(deps, input, width, height, signal));
     return o.preserveColors ? greyOf(fast) : fast;
-  }
-  if (INIT_COLOUR_MATCH.on && !o.preserveColors) {
-    const main = input.styles.reduce((a, b) => (b.weight > a.weight ? b : a));
-    return matchColoursTo(content, toFloat(main.image));
   }
   return content;
 }

@@ -3,22 +3,22 @@ import { MIN_SCALE_PX, TIERS, STRENGTH_DECADES, planScales, resolveOptions, styl
 import { lossWeights } from '../../src/engine/loss-spec.ts';
 
 describe('quality tiers → scales', () => {
-  it('balanced at 512 px: quarter, half and full size, with the tier’s iterations', () => {
-    expect(planScales(512, 'balanced')).toEqual(TIERS.balanced.scales.map((f, i) => ({ size: 512 * f, iterations: TIERS.balanced.iterations[i] })));
+  it('a tier’s scales are fractions of the size, with the tier’s iterations', () => {
+    for (const q of ['draft', 'balanced', 'best'] as const) {
+      expect(planScales(512, q)).toEqual(TIERS[q].scales.map((f, i) => ({ size: 512 * f, iterations: TIERS[q].iterations[i] })));
+    }
   });
 
   it('merges scales under the minimum into the next one, keeping the total', () => {
-    const plan = planScales(128, 'balanced');
-    expect(plan.map((p) => p.size)).toEqual([64, 128]);
-    expect(plan.every((p) => p.size >= MIN_SCALE_PX)).toBe(true);
-    const total = TIERS.balanced.iterations.reduce((a, b) => a + b, 0);
-    expect(plan.reduce((a, p) => a + p.iterations, 0)).toBe(total);
-    expect(planScales(40, 'best')).toEqual([{ size: 40, iterations: TIERS.best.iterations.reduce((a, b) => a + b, 0) }]);
+    const plan = planScales(80, 'draft'); // half of 80 is under MIN_SCALE_PX
+    expect(plan).toEqual([{ size: 80, iterations: TIERS.draft.iterations.reduce((a, b) => a + b, 0) }]);
+    expect(MIN_SCALE_PX).toBeGreaterThan(40);
+    expect(planScales(96, 'draft').map((p) => p.size)).toEqual([48, 96]);
   });
 
   it('an explicit iteration count is the total, shared in the tier’s proportions', () => {
     for (const n of [1, 2, 3, 50, 301]) {
-      const plan = planScales(512, 'balanced', n);
+      const plan = planScales(512, 'draft', n);
       expect(plan.reduce((a, p) => a + p.iterations, 0)).toBe(n);
       expect(plan[plan.length - 1].size).toBe(512);
     }
