@@ -113,7 +113,9 @@ export async function runQualityBench(opts: QualityBenchOptions): Promise<Qualit
         const baseD = await measureDistances(backend, base.image, pair.photo, pair.painting);
         const row = (tier: QualityRow['tier'], d: Distances, ms: number): QualityRow => {
           const r = { pair: pair.name, size, tier, ...d, ms, styleRatio: d.style / baseD.style, contentRatio: d.content / baseD.content, timeRatio: ms / base.ms };
-          return { ...r, meetsBar: tier === 'baseline' ? null : meetsBar(tier, r) };
+          const done = { ...r, meetsBar: tier === 'baseline' ? null : meetsBar(tier, r) };
+          say(`  ${tier}: ${fmt(d)} in ${(ms / 1000).toFixed(1)} s${tier === 'baseline' ? '' : ` (${r.styleRatio.toFixed(2)} / ${r.contentRatio.toFixed(2)} / ${r.timeRatio.toFixed(3)} of the baseline)`}`);
+          return done;
         };
         rows.push(row('baseline', baseD, base.ms));
         const cells: SheetRow['cells'] = [

@@ -5,7 +5,7 @@
  *   for each scale, coarse to fine (params.planScales):
  *     content → features at the content layer ─┐
  *     styles  → Gram targets (cached), blended ─┼─► LossSpec ─► evaluator ─► optimise() ─► x
- *     x₀ = init (first scale) or the previous x upsampled
+ *     x₀ = init (first scale) or the photo plus the previous scale's (x − photo) upsampled
  *
  * Colour preservation runs the whole optimisation on luminance images and puts the photo's chroma
  * back at the end (and on previews). Progress counts evaluations over all scales.
