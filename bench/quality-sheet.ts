@@ -23,22 +23,33 @@ function caption(text: string, width: number): Buffer {
 
 /** Cells are shown at `cellPx` on their longest side, one row per pair, the row's label in the first caption. */
 export async function contactSheet(rows: SheetRow[], cellPx = 256): Promise<Buffer> {
+  const tiles = await Promise.all(
+    rows.map((row) =>
+      Promise.all(
+        row.cells.map(async (cell) => {
+          const { data, info } = await sharp(Buffer.from(cell.image.data), { raw: { width: cell.image.width, height: cell.image.height, channels: 3 } })
+            .resize(cellPx, cellPx, { fit: 'inside' })
+            .png()
+            .toBuffer({ resolveWithObject: true });
+          return { png: data, height: info.height };
+        }),
+      ),
+    ),
+  );
   const columns = Math.max(...rows.map((r) => r.cells.length));
-  const rowHeight = cellPx + CAPTION_PX + GAP;
+  // each row as tall as its tallest tile, so landscape rows leave no empty band
+  const rowHeights = tiles.map((row) => Math.max(...row.map((t) => t.height)) + CAPTION_PX + GAP);
   const width = columns * (cellPx + GAP) + GAP;
-  const height = rows.length * rowHeight + GAP;
+  const height = rowHeights.reduce((a, b) => a + b, 0) + GAP;
   const layers: OverlayOptions[] = [];
+  let top = GAP;
   for (const [r, row] of rows.entries()) {
     for (const [c, cell] of row.cells.entries()) {
       const left = GAP + c * (cellPx + GAP);
-      const top = GAP + r * rowHeight;
-      const tile = await sharp(Buffer.from(cell.image.data), { raw: { width: cell.image.width, height: cell.image.height, channels: 3 } })
-        .resize(cellPx, cellPx, { fit: 'inside' })
-        .png()
-        .toBuffer();
       layers.push({ input: caption(c === 0 ? `${row.label}: ${cell.caption}` : cell.caption, cellPx), left, top });
-      layers.push({ input: tile, left, top: top + CAPTION_PX });
+      layers.push({ input: tiles[r][c].png, left, top: top + CAPTION_PX });
     }
+    top += rowHeights[r];
   }
   return sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(layers).png().toBuffer();
 }

@@ -67,10 +67,13 @@ export function lossMixFor(strength: number): LossMix {
  *     style distance) do not carry over to the full size, so its work is mostly redone there.
  *   - at 8 full-size evaluations a coarse start helps ([½, 1] × [16, 4]: 3.25× / 1.26× against
  *     one scale's 3.70× / 1.22×): there is not enough budget at full size to paint at all.
- * draft   ≈ 0.05× the baseline's evaluation cost: coarse-to-fine, for a quick look.
- * balanced 36 evaluations at full size (≈ 0.24×): 128 px, 40 evaluations measured 1.34× / 1.05×
- *          (golden gate) — the issue's 0.15× (22 evaluations: 1.61× / 1.13×) paints too little.
- * best    300 evaluations at full size, twice the baseline's: better on both distances.
+ * draft    [½, 1] × [16, 4] ≈ 0.05× the baseline's cost: 256 px, 3 pairs: style 2.7–3.3×, content
+ *          1.02–1.26× the baseline's in 0.03–0.06× its time — a quick look, visibly painted.
+ * balanced 36 evaluations at full size: 256 px, 3 pairs: style 1.36–1.84×, content 1.01–1.09× in
+ *          0.11–0.30× the time (a loaded machine); 22 evaluations (0.15×) measured 1.61× / 1.13× on
+ *          golden gate — too little paint for the default.
+ * best     300 evaluations at full size, twice the baseline's (stops at a plateau): 128 px, golden
+ *          gate 0.95× / 0.99×, stata × scream 0.94× / 1.00× — better on both.
  */
 export interface Tier {
   scales: number[];
