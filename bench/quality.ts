@@ -69,10 +69,11 @@ function list(s: string | undefined, fallback: string[]): string[] {
   return s ? s.split(',').map((x) => x.trim()).filter(Boolean) : fallback;
 }
 
+/** The engine a render would use (EASEL_ENGINE, else ONNX Runtime when it loads, else tfjs), as a LossBackend for the baseline. */
 async function backendForBench(): Promise<LossBackend> {
   const config = loadConfig();
   const failures: string[] = [];
-  for (const f of ENGINE_FACTORIES) {
+  for (const f of ENGINE_FACTORIES.filter((e) => config.render.engine === 'auto' || e.name === config.render.engine)) {
     try {
       return await f.createLossBackend({ weightsDir: config.assets.weightsDir, backend: config.render.backend, onnxProviders: config.render.onnxProviders, log: silentLogger });
     } catch (err) {
@@ -95,7 +96,8 @@ export async function runQualityBench(opts: QualityBenchOptions): Promise<Qualit
       const [photoName, presetId] = spec.split(':');
       const preset = presetId ? catalog.get(presetId) : undefined;
       if (!preset?.styleImage) throw new Error(`--pairs: '${spec}' is not photo:preset with a preset that has a painting (e.g. golden_gate:starry-night)`);
-      const photo = await decodeImage(await readFile(path.join(config.assets.presetsDir, 'photos', `${photoName}.jpg`)));
+      const photoFile = path.join(config.assets.presetsDir, 'photos', `${photoName}.jpg`);
+      const photo = await decodeImage(await readFile(photoFile).catch(() => Promise.reject(new Error(`--pairs: no photo ${photoFile} (run \`easel assets\`?)`))));
       const painting = await decodeImage(await readFile(catalog.styleImagePath(preset)));
       return { name: `${photoName} × ${preset.id}`, photo, painting };
     }),
