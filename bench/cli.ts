@@ -14,16 +14,21 @@ import { silentLogger } from '../src/log.ts';
 import { decodeImage, fitLongest, resizeRgb } from '../src/images/index.ts';
 import { ENGINE_FACTORIES, type EngineFactory } from '../src/engine/index.ts';
 import { render } from '../src/engine/render.ts';
-import { CONTENT_LAYER, STYLE_LAYERS, contentWeightFor, planScales, resolveOptions, styleLayerWeights, styleWeightFor } from '../src/engine/params.ts';
+import { CONTENT_LAYER, STYLE_LAYERS, lossMixFor, planScales, resolveOptions } from '../src/engine/params.ts';
+import { lossWeights } from '../src/engine/loss-spec.ts';
 import { toFloat } from '../src/engine/pixels.ts';
 import type { LossBackend } from '../src/engine/types.ts';
 import type { RgbImage } from '../src/images/types.ts';
 
 export interface BenchOptions {
-  sizes: string;
+  sizes?: string;
   quick?: boolean;
   only?: string;
   json?: boolean;
+  pairs?: string;
+  tiers?: string;
+  out?: string;
+  strengths?: string;
 }
 
 interface Row {
@@ -52,7 +57,7 @@ async function timeEvaluations(backend: LossBackend, content: RgbImage, style: R
   const styleTargets = await backend.grams(toFloat(style).data, style.height, style.width, [...STYLE_LAYERS], 'max');
   const ev = await backend.createEvaluator({
     height: h, width: w, pooling: 'max', contentLayer: CONTENT_LAYER, styleLayers: [...STYLE_LAYERS], contentTarget, styleTargets,
-    styleLayerWeights: styleLayerWeights(STYLE_LAYERS), contentWeight: contentWeightFor(CONTENT_LAYER), styleWeight: styleWeightFor(0.5), tvWeight: 1e-3,
+    ...lossWeights(lossMixFor(0.5), { contentTarget, styleTargets }),
   });
   try {
     await ev.evaluate(x); // warm-up: first-call allocations and kernel setup
@@ -83,8 +88,12 @@ function fmtMs(ms?: number): string {
 }
 
 export async function runBench(opts: BenchOptions): Promise<void> {
+  if (opts.only === 'quality') {
+    await (await import('./quality.ts')).runQualityBench(opts);
+    return;
+  }
   const config = loadConfig();
-  const sizes = opts.sizes.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n >= 32);
+  const sizes = (opts.sizes ?? '128,256,512').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n >= 32);
   // Sized to keep the default run near 10 minutes on a 2-core machine with two engines.
   const reps = (size: number) => (opts.quick ? 2 : size > 256 ? 3 : 5);
   const renderBudgetMs = opts.quick ? 60_000 : 240_000;

@@ -6,7 +6,8 @@
  */
 import type { RgbImage } from '../src/images/types.ts';
 import { fitLongest, resizeRgb } from '../src/images/resize.ts';
-import { CONTENT_LAYER, LOSS_WEIGHTS, STYLE_LAYERS, contentWeightFor, styleLayerWeights, styleWeightFor } from '../src/engine/params.ts';
+import { CONTENT_LAYER, STYLE_LAYERS, lossMixFor } from '../src/engine/params.ts';
+import { lossWeights } from '../src/engine/loss-spec.ts';
 import { optimise } from '../src/engine/optimise.ts';
 import { toFloat } from '../src/engine/pixels.ts';
 import type { LossBackend, OptimizerName, Pooling } from '../src/engine/types.ts';
@@ -58,8 +59,7 @@ export async function measureInitBenefit(o: InitBenefitOptions): Promise<InitBen
   const styleTargets = await o.backend.grams(style.data, sd.height, sd.width, [...STYLE_LAYERS], pooling);
   const evaluator = await o.backend.createEvaluator({
     height, width, pooling, contentLayer: CONTENT_LAYER, styleLayers: [...STYLE_LAYERS],
-    contentTarget, styleTargets, styleLayerWeights: styleLayerWeights(STYLE_LAYERS),
-    contentWeight: contentWeightFor(CONTENT_LAYER), styleWeight: styleWeightFor(o.strength ?? 0.5, LOSS_WEIGHTS.style), tvWeight: LOSS_WEIGHTS.tv,
+    contentTarget, styleTargets, ...lossWeights(lossMixFor(o.strength ?? 0.5), { contentTarget, styleTargets }),
   });
   const trace = async (x0: RgbImage): Promise<StartTrace> => {
     const best: number[] = [];

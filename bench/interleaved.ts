@@ -11,7 +11,8 @@ import type { EngineFactory } from '../src/engine/index.ts';
 import { fitLongest, resizeRgb } from '../src/images/resize.ts';
 import type { RgbImage } from '../src/images/types.ts';
 import type { Logger } from '../src/log.ts';
-import { CONTENT_LAYER, STYLE_LAYERS, contentWeightFor, planScales, resolveOptions, styleLayerWeights, styleWeightFor } from '../src/engine/params.ts';
+import { CONTENT_LAYER, STYLE_LAYERS, lossMixFor, planScales, resolveOptions } from '../src/engine/params.ts';
+import { lossWeights } from '../src/engine/loss-spec.ts';
 import { toFloat } from '../src/engine/pixels.ts';
 import { render } from '../src/engine/render.ts';
 import type { FastStyleRunner } from '../src/engine/fast-style/types.ts';
@@ -137,6 +138,6 @@ async function evaluatorFor(backend: LossBackend, content: RgbImage, style: RgbI
   const styleTargets = await backend.grams(toFloat(style).data, style.height, style.width, [...STYLE_LAYERS], 'max');
   return backend.createEvaluator({
     height: h, width: w, pooling: 'max', contentLayer: CONTENT_LAYER, styleLayers: [...STYLE_LAYERS], contentTarget, styleTargets,
-    styleLayerWeights: styleLayerWeights(STYLE_LAYERS), contentWeight: contentWeightFor(CONTENT_LAYER), styleWeight: styleWeightFor(0.5), tvWeight: 1e-3,
+    ...lossWeights(lossMixFor(0.5), { contentTarget, styleTargets }),
   });
 }

@@ -110,9 +110,13 @@ program
 program
   .command('bench')
   .description('Benchmark the engines side by side (ms per loss+gradient evaluation, full renders).')
-  .option('--sizes <list>', 'sizes in px, comma-separated', '128,256,512')
+  .option('--sizes <list>', 'sizes in px, comma-separated (default 128,256,512; quality: 256,512)')
   .option('--quick', 'fewer repetitions')
-  .option('--only <what>', 'engine|onnx|tfjs|fast|queue|ab (ab: engines interleaved, for a shared machine)')
+  .option('--only <what>', 'engine|onnx|tfjs|fast|queue|ab|quality (ab: engines interleaved, for a shared machine; quality: distances to the baseline recipe)')
+  .option('--pairs <list>', 'quality: photo:preset pairs, comma-separated (default 3 photos × 4 presets)')
+  .option('--tiers <list>', 'quality: tiers to render (default draft,balanced,best)')
+  .option('--out <prefix>', 'quality: contact sheet path prefix (default out/quality)')
+  .option('--strengths <list>', 'quality: also render the first pair at these strengths, e.g. 0.25,0.5,0.75,1')
   .option('--json', 'print JSON')
   .action(async (opts) => (await import('../bench/cli.ts')).runBench(opts));
 

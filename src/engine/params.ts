@@ -1,78 +1,79 @@
 /**
- * Every parameter of a render in one list, with the values of Gatys et al. (2015) and
- * jcjohnson/neural-style where they carry over, and what a quality tier or a strength means.
+ * Every parameter of a render in one list, each with the reason it has its value. The measurements
+ * are `npm run bench -- --only quality` (bench/quality.ts): style and content distance to the
+ * baseline recipe (the PyTorch tutorial's: one scale, photo start, L-BFGS, 150 evaluations, style
+ * 3 : content 1 of energy-normalised terms), golden_gate × starry-night and stata × the-scream at
+ * 128 and 256 px, issue #14.
  *
- *   parameter         here                        neural-style default
- *   content layer     relu4_2                     relu4_2
- *   style layers      relu1_1 … relu5_1, equal    same, equal weights
- *   optimiser         L-BFGS                      lbfgs (adam: learning rate 10)
- *   init              content                     random (content converges in far fewer steps)
- *   pooling           max                         max
- *   style scale       1                           1.0
- *   iterations        by quality tier, multi-scale 1000 at one scale
- *
- * Loss weights. loss-spec.ts already makes every term independent of image size (means, Gram / M).
- * What is left is the scale of each VGG layer: the paper normalised its VGG so that every filter's
- * mean activation is 1 and then weighted the style layers equally; the Keras weights we use are not
- * normalised (relu4_1's activations are ~25× relu1_1's, its Gram loss ~10⁵× larger), so "equal
- * weights" has to divide each layer by its mean activation to the 4th power (a Gram is quadratic
- * in the activations and its loss quadratic in the Gram) and the content term by its square.
- * The activation means below were measured over the 15 preset images at 256 px
- * (scripts: see test/engine/params.test.ts, which checks they still hold).
+ *   parameter         here                        why
+ *   content layer     relu4_2                     the paper's; also what the content distance measures
+ *   style layers      relu1_1 … relu5_1, equal    the paper's; each divided by its target's energy
+ *   loss weights      style 3 : content 1, TV 0   energy-normalised terms make the ratio scale-free;
+ *                                                 3 : 1 is the baseline's, whose look is the paper's
+ *   optimiser         L-BFGS, 8 pairs, first step 8 px   30 pairs: no gain at 128 px (style 0.125 vs 0.127
+ *                                                 after 80 evals); first step 32 px: worse at 256 (1.75× vs 1.61×)
+ *   init              the photo                   fewest evaluations to a recognisable result
+ *   pooling           max                         the paper's; the distances are measured with max
+ *   style scale       1 (painting at the output's size, at every scale)   as the metric sizes it
+ *   tiers             see TIERS below
  */
 import type { LayerName, OptimizerName, InitName, Pooling, Quality, RenderOptions } from './types.ts';
-
-/** Mean post-ReLU activation of VGG19 (Keras ImageNet weights, caffe preprocessing) per layer. */
-export const VGG19_MEAN_ACTIVATION: Readonly<Record<string, number>> = {
-  relu1_1: 21.7,
-  relu2_1: 124,
-  relu3_1: 131,
-  relu4_1: 516,
-  relu4_2: 335,
-  relu5_1: 44.7,
-};
+import type { LossMix } from './loss-spec.ts';
 
 export const CONTENT_LAYER: LayerName = 'relu4_2';
 export const STYLE_LAYERS: readonly LayerName[] = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
 
 /**
- * Weights in normalised units (each term ≈ "mean squared relative error"). Tuned by eye on the
- * preset paintings: at strength 0.5 the photo stays recognisable and the painting's brushwork shows.
+ * The mix at strength 0.5 (style : content of the energy-normalised terms; TV on 0–255 pixels).
+ *   style 3 : content 1 — the baseline's ratio: at 256 px it reaches style 0.112 / content 0.700 on
+ *     golden_gate × starry-night, the paper's figure by eye (the old per-layer activation scaling
+ *     gave 0.361 / 0.393 at strength 0.5: the photo with a faint texture).
+ *   TV 0 — with every other term a relative error (~0.1–1), the old 1e-3 on 0–255 pixels weighed
+ *     as much as the style term on a photo's edges and blurred the brushwork; the baseline has none.
  */
-export const LOSS_WEIGHTS = {
+export const LOSS_WEIGHTS: LossMix = {
   content: 1,
-  /** Style weight at strength 0.5; see styleWeightFor. */
-  style: 1,
-  /** Total variation on 0–255 pixels (mean squared neighbour difference): a light smoothing. */
-  tv: 1e-3,
+  style: 3,
+  tv: 0,
 };
 
-/** Strength s ∈ [0, 1] → style weight: log-linear, ×100 from s = 0.5 to 1 and ÷100 to s → 0; 0 is the photo. */
+/**
+ * How many decades the style weight moves from strength 0.5 to 1 (and down towards 0): 1, i.e.
+ * style 30 : 1 at strength 1 and ≈ 1 : 1 at 0.25. The old 2 decades (300 : 1 at 1) let the
+ * painting's own objects (Starry Night's cypress) appear and lost the town (content 1.166).
+ */
+export const STRENGTH_DECADES = 1;
+
+/** Strength s ∈ [0, 1] → style weight: log-linear around s = 0.5; 0 is the photo. */
 export function styleWeightFor(strength: number, base = LOSS_WEIGHTS.style): number {
   if (!(strength >= 0 && strength <= 1)) throw new Error(`strength must be in [0, 1], got ${strength}`);
   if (strength === 0) return 0;
-  return base * 10 ** (4 * (strength - 0.5));
+  return base * 10 ** (2 * STRENGTH_DECADES * (strength - 0.5));
 }
 
-export function meanActivation(layer: LayerName): number {
-  const m = VGG19_MEAN_ACTIVATION[layer];
-  if (m === undefined) throw new Error(`no activation scale for VGG19 layer '${layer}' (known: ${Object.keys(VGG19_MEAN_ACTIVATION).join(', ')})`);
-  return m;
-}
-
-/** Equal style-layer weights, each normalised by its layer's activation scale (see above). */
-export function styleLayerWeights(layers: readonly LayerName[]): number[] {
-  return layers.map((l) => 1 / layers.length / meanActivation(l) ** 4);
-}
-
-export function contentWeightFor(layer: LayerName, base = LOSS_WEIGHTS.content): number {
-  return base / meanActivation(layer) ** 2;
+/** The loss mix of a render at this strength; loss-spec.ts lossWeights turns it into a LossSpec's weights. */
+export function lossMixFor(strength: number): LossMix {
+  return { content: LOSS_WEIGHTS.content, style: styleWeightFor(strength), tv: LOSS_WEIGHTS.tv };
 }
 
 /**
- * Quality tiers: coarse-to-fine scales (fractions of the output's longest side) and loss+gradient
- * evaluations at each. Cost grows with pixels, so the coarse scales are cheap; they settle the
- * large structures and the full scale adds detail. Scales under MIN_SCALE_PX are dropped.
+ * Quality tiers: scales (fractions of the output's longest side, coarse to fine) and loss+gradient
+ * evaluations at each; a coarse scale's stylisation is handed to the next as (x − photo) upsampled
+ * onto the sharper photo (render.ts handOff). Measured at 256 px, golden_gate × starry-night, with
+ * the cost of an evaluation ∝ pixels:
+ *   - at the budget of 22 full-size evaluations, one scale (style 1.61× / content 1.13× the
+ *     baseline) beat coarse-to-fine ([½, 1] × [20, 17]: 1.64× / 1.18×; [¼, ½, 1] × [120, 40, 6]:
+ *     1.82× / 1.36×): a coarse scale's deep-layer Grams (relu4_1, relu5_1, which dominate the
+ *     style distance) do not carry over to the full size, so its work is mostly redone there.
+ *   - at 8 full-size evaluations a coarse start helps ([½, 1] × [16, 4]: 3.25× / 1.26× against
+ *     one scale's 3.70× / 1.22×): there is not enough budget at full size to paint at all.
+ * draft    [½, 1] × [16, 4] ≈ 0.05× the baseline's cost: 256 px, 3 pairs: style 2.7–3.3×, content
+ *          1.02–1.26× the baseline's in 0.03–0.06× its time — a quick look, visibly painted.
+ * balanced 36 evaluations at full size: 256 px, 3 pairs: style 1.36–1.84×, content 1.01–1.09× in
+ *          0.11–0.30× the time (a loaded machine); 22 evaluations (0.15×) measured 1.61× / 1.13× on
+ *          golden gate — too little paint for the default.
+ * best     300 evaluations at full size, twice the baseline's (stops at a plateau): 128 px, golden
+ *          gate 0.95× / 0.99×, stata × scream 0.94× / 1.00× — better on both.
  */
 export interface Tier {
   scales: number[];
@@ -80,9 +81,9 @@ export interface Tier {
 }
 
 export const TIERS: Record<Exclude<Quality, 'fast'>, Tier> = {
-  draft: { scales: [0.5, 1], iterations: [60, 25] },
-  balanced: { scales: [0.25, 0.5, 1], iterations: [100, 60, 40] },
-  best: { scales: [0.25, 0.5, 1], iterations: [250, 200, 150] },
+  draft: { scales: [0.5, 1], iterations: [16, 4] },
+  balanced: { scales: [1], iterations: [36] },
+  best: { scales: [1], iterations: [300] },
 };
 
 /** Smallest side a scale may have (VGG's relu5_1 is 1/16 of the input). */

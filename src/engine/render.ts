@@ -5,16 +5,16 @@
  *   for each scale, coarse to fine (params.planScales):
  *     content → features at the content layer ─┐
  *     styles  → Gram targets (cached), blended ─┼─► LossSpec ─► evaluator ─► optimise() ─► x
- *     x₀ = init (first scale) or the previous x upsampled
+ *     x₀ = init (first scale) or the photo plus the previous scale's (x − photo) upsampled
  *
  * Colour preservation runs the whole optimisation on luminance images and puts the photo's chroma
  * back at the end (and on previews). Progress counts evaluations over all scales.
  */
-import { blendGramTargets } from './loss-spec.ts';
+import { blendGramTargets, lossWeights } from './loss-spec.ts';
 import { optimise, type StepReport } from './optimise.ts';
-import { CONTENT_LAYER, PLATEAU, STYLE_LAYERS, contentWeightFor, LOSS_WEIGHTS, planScales, styleLayerWeights, styleWeightFor, type ScalePlan } from './params.ts';
+import { CONTENT_LAYER, PLATEAU, STYLE_LAYERS, lossMixFor, planScales, type ScalePlan } from './params.ts';
 import { fitLongest } from '../images/resize.ts';
-import { resizeFloat, toFloat, toRgb, type FloatImage } from './pixels.ts';
+import { resizeBilinear, resizeFloat, subtract, toFloat, toRgb, type FloatImage } from './pixels.ts';
 import { greyOf, matchedGrey, withChromaOf } from './colour.ts';
 import { noiseImage } from './init.ts';
 import { GramCache, imageKey } from './style-targets.ts';
@@ -82,11 +82,12 @@ export async function render(deps: RenderDeps, input: RenderInput, onProgress?: 
     return { image: img, key: imageKey(img), weight: s.weight };
   });
   const layers = { content: CONTENT_LAYER, style: [...STYLE_LAYERS] };
-  const weights = { content: contentWeightFor(layers.content), style: styleWeightFor(o.strength, LOSS_WEIGHTS.style), tv: LOSS_WEIGHTS.tv, layers: styleLayerWeights(layers.style) };
+  const mix = lossMixFor(o.strength);
 
   const eta = new EtaModel();
   const dims = plan.map((p) => fitLongest(input.content.width, input.content.height, p.size));
   let x: FloatImage | undefined;
+  let prevContent: FloatImage | undefined;
   let stepsBefore = 0;
   let initialLosses: LossParts | undefined;
   let finalLosses: LossParts | undefined;
@@ -107,12 +108,12 @@ export async function render(deps: RenderDeps, input: RenderInput, onProgress?: 
     );
     const styleTargets = blendGramTargets(perStyle, styles.map((s) => s.weight));
 
-    const x0 = x ? await resizeFloat(x, w, h) : await initialImage(deps, input, contentK, w, h, signal);
+    const x0 = x && prevContent ? handOff(x, prevContent, contentK) : await initialImage(deps, input, contentK, w, h, signal);
+    prevContent = contentK;
     const photoK = o.preserveColors ? await resizeFloat(photo, w, h) : undefined;
     const evaluator = await backend.createEvaluator({
       height: h, width: w, pooling: o.pooling, contentLayer: layers.content, styleLayers: layers.style,
-      contentTarget, styleTargets, styleLayerWeights: weights.layers,
-      contentWeight: weights.content, styleWeight: weights.style, tvWeight: weights.tv,
+      contentTarget, styleTargets, ...lossWeights(mix, { contentTarget, styleTargets }),
     });
     let last = performance.now();
     const remainingAfter = (step: number) => (plan[k].iterations - step) * w * h + plan.slice(k + 1).reduce((a, p, j) => a + p.iterations * dims[k + 1 + j].width * dims[k + 1 + j].height, 0);
@@ -142,6 +143,16 @@ export async function render(deps: RenderDeps, input: RenderInput, onProgress?: 
 }
 
 const planTotal = (plan: ScalePlan[]) => plan.reduce((a, p) => a + p.iterations, 0);
+
+/**
+ * The next scale's start: the photo at that scale plus the upsampled stylisation (x − photo) of the
+ * scale before — the photo's fine detail stays sharp instead of being upsampled from a blur.
+ */
+function handOff(x: FloatImage, prevContent: FloatImage, content: FloatImage): FloatImage {
+  const up = resizeBilinear(subtract(x, prevContent), content.width, content.height);
+  for (let i = 0; i < up.data.length; i++) up.data[i] += content.data[i];
+  return up;
+}
 
 function previewOf(x: Float32Array, width: number, height: number, photo?: FloatImage): RgbImage {
   const img = { width, height, data: x.slice() };

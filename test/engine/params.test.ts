@@ -1,25 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_SCALE_PX, TIERS, VGG19_MEAN_ACTIVATION, planScales, resolveOptions, styleLayerWeights, styleWeightFor, LOSS_WEIGHTS, STYLE_LAYERS } from '../../src/engine/params.ts';
-import { createTfjsLossBackend } from '../../src/engine/tfjs/index.ts';
-import { PAINTINGS, PHOTOS, WEIGHTS, loadImage } from './helpers.ts';
+import { MIN_SCALE_PX, TIERS, STRENGTH_DECADES, planScales, resolveOptions, styleWeightFor, lossMixFor, LOSS_WEIGHTS } from '../../src/engine/params.ts';
+import { lossWeights } from '../../src/engine/loss-spec.ts';
 
 describe('quality tiers → scales', () => {
-  it('balanced at 512 px: quarter, half and full size, with the tier’s iterations', () => {
-    expect(planScales(512, 'balanced')).toEqual(TIERS.balanced.scales.map((f, i) => ({ size: 512 * f, iterations: TIERS.balanced.iterations[i] })));
+  it('a tier’s scales are fractions of the size, with the tier’s iterations', () => {
+    for (const q of ['draft', 'balanced', 'best'] as const) {
+      expect(planScales(512, q)).toEqual(TIERS[q].scales.map((f, i) => ({ size: 512 * f, iterations: TIERS[q].iterations[i] })));
+    }
   });
 
   it('merges scales under the minimum into the next one, keeping the total', () => {
-    const plan = planScales(128, 'balanced');
-    expect(plan.map((p) => p.size)).toEqual([64, 128]);
-    expect(plan.every((p) => p.size >= MIN_SCALE_PX)).toBe(true);
-    const total = TIERS.balanced.iterations.reduce((a, b) => a + b, 0);
-    expect(plan.reduce((a, p) => a + p.iterations, 0)).toBe(total);
-    expect(planScales(40, 'best')).toEqual([{ size: 40, iterations: TIERS.best.iterations.reduce((a, b) => a + b, 0) }]);
+    const plan = planScales(80, 'draft'); // half of 80 is under MIN_SCALE_PX
+    expect(plan).toEqual([{ size: 80, iterations: TIERS.draft.iterations.reduce((a, b) => a + b, 0) }]);
+    expect(MIN_SCALE_PX).toBeGreaterThan(40);
+    expect(planScales(96, 'draft').map((p) => p.size)).toEqual([48, 96]);
   });
 
   it('an explicit iteration count is the total, shared in the tier’s proportions', () => {
     for (const n of [1, 2, 3, 50, 301]) {
-      const plan = planScales(512, 'balanced', n);
+      const plan = planScales(512, 'draft', n);
       expect(plan.reduce((a, p) => a + p.iterations, 0)).toBe(n);
       expect(plan[plan.length - 1].size).toBe(512);
     }
@@ -29,31 +28,28 @@ describe('quality tiers → scales', () => {
 describe('strength and weights', () => {
   it('strength maps log-linearly onto the style weight; 0 is the photo', () => {
     expect(styleWeightFor(0.5)).toBe(LOSS_WEIGHTS.style);
-    expect(styleWeightFor(1) / styleWeightFor(0.5)).toBeCloseTo(100, 6);
+    expect(styleWeightFor(1) / styleWeightFor(0.5)).toBeCloseTo(10 ** STRENGTH_DECADES, 6);
     expect(styleWeightFor(0)).toBe(0);
     const ws = [0.1, 0.3, 0.6, 0.9].map((s) => styleWeightFor(s));
     expect(ws).toEqual([...ws].sort((a, b) => a - b));
     expect(() => styleWeightFor(1.2)).toThrow();
+    expect(lossMixFor(0.5)).toEqual(LOSS_WEIGHTS);
   });
 
-  it('equal layer weights normalised by each layer’s activation scale', () => {
-    const w = styleLayerWeights(STYLE_LAYERS);
-    w.forEach((wi, i) => expect(wi * VGG19_MEAN_ACTIVATION[STYLE_LAYERS[i]] ** 4).toBeCloseTo(1 / STYLE_LAYERS.length, 10));
-  });
-
-  it('the activation scales still describe the network (within 2× on a photo and a painting)', async () => {
-    const backend = await createTfjsLossBackend({ weightsDir: WEIGHTS });
-    const layers = Object.keys(VGG19_MEAN_ACTIVATION);
-    for (const file of [`${PHOTOS}/stata.jpg`, `${PAINTINGS}/the_scream.jpg`]) {
-      const img = await loadImage(file, 96);
-      const feats = await backend.features(Float32Array.from(img.data), img.height, img.width, layers, 'max');
-      feats.forEach((f, i) => {
-        const mean = f.reduce((a, b) => a + b, 0) / f.length;
-        const ratio = mean / VGG19_MEAN_ACTIVATION[layers[i]];
-        expect(ratio, `${layers[i]} on ${file}`).toBeGreaterThan(0.5);
-        expect(ratio, `${layers[i]} on ${file}`).toBeLessThan(2);
-      });
-    }
+  it('lossWeights divides each term by its target’s energy, so the weights are scale-free', () => {
+    const contentTarget = Float32Array.from([1, 2, 3, 4]); // mean square 7.5
+    const styleTargets = [Float32Array.from([2, 0, 0, 2]), Float32Array.from([30, 0, 0, 40])]; // 2, 625
+    const w = lossWeights({ content: 1, style: 3, tv: 0.5 }, { contentTarget, styleTargets });
+    expect(w.contentWeight).toBeCloseTo(1 / 7.5, 12);
+    expect(w.styleLayerWeights[0]).toBeCloseTo(1 / 2, 12);
+    expect(w.styleLayerWeights[1]).toBeCloseTo(1 / 625, 12);
+    expect(w.styleWeight).toBe(3);
+    expect(w.tvWeight).toBe(0.5);
+    // ×10 on every activation: Grams ×100, energies ×10⁴ — the weighted terms do not change
+    const scaled = lossWeights({ content: 1, style: 3, tv: 0.5 }, { contentTarget: contentTarget.map((v) => 10 * v), styleTargets: styleTargets.map((t) => t.map((v) => 100 * v)) });
+    expect(scaled.contentWeight * 100).toBeCloseTo(w.contentWeight, 12);
+    scaled.styleLayerWeights.forEach((wl, l) => expect(wl * 1e4).toBeCloseTo(w.styleLayerWeights[l], 12));
+    expect(() => lossWeights(LOSS_WEIGHTS, { contentTarget: new Float32Array(4), styleTargets })).toThrow(/content target/);
   });
 });
 

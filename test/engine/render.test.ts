@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/index.ts';
 import { tf } from '../../src/engine/tfjs/backend.ts';
 import { createTfjsLossBackend } from '../../src/engine/tfjs/index.ts';
-import { resolveOptions, STYLE_LAYERS, CONTENT_LAYER, styleLayerWeights, contentWeightFor } from '../../src/engine/params.ts';
+import { resolveOptions, STYLE_LAYERS, CONTENT_LAYER } from '../../src/engine/params.ts';
+import { lossWeights } from '../../src/engine/loss-spec.ts';
 import { chroma } from '../../src/engine/colour.ts';
 import { toFloat } from '../../src/engine/pixels.ts';
 import { fitLongest, resizeRgb } from '../../src/images/resize.ts';
@@ -50,7 +51,7 @@ async function lossesOf(image: RgbImage, styles: RgbImage[], content: RgbImage =
   for (const styleTargets of perStyle) {
     const ev = await backend.createEvaluator({
       height: h, width: w, pooling: 'max', contentLayer: CONTENT_LAYER, styleLayers: [...STYLE_LAYERS], contentTarget, styleTargets,
-      styleLayerWeights: styleLayerWeights(STYLE_LAYERS), contentWeight: contentWeightFor(CONTENT_LAYER), styleWeight: 1, tvWeight: 0,
+      ...lossWeights({ content: 1, style: 1, tv: 0 }, { contentTarget, styleTargets }),
     });
     out.push((await ev.evaluate(toFloat(image).data)).parts);
     ev.dispose();

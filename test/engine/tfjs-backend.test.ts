@@ -9,7 +9,8 @@ import { createTfjsLossBackend } from '../../src/engine/tfjs/index.ts';
 import { contentLoss, gram, styleLayerLoss, styleLoss, tvLoss } from '../../src/engine/tfjs/losses.ts';
 import { convReluStock, flippedTransposedKernel, makeConvRelu } from '../../src/engine/tfjs/conv-grad.ts';
 import { loadVggNet } from '../../src/engine/tfjs/vgg-net.ts';
-import { STYLE_LAYERS, CONTENT_LAYER, styleLayerWeights, contentWeightFor } from '../../src/engine/params.ts';
+import { STYLE_LAYERS, CONTENT_LAYER } from '../../src/engine/params.ts';
+import { lossWeights } from '../../src/engine/loss-spec.ts';
 import { mulberry32 } from '../../src/engine/init.ts';
 import type { LossBackend, LossSpec } from '../../src/engine/types.ts';
 import { PAINTINGS, PHOTOS, WEIGHTS, loadImage, relErr } from './helpers.ts';
@@ -122,8 +123,7 @@ async function smallSpec(h: number, w: number, pooling: 'max' | 'avg' = 'max'): 
   const styleTargets = await backend.grams(style, h, w, [...STYLE_LAYERS], pooling);
   return {
     height: h, width: w, pooling, contentLayer: CONTENT_LAYER, styleLayers: [...STYLE_LAYERS],
-    contentTarget, styleTargets, styleLayerWeights: styleLayerWeights(STYLE_LAYERS),
-    contentWeight: contentWeightFor(CONTENT_LAYER), styleWeight: 1, tvWeight: 1e-3,
+    contentTarget, styleTargets, ...lossWeights({ content: 1, style: 1, tv: 1e-3 }, { contentTarget, styleTargets }),
     x: content.map((v, i) => Math.min(255, Math.max(0, v + 30 * Math.sin(i)))),
   };
 }

@@ -1,0 +1,180 @@
+/**
+ * `npm run bench -- --only quality [--json] [--sizes 256,512] [--pairs golden_gate:starry-night,…]
+ * [--tiers draft,balanced,best] [--out out/quality]`: how close each quality tier comes to the
+ * painting's style and the photo's content, against the baseline recipe (quality-baseline.ts), in
+ * the same run. Per pair, size and tier: style and content distance (src/engine/distance.ts), time,
+ * and each as a ratio to the baseline, with whether the tier meets issue #14's bar. Writes a contact
+ * sheet per size (photo | baseline | each tier) to <out>-<size>.png.
+ */
+import path from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { loadConfig } from '../src/config.ts';
+import { silentLogger } from '../src/log.ts';
+import { decodeImage, resizeToLongest } from '../src/images/index.ts';
+import { ENGINE_FACTORIES } from '../src/engine/index.ts';
+import { render } from '../src/engine/render.ts';
+import { resolveOptions } from '../src/engine/params.ts';
+import { measureDistances, type Distances } from '../src/engine/distance.ts';
+import type { LossBackend, Quality } from '../src/engine/types.ts';
+import type { RgbImage } from '../src/images/types.ts';
+import { loadPresets } from '../src/presets/index.ts';
+import { renderBaseline } from './quality-baseline.ts';
+import { contactSheet, type SheetRow } from './quality-sheet.ts';
+
+type Tier = Exclude<Quality, 'fast'>;
+
+export interface QualityBenchOptions {
+  sizes?: string;
+  pairs?: string;
+  tiers?: string;
+  out?: string;
+  json?: boolean;
+  /** Also render the first pair at these strengths (default tier, first size) into <out>-strength.png. */
+  strengths?: string;
+}
+
+/** 3 photos × 4 paintings of different kinds (swirls, figures, flat graphic, abstract). */
+export const DEFAULT_PAIRS = ['golden_gate', 'stata', 'dancer_ballerina'].flatMap((photo) =>
+  ['starry-night', 'the-scream', 'great-wave', 'composition-vii'].map((preset) => `${photo}:${preset}`),
+);
+
+/** Issue #14's bars, against the baseline in the same run: distance ratios (both) and time ratio. */
+export const QUALITY_BARS: Record<Tier, { distance: number; strict: boolean; time: number }> = {
+  draft: { distance: 1.15, strict: false, time: 0.05 },
+  balanced: { distance: 1.05, strict: false, time: 0.15 },
+  best: { distance: 1, strict: true, time: Infinity },
+};
+
+export interface QualityRow {
+  pair: string;
+  size: number;
+  tier: Tier | 'baseline';
+  style: number;
+  content: number;
+  ms: number;
+  /** Ratios to the baseline of the same pair and size (1 for the baseline itself). */
+  styleRatio: number;
+  contentRatio: number;
+  timeRatio: number;
+  meetsBar: boolean | null;
+}
+
+export function meetsBar(tier: Tier, r: Pick<QualityRow, 'styleRatio' | 'contentRatio' | 'timeRatio'>): boolean {
+  const bar = QUALITY_BARS[tier];
+  const within = (x: number) => (bar.strict ? x < bar.distance : x <= bar.distance);
+  return within(r.styleRatio) && within(r.contentRatio) && r.timeRatio <= bar.time;
+}
+
+function list(s: string | undefined, fallback: string[]): string[] {
+  return s ? s.split(',').map((x) => x.trim()).filter(Boolean) : fallback;
+}
+
+/** The engine a render would use (EASEL_ENGINE, else ONNX Runtime when it loads, else tfjs), as a LossBackend for the baseline. */
+async function backendForBench(): Promise<LossBackend> {
+  const config = loadConfig();
+  const failures: string[] = [];
+  for (const f of ENGINE_FACTORIES.filter((e) => config.render.engine === 'auto' || e.name === config.render.engine)) {
+    try {
+      return await f.createLossBackend({ weightsDir: config.assets.weightsDir, backend: config.render.backend, onnxProviders: config.render.onnxProviders, log: silentLogger });
+    } catch (err) {
+      failures.push(`${f.name}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`no engine loads (${failures.join('; ')})`);
+}
+
+export async function runQualityBench(opts: QualityBenchOptions): Promise<QualityRow[]> {
+  const config = loadConfig();
+  const sizes = list(opts.sizes, ['256', '512']).map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 64)) throw new Error(`--sizes: give whole numbers of px ≥ 64, got '${opts.sizes}'`);
+  const tiers = list(opts.tiers, ['draft', 'balanced', 'best']) as Tier[];
+  const unknownTier = tiers.find((t) => !(t in QUALITY_BARS));
+  if (unknownTier) throw new Error(`--tiers: '${unknownTier}' is not one of ${Object.keys(QUALITY_BARS).join(', ')}`);
+  const catalog = await loadPresets(config.assets.presetsDir);
+  const pairs = await Promise.all(
+    list(opts.pairs, DEFAULT_PAIRS).map(async (spec) => {
+      const [photoName, presetId] = spec.split(':');
+      const preset = presetId ? catalog.get(presetId) : undefined;
+      if (!preset?.styleImage) throw new Error(`--pairs: '${spec}' is not photo:preset with a preset that has a painting (e.g. golden_gate:starry-night)`);
+      const photoFile = path.join(config.assets.presetsDir, 'photos', `${photoName}.jpg`);
+      const photo = await decodeImage(await readFile(photoFile).catch(() => Promise.reject(new Error(`--pairs: no photo ${photoFile} (run \`easel assets\`?)`))));
+      const painting = await decodeImage(await readFile(catalog.styleImagePath(preset)));
+      return { name: `${photoName} × ${preset.id}`, photo, painting };
+    }),
+  );
+  const say = (s: string) => (opts.json ? undefined : process.stderr.write(`${s}\n`));
+  const backend = await backendForBench();
+  const rows: QualityRow[] = [];
+  const out = opts.out ?? path.join('out', 'quality');
+  try {
+    for (const size of sizes) {
+      const sheet: SheetRow[] = [];
+      for (const pair of pairs) {
+        say(`${pair.name} @ ${size} px: baseline…`);
+        const base = await renderBaseline(backend, pair.photo, pair.painting, size);
+        const baseD = await measureDistances(backend, base.image, pair.photo, pair.painting);
+        const row = (tier: QualityRow['tier'], d: Distances, ms: number): QualityRow => {
+          const r = { pair: pair.name, size, tier, ...d, ms, styleRatio: d.style / baseD.style, contentRatio: d.content / baseD.content, timeRatio: ms / base.ms };
+          const done = { ...r, meetsBar: tier === 'baseline' ? null : meetsBar(tier, r) };
+          say(`  ${tier}: ${fmt(d)} in ${(ms / 1000).toFixed(1)} s${tier === 'baseline' ? '' : ` (${r.styleRatio.toFixed(2)} / ${r.contentRatio.toFixed(2)} / ${r.timeRatio.toFixed(3)} of the baseline)`}`);
+          return done;
+        };
+        rows.push(row('baseline', baseD, base.ms));
+        const cells: SheetRow['cells'] = [
+          { caption: 'photo', image: await resizeToLongest(pair.photo, size) },
+          { caption: `baseline ${fmt(baseD)}`, image: base.image },
+        ];
+        // Each tier computes its own Gram targets, as the baseline does, so the times compare.
+        for (const tier of tiers) {
+          say(`${pair.name} @ ${size} px: ${tier}…`);
+          const options = resolveOptions({ size, quality: tier }, { size, quality: tier });
+          const r = await render({ backend }, { content: pair.photo, styles: [{ image: pair.painting, weight: 1 }], options });
+          const d = await measureDistances(backend, r.image, pair.photo, pair.painting);
+          rows.push(row(tier, d, r.ms));
+          cells.push({ caption: `${tier} ${fmt(d)}`, image: r.image });
+        }
+        sheet.push({ label: pair.name, cells });
+      }
+      await mkdir(path.dirname(out), { recursive: true });
+      const file = `${out}-${size}.png`;
+      await writeFile(file, await contactSheet(sheet, Math.min(size, 256)));
+      say(`contact sheet: ${file}`);
+    }
+    if (opts.strengths) await strengthStrip(backend, pairs[0], sizes[0], list(opts.strengths, []).map(Number), `${out}-strength.png`, say);
+  } finally {
+    backend.dispose();
+  }
+  process.stdout.write(opts.json ? `${JSON.stringify({ engine: backend.engine, backend: backend.backend, bars: QUALITY_BARS, rows })}\n` : `${formatQualityTable(rows)}\n`);
+  return rows;
+}
+
+/** One photo at several strengths (balanced), side by side: what the strength scale means by eye. */
+async function strengthStrip(backend: LossBackend, pair: { name: string; photo: RgbImage; painting: RgbImage }, size: number, strengths: number[], file: string, say: (s: string) => void): Promise<void> {
+  const cells: SheetRow['cells'] = [];
+  for (const strength of strengths) {
+    say(`${pair.name} @ ${size} px: strength ${strength}…`);
+    const options = resolveOptions({ size, quality: 'balanced', strength }, { size, quality: 'balanced' });
+    const r = await render({ backend }, { content: pair.photo, styles: [{ image: pair.painting, weight: 1 }], options });
+    cells.push({ caption: `strength ${strength}`, image: r.image });
+  }
+  await writeFile(file, await contactSheet([{ label: pair.name, cells }], Math.min(size, 256)));
+  say(`strength strip: ${file}`);
+}
+
+function fmt(d: Distances): string {
+  return `s ${d.style.toFixed(3)} c ${d.content.toFixed(3)}`;
+}
+
+export function formatQualityTable(rows: QualityRow[]): string {
+  const header = ['pair', 'size', 'tier', 'style ↓', 'content ↓', 'time', 'vs baseline (style / content / time)', 'bar'];
+  const table = rows.map((r) => [
+    r.pair, String(r.size), r.tier, r.style.toFixed(3), r.content.toFixed(3), `${(r.ms / 1000).toFixed(1)} s`,
+    r.tier === 'baseline' ? '—' : `${r.styleRatio.toFixed(2)} / ${r.contentRatio.toFixed(2)} / ${r.timeRatio.toFixed(3)}`,
+    r.meetsBar === null ? '' : r.meetsBar ? 'met' : 'MISSED',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  const met = rows.filter((r) => r.meetsBar === true).length;
+  const judged = rows.filter((r) => r.meetsBar !== null).length;
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...table.map(line), `${met} of ${judged} tier renders meet their bar.`].join('\n');
+}
