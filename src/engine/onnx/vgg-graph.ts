@@ -36,6 +36,14 @@ interface ForwardStep {
   outShape: Chw;
   /** Forward kernel, OIHW (conv layers only). */
   kernel?: string;
+  /**
+   * What the backward pass needs of this layer, taken in the forward pass as booleans (loss model
+   * only): where the ReLU output is positive (convs), where the input is its window's maximum (max
+   * pools). Taking them right after the layer lets ORT free the float activation as soon as the next
+   * layer has read it, instead of keeping every activation alive until the backward pass — a quarter
+   * of the bytes (bool vs float), which is most of the loss model's memory at large sizes.
+   */
+  mask?: string;
 }
 
 interface Forward {
@@ -76,7 +84,8 @@ function convKernel(g: GraphBuilder, name: string, w: ConvWeights, reverseInputs
  * Builds the forward pass for the layers needed by `names`, from x (NHWC, RGB 0–255). Shapes are
  * tracked for the backward pass; a model with symbolic sizes (the probe) passes NaN and ignores them.
  */
-function buildForward(g: GraphBuilder, x: string, height: number, width: number, pooling: Pooling, names: string[], weights: Map<string, ConvWeights>): Forward {
+function buildForward(g: GraphBuilder, x: string, height: number, width: number, pooling: Pooling, names: string[], weights: Map<string, ConvWeights>, withMasks = false): Forward {
+  const zero = withMasks ? g.scalar(0, 'zero') : '';
   // Mean in RGB order, since the input stays RGB (the BGR swap lives in conv1_1's kernel).
   const meanRgb = g.floatTensor('mean_rgb', Float32Array.from([...VGG_MEAN_BGR].reverse()), [1, 3, 1, 1]);
   let cur = g.sub(g.transpose(x, [0, 3, 1, 2]), meanRgb);
@@ -92,7 +101,9 @@ function buildForward(g: GraphBuilder, x: string, height: number, width: number,
       const pre = g.node('Conv', [cur, kernel, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, g.fresh(layer.name));
       const out = g.node('Relu', [pre], {}, g.fresh(layer.relu));
       const outShape: Chw = [layer.outChannels, shape[1], shape[2]];
-      steps.push({ layer, input: cur, inShape: shape, pre, out, outShape, kernel });
+      // ReLU backward passes where the output is positive (Greater + Where: cheaper in ORT than Sign).
+      const mask = withMasks ? g.node('Greater', [out, zero]) : undefined;
+      steps.push({ layer, input: cur, inShape: shape, pre, out, outShape, kernel, mask });
       acts.set(layer.name, { tensor: pre, shape: outShape });
       acts.set(layer.relu, { tensor: out, shape: outShape });
       cur = out;
@@ -102,7 +113,9 @@ function buildForward(g: GraphBuilder, x: string, height: number, width: number,
       const out = g.node(op, [cur], { kernel_shape: [2, 2], strides: [2, 2] }, g.fresh(layer.name));
       const outShape: Chw = [shape[0], pooledSize(shape[1]), pooledSize(shape[2])];
       if (!(outShape[1] >= 1 && outShape[2] >= 1) && !Number.isNaN(height)) throw new Error(`image ${height}×${width} is too small for VGG19 up to ${names.join(', ')}`);
-      steps.push({ layer, input: cur, inShape: shape, out, outShape });
+      const step: ForwardStep = { layer, input: cur, inShape: shape, out, outShape };
+      if (withMasks && pooling === 'max') step.mask = maxMask(g, step);
+      steps.push(step);
       acts.set(layer.name, { tensor: out, shape: outShape });
       cur = out;
       shape = outShape;
@@ -124,6 +137,17 @@ function upsample2x(g: GraphBuilder, t: string, [c, h, w]: Chw): string {
   return g.node('Resize', [t, '', '', sizes], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
 }
 
+/**
+ * Where a max pool's input (cropped to whole windows) equals its window's maximum: the gradient goes
+ * there. Pool inputs are ReLU outputs, so ties happen at 0, and the ReLU mask below zeroes those anyway.
+ */
+function maxMask(g: GraphBuilder, step: Pick<ForwardStep, 'input' | 'inShape' | 'out' | 'outShape'>): string {
+  const [, hIn, wIn] = step.inShape;
+  const [, h, w] = step.outShape;
+  const input = hIn !== 2 * h || wIn !== 2 * w ? g.slice(step.input, [0, 0], [2 * h, 2 * w], [2, 3]) : step.input;
+  return g.node('Equal', [input, upsample2x(g, step.out, step.outShape)]);
+}
+
 /** Pool backward: dOut [1,C,h,w] → dIn [1,C,H,W]. The rows/columns a floor pool dropped get zero. */
 function poolBackward(g: GraphBuilder, step: ForwardStep, dOut: string, pooling: Pooling, zero: string): string {
   const [, hIn, wIn] = step.inShape;
@@ -133,11 +157,7 @@ function poolBackward(g: GraphBuilder, step: ForwardStep, dOut: string, pooling:
   if (pooling === 'avg') {
     dIn = upsample2x(g, g.mul(dOut, g.scalar(0.25, 'quarter')), step.outShape);
   } else {
-    // The gradient goes to the window's maximum: where the input equals its window's max. Pool
-    // inputs are ReLU outputs, so ties happen at 0, and the ReLU mask below zeroes those anyway.
-    const input = cropped ? g.slice(step.input, [0, 0], [2 * h, 2 * w], [2, 3]) : step.input;
-    const isMax = g.node('Equal', [input, upsample2x(g, step.out, step.outShape)]);
-    dIn = g.node('Where', [isMax, upsample2x(g, dOut, step.outShape), zero]);
+    dIn = g.node('Where', [step.mask!, upsample2x(g, dOut, step.outShape), zero]);
   }
   return cropped ? g.pad(dIn, [0, 0, 0, 0, 0, 0, hIn - 2 * h, wIn - 2 * w]) : dIn;
 }
@@ -158,8 +178,7 @@ function buildBackward(g: GraphBuilder, fwd: Forward, injected: Map<string, stri
       continue;
     }
     const dRelu = sumOf(g, [flowing, ...(injected.get(layer.relu) ?? [])]);
-    // ReLU backward: pass where the output is positive (Greater + Where: cheaper in ORT than Sign).
-    const dMasked = dRelu && g.node('Where', [g.node('Greater', [step.out, zero]), dRelu, zero]);
+    const dMasked = dRelu && g.node('Where', [step.mask!, dRelu, zero]);
     const dPre = sumOf(g, [dMasked, ...(injected.get(layer.name) ?? [])]);
     if (!dPre) {
       flowing = undefined;
@@ -251,7 +270,7 @@ export function buildLossModel(spec: LossModelSpec, weights: Map<string, ConvWei
   if (H < 2 || W < 2) throw new Error(`image ${H}×${W} is too small`);
   const g = new GraphBuilder('vgg19_gatys_loss_and_gradient');
   const x = g.input(LOSS_IO.x, [1, H, W, 3]);
-  const fwd = buildForward(g, x, H, W, spec.pooling, [spec.contentLayer, ...spec.styleLayers], weights);
+  const fwd = buildForward(g, x, H, W, spec.pooling, [spec.contentLayer, ...spec.styleLayers], weights, true);
   const injected = new Map<string, string[]>();
   const inject = (name: string, d: string) => injected.set(name, [...(injected.get(name) ?? []), d]);
 
