@@ -50,4 +50,6 @@ export const WORDING = {
   tooLate: "Too late to cancel — it's already finished.",
   cancelFailed: "I couldn't cancel that right now. Please try again.",
   expired: 'This request expired — please run the command again.',
+  // Delete buttons
+  notYoursToDelete: 'Only the person who asked for this painting (or a moderator) can delete it.',
 } as const;

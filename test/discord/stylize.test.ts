@@ -69,7 +69,7 @@ describe('/stylize', () => {
     expect(post.body.content).toContain('Style: The Scream');
     expect(post.body.content).toContain('strength 0.7');
     expect(post.body.allowed_mentions?.users).toEqual([user.id]);
-    expect(customIds(post.body).map((id) => decodeCustomId(id)?.action)).toEqual(['another', 'hq']);
+    expect(customIds(post.body).map((id) => decodeCustomId(id)?.action)).toEqual(['another', 'hq', 'reroll', 'stronger', 'subtler', 'colours', 'delete']);
 
     // The reply is tidied: no progress left, pointing to the thread.
     await fake.waitFor('reply tidied', () => originalEdits(fake, rec).find((r) => /thread/.test(r.body.content ?? '')));
@@ -111,7 +111,7 @@ describe('/stylize', () => {
     const image = await decodes(final.files[0].bytes);
     expect(Math.max(image.width, image.height)).toBe(40);
     expect(final.body.content).toContain('Udnie');
-    expect(customIds(final.body).map((id) => decodeCustomId(id)?.action)).toEqual(['another', 'hq']);
+    expect(customIds(final.body).map((id) => decodeCustomId(id)?.action)).toEqual(['another', 'hq', 'reroll', 'stronger', 'subtler', 'colours', 'delete']);
     expect(fake.requestsMatching('POST', /\/threads$/).filter((r) => r.path.includes(fake.interactions.get(rec.id)!.originalId!))).toHaveLength(0);
   });
 

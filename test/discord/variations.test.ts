@@ -1,0 +1,139 @@
+/**
+ * End to end through the real discord.js client and the fake Discord, with the real queue, worker
+ * and engine (fast-style networks at 48 px): an animated photo comes back animated, each variation
+ * button queues the variation it names for the clicker, and Delete is the asker's (or a moderator's).
+ */
+import { PermissionFlagsBits } from 'discord.js';
+import sharp from 'sharp';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_TEXT } from '../../src/chat/common/text.ts';
+import { decodeCustomId } from '../../src/chat/discord/custom-ids.ts';
+import { meanAbsoluteDifference, decodeAnimation } from '../../src/images/index.ts';
+import { attachment, type ApiAttachment, type ApiMessage, type ApiUser } from '../fakes/discord/payloads.ts';
+import type { InteractionRecord } from '../fakes/discord/fake-discord.ts';
+import * as fx from '../fixtures/images.ts';
+import { REPO_ROOT } from '../helpers/redis.ts';
+import { customIds, deferral, ephemeralError, messageOf, originalEdits, startHarness, type Harness } from './harness.ts';
+
+const MAX_FRAMES = 6;
+let h: Harness;
+/** ada's still result (in the reply: a voice chat allows no threads), reused by the button tests. */
+let result: { message: ApiMessage; owner: ApiUser } | undefined;
+
+beforeAll(async () => {
+  h = await startHarness({ name: 'discord-variations', env: { EASEL_GIF_MAX_FRAMES: String(MAX_FRAMES) } });
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+async function gifAttachment(frames: number): Promise<{ att: ApiAttachment; bytes: Buffer }> {
+  const bytes = await fx.panningClip(path.join(REPO_ROOT, 'presets/photos/golden_gate.jpg'), { frames, width: 48, height: 36, step: 4 });
+  return { att: attachment(h.fake.hostFile('clip.gif', bytes, 'image/gif'), bytes, { filename: 'clip.gif', contentType: 'image/gif' }), bytes };
+}
+
+/** The interaction's reply once it carries a file: the request and the stored message. */
+async function resultOf(rec: InteractionRecord) {
+  const post = await h.fake.waitFor('result in the reply', () => originalEdits(h.fake, rec).find((r) => r.files.length > 0), 90_000);
+  return { post, message: messageOf(h.fake, h.fake.interactions.get(rec.id)!.originalId!) };
+}
+
+function idFor(message: ApiMessage, action: string): string {
+  const id = customIds(message).find((c) => decodeCustomId(c)?.action === action);
+  if (!id) throw new Error(`no ${action} button on message ${message.id}`);
+  return id;
+}
+
+describe('animated photos in chat', () => {
+  it('a 6-frame GIF comes back as a 6-frame GIF, painted, under the upload limit, its caption saying frames', async () => {
+    const { att, bytes } = await gifAttachment(6);
+    const rec = h.slash(h.user('gif-ada'), 'stylize', { photo: att, style: 'the-scream' }, { channel: 'voice' });
+    const { post } = await resultOf(rec);
+    const file = post.files[0];
+    expect(file.name).toBe('easel.gif');
+    expect(file.bytes.length).toBeLessThanOrEqual(10 * 1024 * 1024);
+    expect((await sharp(file.bytes).metadata()).pages).toBe(6);
+    expect(post.body.content).toContain('6 frames');
+
+    // Painted: every frame differs from its input frame and from the frame before it.
+    const out = await decodeAnimation(file.bytes, { maxFrames: 6 });
+    const input = await decodeAnimation(bytes, { maxFrames: 6 });
+    expect([out.width, out.height]).toEqual([input.width, input.height]); // 48×36 at EASEL_DEFAULT_SIZE 48
+    for (let i = 0; i < 6; i++) {
+      expect(meanAbsoluteDifference(out.frames[i], input.frames[i])).toBeGreaterThan(5);
+      if (i > 0) expect(meanAbsoluteDifference(out.frames[i], out.frames[i - 1])).toBeGreaterThan(0);
+    }
+  });
+
+  it('a GIF over EASEL_GIF_MAX_FRAMES is refused before any work, saying the limit', async () => {
+    const { att } = await gifAttachment(MAX_FRAMES + 1);
+    const counts = () => h.services.jobs.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized');
+    const before = await counts();
+    const rec = h.slash(h.user('gif-bob'), 'stylize', { photo: att, style: 'the-scream' }, { channel: 'voice' });
+    const text = await ephemeralError(h.fake, rec);
+    expect(text).toContain(`at most ${MAX_FRAMES}`);
+    // Refused by the intake from the header: no job was ever made.
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe('variation buttons on a result', () => {
+  beforeAll(async () => {
+    const owner = h.user('ada');
+    const rec = h.slash(owner, 'stylize', { photo: h.photo(64), style: 'the-scream', strength: 0.5 }, { channel: 'voice' });
+    const { post, message } = await resultOf(rec);
+    const actions = customIds(post.body).map((id) => decodeCustomId(id)?.action);
+    expect(actions).toEqual(['another', 'hq', 'reroll', 'stronger', 'subtler', 'colours', 'delete']);
+    result = { message, owner };
+  }, 120_000);
+
+  it.each([
+    ['stronger', { strength: 0.75 }],
+    ['subtler', { strength: 0.25 }],
+    ['colours', { strength: 0.5, preserveColors: true }],
+    ['reroll', { strength: 0.5 }],
+  ] as const)('%s queues that variation of the same photo and style, owned by the clicker', async (action, expected) => {
+    const jobs = h.services.jobs;
+    const clicker = h.user(`clicker-${action}`);
+    await jobs.queue.pause();
+    try {
+      const click = h.click(clicker, result!.message, idFor(result!.message, action));
+      expect((await deferral(h.fake, click)).body.type).toBe(5);
+      const queued = await h.fake.waitFor('queued', () => originalEdits(h.fake, click).find((r) => customIds(r.body).some((c) => c.startsWith('easel:cancel:'))));
+      const cancel = decodeCustomId(customIds(queued.body).find((c) => c.startsWith('easel:cancel:'))!);
+      if (cancel?.action !== 'cancel') throw new Error('no cancel button');
+      const job = await jobs.queue.getJob(cancel.jobId);
+      expect(job?.data.request.user.id).toBe(clicker.id);
+      expect(cancel.ownerId).toBe(clicker.id);
+      expect(job?.data.request.style).toEqual({ kind: 'preset', presetId: 'the-scream' });
+      expect(job?.data.options).toMatchObject(expected);
+      if (action !== 'colours') expect(job?.data.options.preserveColors ?? false).toBe(false);
+      if (action === 'reroll') expect(job?.data.options.seed).toEqual(expect.any(Number));
+      else expect(job?.data.options.seed).toBeUndefined();
+      await jobs.cancel(cancel.jobId, clicker.id, h.fake.guildId);
+    } finally {
+      await jobs.queue.resume();
+    }
+  });
+
+  it('Delete by someone else is refused; by a moderator or the asker it deletes the message', async () => {
+    const { message, owner } = result!;
+    const deleteId = idFor(message, 'delete');
+    const stranger = h.click(h.user('mallory'), message, deleteId, undefined, { memberPermissions: String(PermissionFlagsBits.SendMessages) });
+    expect(await ephemeralError(h.fake, stranger)).toContain(ERROR_TEXT.notYoursToDelete);
+    expect(h.fake.messages.has(message.id)).toBe(true);
+
+    const byOwner = h.click(owner, message, deleteId, undefined, { memberPermissions: String(PermissionFlagsBits.SendMessages) });
+    await h.fake.waitFor('message deleted', () => (h.fake.messages.has(message.id) ? undefined : true));
+    expect(h.fake.requestsFor(byOwner).some((r) => r.method === 'DELETE' && r.path.endsWith('/messages/@original') && r.status === 204)).toBe(true);
+  });
+
+  it('a member with Manage Messages may delete anyone’s result', async () => {
+    const rec = h.slash(h.user('zoe'), 'stylize', { photo: h.photo(64), style: 'udnie' }, { channel: 'voice' });
+    const { message } = await resultOf(rec);
+    h.click(h.user('mod'), message, idFor(message, 'delete'), undefined, { memberPermissions: String(PermissionFlagsBits.ManageMessages | PermissionFlagsBits.SendMessages) });
+    await h.fake.waitFor('message deleted by the moderator', () => (h.fake.messages.has(message.id) ? undefined : true));
+  }, 120_000);
+});
