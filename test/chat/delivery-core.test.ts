@@ -141,6 +141,7 @@ function presenter(minIntervalMs: number) {
     jobs: {} as JobsClient,
     threads: {} as ThreadStyles,
     self: () => ({}),
+    presets: { get: () => undefined },
     log: silentLogger,
   });
   return createJobPresenter({ port, log: silentLogger, minIntervalMs });

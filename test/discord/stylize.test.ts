@@ -9,7 +9,7 @@ import { ERROR_TEXT } from '../../src/chat/common/text.ts';
 import { decodeCustomId } from '../../src/chat/discord/custom-ids.ts';
 import { EDIT_INTERVAL_MS } from '../../src/chat/discord/delivery.ts';
 import { BEST_ALREADY_TEXT, NOT_YOURS_TEXT } from '../../src/chat/discord/components.ts';
-import { saveRecipe } from '../../src/chat/discord/recipe.ts';
+import { saveRecipe } from '../../src/chat/common/recipe.ts';
 import { loadPresets } from '../../src/presets/index.ts';
 import type { ApiMessage, ApiUser } from '../fakes/discord/payloads.ts';
 import { callbackOf, customIds, decodes, deferral, followUps, messageOf, originalEdits, startHarness, type Harness } from './harness.ts';

@@ -10,7 +10,7 @@ import { ERROR_TEXT } from '../common/text.ts';
 import type { DiscordContext } from './context.ts';
 import { decodeCustomId } from './custom-ids.ts';
 import { describeError } from '../../util/describe-error.ts';
-import { contentOf, higherQuality, loadRecipe } from './recipe.ts';
+import { contentOf, higherQuality, loadRecipe } from '../common/recipe.ts';
 import { replyError } from './respond.ts';
 import { startJob } from './start-job.ts';
 import { resolvePreset } from '../../presets/resolve.ts';

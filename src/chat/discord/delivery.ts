@@ -27,7 +27,7 @@ import { describeError } from '../../util/describe-error.ts';
 import { createJobPresenter, type JobPresenter } from '../common/delivery/presenter.ts';
 import type { ChatPort, CompletedEvent } from '../common/delivery/port.ts';
 import type { StatusView } from '../common/delivery/status-view.ts';
-import { higherQuality, recipeOf, saveRecipe } from './recipe.ts';
+import { higherQuality, recipeOf, saveRecipe } from '../common/recipe.ts';
 import { attachmentLimit, parseReplyTo, tokenUsable, type DiscordReplyTo } from './reply-to.ts';
 import { cancelRow, mention, resultRow, truncate, type Row } from './ui.ts';
 

@@ -5,6 +5,7 @@
 import type { webApi } from '@slack/bolt';
 import { presetLabel, type Preset } from '../../presets/index.ts';
 import type { RequestOptions } from '../../requests/style-request.ts';
+import { VARIATION_EMOJI, variationLabel, type Variation } from '../../requests/variations.ts';
 import { IMAGE_EXTENSIONS } from './files.ts';
 import { OPTIONS_EXAMPLE, OPTIONS_HELP, formatOptions } from './options.ts';
 
@@ -14,6 +15,9 @@ type ModalView = webApi.ModalView;
 export const ACTION = {
   openModal: 'easel_open_modal',
   cancel: 'easel_cancel',
+  /** `easel_vary_<variation>` (requests/variations.ts), one action id per button. */
+  varyPrefix: 'easel_vary_',
+  delete: 'easel_delete',
 } as const;
 
 export const MODAL_CALLBACK_ID = 'easel_stylize';
@@ -71,6 +75,43 @@ export function statusBlocks(text: string, cancel?: CancelButtonValue): KnownBlo
     });
   }
   return blocks;
+}
+
+// ── the finished result ───────────────────────────────────────────────────────────────────────
+
+/** A variation button's value: the recipe blob's key (the recipe itself stays in Redis). */
+export interface VaryButtonValue {
+  recipeKey: string;
+}
+
+/** The Delete button's value: whose result it is, and the job (to find its upload in the thread). */
+export interface DeleteButtonValue {
+  jobId: string;
+  ownerId: string;
+}
+
+export interface ResultButtons {
+  /** The recipe blob's key; without it (not stored) only Delete is offered. */
+  recipeKey: string | undefined;
+  variations: readonly Variation[];
+  options: RequestOptions;
+  delete: DeleteButtonValue;
+}
+
+/** The final status: its text, the variation buttons (Stronger, Subtler, Keep colours, Reroll) and Delete. */
+export function resultBlocks(text: string, b: ResultButtons): KnownBlock[] {
+  const recipeKey = b.recipeKey;
+  const vary = recipeKey
+    ? b.variations.map((v) => {
+        const value: VaryButtonValue = { recipeKey };
+        return { type: 'button' as const, action_id: `${ACTION.varyPrefix}${v}`, text: plain(`${VARIATION_EMOJI[v]} ${variationLabel(v, b.options)}`), value: JSON.stringify(value) };
+      })
+    : [];
+  const del = { type: 'button' as const, action_id: ACTION.delete, text: plain('🗑️ Delete'), style: 'danger' as const, value: JSON.stringify(b.delete) };
+  return [
+    { type: 'section', text: mrkdwn(text) },
+    { type: 'actions', elements: [...vary, del] },
+  ];
 }
 
 // ── the modal ──────────────────────────────────────────────────────────────────────────────────

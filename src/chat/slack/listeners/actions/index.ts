@@ -3,8 +3,11 @@ import { ACTION } from '../../blocks.ts';
 import type { SlackContext } from '../../context.ts';
 import { cancelJob } from './cancel.ts';
 import { openModal } from './open-modal.ts';
+import { deleteResult, varyResult } from './vary.ts';
 
 export function register(app: App, ctx: SlackContext): void {
   app.action(ACTION.openModal, openModal(ctx));
   app.action(ACTION.cancel, cancelJob(ctx));
+  app.action(new RegExp(`^${ACTION.varyPrefix}`), varyResult(ctx));
+  app.action(ACTION.delete, deleteResult(ctx));
 }
