@@ -4,15 +4,12 @@
  * thread, each variation button on a result queues that variation for the clicker, and Delete is
  * the asker's.
  */
-import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
-import { decodeAnimation, meanAbsoluteDifference } from '../../src/images/index.ts';
 import { BOT_USER_ID, type Message } from '../fakes/slack/fake-slack.ts';
 import { buttonPayload } from '../fakes/slack/signed-sender.ts';
-import * as fx from '../fixtures/images.ts';
-import { REPO_ROOT } from '../helpers/redis.ts';
+import { expectPaintedAnimation, expectVariationJob, photoClip, VARIATION_CASES } from '../helpers/chat-features.ts';
 import { CHANNEL, hostPhoto, newUser, startSlackStack, statusMessages, waitForEphemeral, waitForUpload, type SlackStack } from './harness.ts';
 
 let s: SlackStack;
@@ -41,29 +38,20 @@ const actionIds = (m: Message): string[] => (m.blocks ?? []).flatMap((b: any) =>
 
 describe('Slack: animated photos', () => {
   it('a 6-frame GIF comes back as a 6-frame GIF in the thread, painted, its caption saying frames', async () => {
-    const bytes = await fx.panningClip(path.join(REPO_ROOT, 'presets/photos/golden_gate.jpg'), { frames: 6, width: 48, height: 36, step: 4 });
+    const bytes = await photoClip(6);
     const gif = s.fake.hostFile(bytes, 'clip.gif', 'image/gif');
     const { upload, status } = await mentionWith(newUser(), 'the-scream', gif);
     expect(upload.filename).toMatch(/\.gif$/);
-    const meta = await sharp(upload.bytes).metadata();
-    expect(meta.format).toBe('gif');
-    expect(meta.pages).toBe(6);
+    expect((await sharp(upload.bytes).metadata()).format).toBe('gif');
+    await expectPaintedAnimation(upload.bytes, bytes, 6);
     expect(upload.bytes.length).toBeLessThanOrEqual(10 * 1024 * 1024);
-    // Painted: every frame differs from its input frame and from the frame before it.
-    const out = await decodeAnimation(upload.bytes, { maxFrames: 6 });
-    const input = await decodeAnimation(bytes, { maxFrames: 6 });
-    expect([out.width, out.height]).toEqual([input.width, input.height]);
-    for (let i = 0; i < 6; i++) {
-      expect(meanAbsoluteDifference(out.frames[i], input.frames[i])).toBeGreaterThan(5);
-      if (i > 0) expect(meanAbsoluteDifference(out.frames[i], out.frames[i - 1])).toBeGreaterThan(0);
-    }
     expect(upload.initialComment).toContain('6 frames');
     expect(status.text).toContain('6 frames');
   });
 
   it('a GIF over EASEL_GIF_MAX_FRAMES is refused privately before any job', async () => {
     const user = newUser();
-    const bytes = await fx.panningClip(path.join(REPO_ROOT, 'presets/photos/golden_gate.jpg'), { frames: 7, width: 48, height: 36, step: 4 });
+    const bytes = await photoClip(7);
     const counts = () => s.jobs.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized');
     const before = await counts();
     const { mention } = s.fake.userMessage({ channel: CHANNEL, user, text: `<@${BOT_USER_ID}> the-scream`, files: [s.fake.hostFile(bytes, 'long.gif', 'image/gif')] });
@@ -84,12 +72,7 @@ describe('Slack: buttons on a result', () => {
     result = { owner, threadTs, status, shareTs: share.ts };
   }, 120_000);
 
-  it.each([
-    ['stronger', { strength: 0.75 }],
-    ['subtler', { strength: 0.25 }],
-    ['colours', { strength: 0.5, preserveColors: true }],
-    ['reroll', { strength: 0.5 }],
-  ] as const)('%s queues that variation in the thread, owned by the clicker', async (variation, expected) => {
+  it.each(VARIATION_CASES)('%s queues that variation in the thread, owned by the clicker', async (variation, expected) => {
     const { threadTs, status } = result!;
     const jobs = s.jobs;
     const clicker = newUser();
@@ -102,12 +85,7 @@ describe('Slack: buttons on a result', () => {
       const cancel = JSON.parse(button(fresh, 'easel_cancel').value) as { jobId: string; ownerId: string };
       expect(cancel.ownerId).toBe(clicker);
       const job = await jobs.queue.getJob(cancel.jobId);
-      expect(job?.data.request.user.id).toBe(clicker);
-      expect(job?.data.request.style).toEqual({ kind: 'preset', presetId: 'the-scream' });
-      expect(job?.data.options).toMatchObject(expected);
-      if (variation !== 'colours') expect(job?.data.options.preserveColors ?? false).toBe(false);
-      if (variation === 'reroll') expect(job?.data.options.seed).toEqual(expect.any(Number));
-      else expect(job?.data.options.seed).toBeUndefined();
+      expectVariationJob(job, variation, expected, clicker);
       await jobs.cancel(cancel.jobId, clicker, job?.data.request.server);
     } finally {
       await jobs.queue.resume();
