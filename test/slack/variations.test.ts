@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
 import { BOT_USER_ID, type Message } from '../fakes/slack/fake-slack.ts';
-import { buttonPayload } from '../fakes/slack/signed-sender.ts';
+import { buttonPayload, selectPayload } from '../fakes/slack/signed-sender.ts';
 import { expectPaintedAnimation, expectVariationJob, photoClip, VARIATION_CASES } from '../helpers/chat-features.ts';
 import { CHANNEL, hostPhoto, newUser, startSlackStack, statusMessages, waitForEphemeral, waitForUpload, type SlackStack } from './harness.ts';
 
@@ -67,29 +67,55 @@ describe('Slack: buttons on a result', () => {
   beforeAll(async () => {
     const owner = newUser();
     const { threadTs, status } = await mentionWith(owner, 'the-scream strength=0.5', await hostPhoto(s.fake));
-    expect(actionIds(status)).toEqual(['easel_vary_stronger', 'easel_vary_subtler', 'easel_vary_colours', 'easel_vary_reroll', 'easel_delete']);
+    expect(actionIds(status)).toEqual(['easel_another_style', 'easel_hq', 'easel_vary_reroll', 'easel_vary_stronger', 'easel_vary_subtler', 'easel_vary_colours', 'easel_delete']);
     const share = s.fake.messages.find((m) => m.fileShare && m.thread_ts === threadTs && !m.deleted)!;
     result = { owner, threadTs, status, shareTs: share.ts };
   }, 120_000);
 
-  it.each(VARIATION_CASES)('%s queues that variation in the thread, owned by the clicker', async (variation, expected) => {
-    const { threadTs, status } = result!;
+  /** Click `send` as a new user with the queue paused: the job it queued (then cancelled), and the clicker. */
+  async function queuedBy(send: (clicker: string) => Promise<unknown>) {
+    const { threadTs } = result!;
     const jobs = s.jobs;
     const clicker = newUser();
     const before = new Set(statusMessages(s.fake, CHANNEL, threadTs).map((m) => m.ts));
     await jobs.queue.pause();
     try {
-      const { value } = button(status, `easel_vary_${variation}`);
-      await s.sender.interaction(buttonPayload({ user: clicker, channel: CHANNEL, messageTs: status.ts, threadTs, actionId: `easel_vary_${variation}`, value }));
-      const fresh = await s.fake.waitFor(() => statusMessages(s.fake, CHANNEL, threadTs).find((m) => !before.has(m.ts) && JSON.stringify(m.blocks ?? []).includes('easel_cancel')), 'the variation’s status');
+      await send(clicker);
+      const fresh = await s.fake.waitFor(() => statusMessages(s.fake, CHANNEL, threadTs).find((m) => !before.has(m.ts) && JSON.stringify(m.blocks ?? []).includes('easel_cancel')), 'the new status');
       const cancel = JSON.parse(button(fresh, 'easel_cancel').value) as { jobId: string; ownerId: string };
       expect(cancel.ownerId).toBe(clicker);
       const job = await jobs.queue.getJob(cancel.jobId);
-      expectVariationJob(job, variation, expected, clicker);
       await jobs.cancel(cancel.jobId, clicker, job?.data.request.server);
+      return { job, clicker };
     } finally {
       await jobs.queue.resume();
     }
+  }
+
+  const click = (actionId: string) => (clicker: string) => {
+    const { threadTs, status } = result!;
+    return s.sender.interaction(buttonPayload({ user: clicker, channel: CHANNEL, messageTs: status.ts, threadTs, actionId, value: button(status, actionId).value }));
+  };
+
+  it.each(VARIATION_CASES)('%s queues that variation in the thread, owned by the clicker', async (variation, expected) => {
+    const { job, clicker } = await queuedBy(click(`easel_vary_${variation}`));
+    expectVariationJob(job, variation, expected, clicker);
+  });
+
+  it('Higher quality queues the next tier; Another style the painting picked, for the clicker', async () => {
+    const hq = await queuedBy(click('easel_hq'));
+    expect(hq.job?.data.request.user.id).toBe(hq.clicker);
+    expect(hq.job?.data.options.quality).toBe('draft'); // the result was 'fast'
+
+    const { threadTs, status } = result!;
+    const select = (status.blocks ?? []).find((b: any) => (b.elements ?? []).some((e: any) => e.action_id === 'easel_another_style'));
+    expect(select.elements[0].options.map((o: any) => o.value)).not.toContain('the-scream');
+    const restyled = await queuedBy((clicker) =>
+      s.sender.interaction(selectPayload({ user: clicker, channel: CHANNEL, messageTs: status.ts, threadTs, actionId: 'easel_another_style', blockId: select.block_id, value: 'great-wave' })),
+    );
+    expect(restyled.job?.data.request.user.id).toBe(restyled.clicker);
+    expect(restyled.job?.data.request.style).toEqual({ kind: 'preset', presetId: 'great-wave' });
+    expect(restyled.job?.data.options.strength).toBe(0.5);
   });
 
   it('Delete by someone else is refused; by the asker it removes the painting and its status', async () => {

@@ -7,7 +7,7 @@
  * components carry only its key. When the blob has expired, the user is asked to start over.
  */
 import { z } from 'zod';
-import type { Quality } from '../../config.ts';
+import type { Config, Quality } from '../../config.ts';
 import { QUALITIES } from '../../config.ts';
 import type { BlobStore } from '../../jobs/types.ts';
 import { BlobRef, RequestOptions, StyleChoice, type StyleRequest } from '../../requests/style-request.ts';
@@ -58,6 +58,11 @@ export async function loadRecipe(blobs: BlobStore, key: string): Promise<Recipe 
   } catch {
     return undefined;
   }
+}
+
+/** The deployment's defaults as higherQuality takes them (Config.render). */
+export function renderDefaults(render: Pick<Config['render'], 'defaultQuality' | 'defaultSize' | 'maxSize'>): { quality: Quality; size: number; maxSize: number } {
+  return { quality: render.defaultQuality, size: render.defaultSize, maxSize: render.maxSize };
 }
 
 /**

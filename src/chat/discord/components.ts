@@ -10,7 +10,7 @@ import { ERROR_TEXT } from '../common/text.ts';
 import type { DiscordContext } from './context.ts';
 import { decodeCustomId } from './custom-ids.ts';
 import { describeError } from '../../util/describe-error.ts';
-import { contentOf, higherQuality, loadRecipe } from '../common/recipe.ts';
+import { contentOf, higherQuality, loadRecipe, renderDefaults } from '../common/recipe.ts';
 import { replyError } from './respond.ts';
 import { startJob } from './start-job.ts';
 import { resolvePreset } from '../../presets/resolve.ts';
@@ -19,7 +19,7 @@ import { effectiveStrength, mayDelete, variationUnavailable, vary } from '../../
 
 export const NOT_YOURS_TEXT = ERROR_TEXT.notYours('the person who asked for it');
 export const TOO_LATE_TEXT = ERROR_TEXT.tooLate;
-export const BEST_ALREADY_TEXT = "That's already the highest quality and size I can paint.";
+export const BEST_ALREADY_TEXT = ERROR_TEXT.bestAlready;
 
 export async function handleComponent(interaction: ButtonInteraction | StringSelectMenuInteraction, ctx: DiscordContext): Promise<void> {
   const action = decodeCustomId(interaction.customId);
@@ -44,7 +44,7 @@ export async function handleComponent(interaction: ButtonInteraction | StringSel
       case 'hq': {
         const recipe = await loadRecipe(ctx.jobs.blobs, action.recipeKey);
         if (!recipe?.style) return replyError(interaction, ERROR_TEXT.expired, ctx.log);
-        const options = higherQuality(recipe.options, { quality: ctx.config.render.defaultQuality, size: ctx.config.render.defaultSize, maxSize: ctx.config.render.maxSize });
+        const options = higherQuality(recipe.options, renderDefaults(ctx.config.render));
         if (!options) return replyError(interaction, BEST_ALREADY_TEXT, ctx.log);
         await interaction.deferReply();
         await startJob(ctx, interaction, { content: contentOf(recipe), style: recipe.style, options });

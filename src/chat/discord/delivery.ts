@@ -27,7 +27,7 @@ import { describeError } from '../../util/describe-error.ts';
 import { createJobPresenter, type JobPresenter } from '../common/delivery/presenter.ts';
 import type { ChatPort, CompletedEvent } from '../common/delivery/port.ts';
 import type { StatusView } from '../common/delivery/status-view.ts';
-import { higherQuality, recipeOf, saveRecipe } from '../common/recipe.ts';
+import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/recipe.ts';
 import { attachmentLimit, parseReplyTo, tokenUsable, type DiscordReplyTo } from './reply-to.ts';
 import { cancelRow, mention, resultRow, truncate, type Row } from './ui.ts';
 
@@ -142,7 +142,7 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
       log.warn({ jobId: event.jobId, err: describeError(err) }, 'discord: could not store the recipe; result goes without follow-up buttons');
       return undefined;
     });
-    const canGoHigher = higherQuality(request.options, { quality: config.render.defaultQuality, size: config.render.defaultSize, maxSize: config.render.maxSize }) !== undefined;
+    const canGoHigher = higherQuality(request.options, renderDefaults(config.render)) !== undefined;
     const variations = offeredVariations(request.options, effectiveStrength(request, deps.presets));
     const components: Row[] = resultRow({ recipeKey, canGoHigher, variations, options: request.options, ownerId: r.userId });
     // A new message: the nonce makes a retried post return the first one instead of a second.

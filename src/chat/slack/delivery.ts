@@ -23,7 +23,8 @@ import type { StatusView } from '../common/delivery/status-view.ts';
 import { resultBlocks, statusBlocks } from './blocks.ts';
 import type { PresetCatalog } from '../../presets/types.ts';
 import { effectiveStrength, offeredVariations } from '../../requests/variations.ts';
-import { recipeOf, saveRecipe } from '../common/recipe.ts';
+import type { Config } from '../../config.ts';
+import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/recipe.ts';
 import { SlackReplyTo } from './reply-to.ts';
 import type { BotIdentity } from './context.ts';
 import { styleMetadata, type ThreadStyles } from './thread-style.ts';
@@ -38,8 +39,10 @@ export interface SlackPortDeps {
   jobs: JobsClient;
   threads: ThreadStyles;
   self: () => BotIdentity;
-  /** For the strength a preset paints with (which of Stronger / Subtler to offer). */
-  presets: Pick<PresetCatalog, 'get'>;
+  /** The presets "Another style" offers, and the strength each paints with (Stronger / Subtler). */
+  presets: Pick<PresetCatalog, 'get' | 'all'>;
+  /** The deployment's quality and size defaults (whether "Higher quality" has anything higher). */
+  render: Pick<Config['render'], 'defaultQuality' | 'defaultSize' | 'maxSize'>;
   log: Logger;
 }
 
@@ -118,7 +121,10 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
     });
     const text = `✅ Done — ${caption}\n${RESTYLE_HINT}`;
     const variations = offeredVariations(request.options, effectiveStrength(request, deps.presets));
-    const blocks = resultBlocks(text, { recipeKey, variations, options: request.options, delete: { jobId, ownerId: to.userId } });
+    const current = request.style.kind === 'preset' ? request.style.presetId : undefined;
+    const presets = deps.presets.all().filter((p) => p.id !== current);
+    const canGoHigher = higherQuality(request.options, renderDefaults(deps.render)) !== undefined;
+    const blocks = resultBlocks(text, { recipeKey, presets, canGoHigher, variations, options: request.options, delete: { jobId, ownerId: to.userId } });
     await update(to, { phase: 'done', text, cancellable: false }, jobId, metadata, blocks);
   }
 
