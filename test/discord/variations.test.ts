@@ -6,8 +6,9 @@
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
-import { decodeCustomId } from '../../src/chat/discord/custom-ids.ts';
-import { attachment, type ApiAttachment, type ApiMessage, type ApiUser } from '../fakes/discord/payloads.ts';
+import { decodeCustomId, encodeCustomId } from '../../src/chat/discord/custom-ids.ts';
+import { variationUnavailable } from '../../src/requests/variations.ts';
+import { attachment, slashCommand, type ApiAttachment, type ApiMessage, type ApiUser } from '../fakes/discord/payloads.ts';
 import type { InteractionRecord } from '../fakes/discord/fake-discord.ts';
 import { expectPaintedAnimation, expectVariationJob, photoClip, VARIATION_CASES } from '../helpers/chat-features.ts';
 import { customIds, deferral, ephemeralError, messageOf, originalEdits, startHarness, type Harness } from './harness.ts';
@@ -95,6 +96,18 @@ describe('variation buttons on a result', () => {
       await jobs.queue.resume();
     }
   });
+
+  it('at full strength Stronger is not offered, and a stale Stronger button is refused kindly', async () => {
+    // strength 1 is a whole number: say it is a number option (type 10), as Discord does.
+    const rec = h.fake.sendInteraction(slashCommand(h.where(h.user('max'), 'voice'), 'stylize', { photo: h.photo(64), style: 'the-scream', strength: 1 }, { numberOptions: ['strength'] }));
+    const { post, message } = await resultOf(rec);
+    const actions = customIds(post.body).map((id) => decodeCustomId(id)?.action);
+    expect(actions).toContain('subtler');
+    expect(actions).not.toContain('stronger');
+    const recipeKey = (decodeCustomId(idFor(message, 'subtler')) as { recipeKey: string }).recipeKey;
+    const stale = h.click(h.user('late'), message, encodeCustomId({ action: 'stronger', recipeKey }));
+    expect(await ephemeralError(h.fake, stale)).toContain(variationUnavailable('stronger'));
+  }, 120_000);
 
   it('Delete by someone else is refused; by a moderator or the asker it deletes the message', async () => {
     const { message, owner } = result!;
