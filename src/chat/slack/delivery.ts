@@ -4,12 +4,12 @@
  * result is uploaded into the thread with files.uploadV2 and a caption, and the thread remembers
  * the style so the next photo posted there is painted the same way.
  *
- * An animated photo's result is uploaded as its GIF. The final status carries the variation
- * buttons (Stronger, Subtler, Keep colours, Reroll) and Delete (listeners/actions/).
+ * An animated photo's result is uploaded as its GIF. The final status carries the buttons under a
+ * result — Another style, Higher quality, the variations and Delete (listeners/actions/vary.ts).
  *
  * Idempotent results: files.completeUploadExternal takes no message metadata, so the job id
- * travels in the shared file's name (`easel-<style>-<jobId>.png` or `.gif`). Before uploading, the thread is
- * read (conversations.replies): when one of our messages there already carries that file, the
+ * travels in the shared file's name (`easel-<style>-<jobId>.png`, or `.gif`). Before uploading,
+ * the thread is read (conversations.replies): when one of our messages there already carries that file, the
  * earlier attempt's upload is taken as delivered and only the status is finished. The final status
  * update carries the job id in its message metadata, next to the thread's style.
  */
@@ -88,8 +88,8 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
     if (await findResultMessage(client, deps.self(), { channel: to.channel, threadTs: to.threadTs }, jobId)) {
       jlog.info('slack: the result is in the thread already (an earlier attempt posted it); finishing the status only');
     } else {
-      const png = await deps.jobs.blobs.get(result.animation?.key ?? result.resultKey);
-      if (!png) {
+      const bytes = await deps.jobs.blobs.get(result.animation?.key ?? result.resultKey);
+      if (!bytes) {
         jlog.error({ resultKey: result.resultKey }, 'slack: result blob missing (expired?)');
         return fail(ERROR_TEXT.renderFailed);
       }
@@ -97,7 +97,7 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
         await client.filesUploadV2({
           channel_id: to.channel,
           thread_ts: to.threadTs,
-          file: png,
+          file: bytes,
           filename: fileName,
           title: `Painted: ${result.styleLabel}`,
           initial_comment: `<@${to.userId}> here is your painting — ${caption}`,
@@ -109,7 +109,7 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
         }
         throw err; // network trouble, timeouts, 5xx: the jobs layer delivers again later
       }
-      jlog.info({ bytes: png.length }, 'slack: result delivered');
+      jlog.info({ bytes: bytes.length }, 'slack: result delivered');
     }
 
     const thread = { style: request.style, options: request.options };
