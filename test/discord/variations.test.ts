@@ -4,6 +4,7 @@
  * button queues the variation it names for the clicker, and Delete is the asker's (or a moderator's).
  */
 import { PermissionFlagsBits } from 'discord.js';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
 import { decodeCustomId, encodeCustomId } from '../../src/chat/discord/custom-ids.ts';
@@ -54,6 +55,18 @@ describe('animated photos in chat', () => {
     await expectPaintedAnimation(file.bytes, bytes, 6);
     expect(post.body.content).toContain('6 frames');
 
+  });
+
+  it('where the painted GIF would not fit the channel\'s upload limit, its first frame goes instead, under the limit', async () => {
+    const { att } = await gifAttachment(6);
+    const limit = 3_000; // bytes: below this 6-frame GIF, above a 48×36 JPEG
+    const rec = h.fake.sendInteraction(slashCommand({ ...h.where(h.user('gif-cy'), 'voice'), attachmentSizeLimit: limit }, 'stylize', { photo: att, style: 'udnie' }));
+    const { post } = await resultOf(rec);
+    const file = post.files[0];
+    expect(file.name).toMatch(/^easel\.(png|jpg)$/);
+    expect(file.bytes.length).toBeLessThanOrEqual(limit);
+    expect((await sharp(file.bytes).metadata()).pages ?? 1).toBe(1);
+    expect(post.body.content).toContain('6 frames');
   });
 
   it('a GIF over EASEL_GIF_MAX_FRAMES is refused before any work, saying the limit', async () => {
