@@ -8,7 +8,7 @@ import type { MessageMenuCommand } from '../src/chat/discord/command.ts';
 import type { DiscordContext } from '../src/chat/discord/context.ts';
 import { remoteProblem } from '../src/chat/common/intake/index.ts';
 import { firstImage, remoteImage, type AttachmentMeta } from '../src/chat/discord/photos.ts';
-import { savePendingRecipe } from '../src/chat/discord/recipe.ts';
+import { savePendingRecipe } from '../src/chat/common/recipe.ts';
 import { replyError } from '../src/chat/discord/respond.ts';
 import { presetSelectRow } from '../src/chat/discord/ui.ts';
 

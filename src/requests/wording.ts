@@ -50,4 +50,7 @@ export const WORDING = {
   tooLate: "Too late to cancel — it's already finished.",
   cancelFailed: "I couldn't cancel that right now. Please try again.",
   expired: 'This request expired — please run the command again.',
+  // Buttons under a result
+  bestAlready: "That's already the highest quality and size I can paint.",
+  notYoursToDelete: 'Only the person who asked for this painting (or a moderator) can delete it.',
 } as const;

@@ -141,6 +141,8 @@ function presenter(minIntervalMs: number) {
     jobs: {} as JobsClient,
     threads: {} as ThreadStyles,
     self: () => ({}),
+    presets: { get: () => undefined, all: () => [] },
+    render: { defaultQuality: 'fast', defaultSize: 48, maxSize: 64 },
     log: silentLogger,
   });
   return createJobPresenter({ port, log: silentLogger, minIntervalMs });

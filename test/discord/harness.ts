@@ -33,7 +33,8 @@ export interface Harness {
   styleImage(side?: number): ApiAttachment;
   slash(user: ApiUser, name: string, options: Record<string, OptionValue>, opts?: { channel?: 'text' | 'voice' | any; createdAt?: number; focused?: string; appPermissions?: string }): InteractionRecord;
   contextMenu(user: ApiUser, target: ApiMessage, channel?: 'text' | 'voice'): InteractionRecord;
-  click(user: ApiUser, message: ApiMessage, customId: string, values?: string[]): InteractionRecord;
+  /** `memberPermissions`: the clicker's permissions (a bitfield string); all of them when absent. */
+  click(user: ApiUser, message: ApiMessage, customId: string, values?: string[], opts?: { memberPermissions?: string }): InteractionRecord;
   /** A user's message in a channel (stored and dispatched). */
   say(user: ApiUser, channelId: string, m: { content?: string; attachments?: ApiAttachment[]; replyTo?: ApiMessage; mentionBot?: boolean }): ApiMessage;
   close(): Promise<void>;
@@ -109,9 +110,9 @@ export async function startHarness(opts: { env?: Record<string, string>; fake?: 
     contextMenu(user, target, channel) {
       return fake.sendInteraction(messageCommand(where(user, channel), 'Stylize image', target));
     },
-    click(user, message, customId, values) {
+    click(user, message, customId, values, o = {}) {
       const channel = fake.channels.get(message.channel_id);
-      return fake.sendInteraction(componentInteraction(where(user, channel), message, customId, values));
+      return fake.sendInteraction(componentInteraction({ ...where(user, channel), memberPermissions: o.memberPermissions }, message, customId, values));
     },
     say(user, channelId, m) {
       const msg = messagePayload({

@@ -21,11 +21,11 @@ try {
   const post = await fake.waitFor('result', () => fake.requestsMatching('POST', /^\/channels\/\d+\/messages$/).find((r) => r.files.length > 0), 120_000);
   const reply = await fake.waitFor('tidied reply', () => originalEdits(fake, rec).find((r) => /thread/.test(r.body.content ?? '')));
   const threadName = fake.requestsMatching('POST', /\/threads$/).at(-1)?.body.name ?? '';
-  const labels = (post.body.components ?? []).flatMap((row: any) => row.components.map((c: any) => c.label));
+  const rows = (post.body.components ?? []).map((row: any) => row.components.map((c: any) => ({ label: c.label, style: c.style })));
   const png = await renderChatPng(
     'general',
     [{ author: 'Easel', bot: true, context: 'ada used /stylize  photo: golden_gate.jpg  style: The Scream  strength: 0.7', content: reply.body.content, thread: threadName }],
-    { threadTitle: threadName, thread: [{ author: 'Easel', bot: true, content: post.body.content.replace(`<@${user.id}>`, '@ada'), image: post.files[0].bytes, buttons: labels }] },
+    { threadTitle: threadName, thread: [{ author: 'Easel', bot: true, content: post.body.content.replace(`<@${user.id}>`, '@ada'), image: post.files[0].bytes, buttons: rows }] },
   );
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, png);

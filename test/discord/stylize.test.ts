@@ -9,7 +9,7 @@ import { ERROR_TEXT } from '../../src/chat/common/text.ts';
 import { decodeCustomId } from '../../src/chat/discord/custom-ids.ts';
 import { EDIT_INTERVAL_MS } from '../../src/chat/discord/delivery.ts';
 import { BEST_ALREADY_TEXT, NOT_YOURS_TEXT } from '../../src/chat/discord/components.ts';
-import { saveRecipe } from '../../src/chat/discord/recipe.ts';
+import { saveRecipe } from '../../src/chat/common/recipe.ts';
 import { loadPresets } from '../../src/presets/index.ts';
 import type { ApiMessage, ApiUser } from '../fakes/discord/payloads.ts';
 import { callbackOf, customIds, decodes, deferral, followUps, messageOf, originalEdits, startHarness, type Harness } from './harness.ts';
@@ -69,7 +69,7 @@ describe('/stylize', () => {
     expect(post.body.content).toContain('Style: The Scream');
     expect(post.body.content).toContain('strength 0.7');
     expect(post.body.allowed_mentions?.users).toEqual([user.id]);
-    expect(customIds(post.body).map((id) => decodeCustomId(id)?.action)).toEqual(['another', 'hq']);
+    expect(customIds(post.body).map((id) => decodeCustomId(id)?.action)).toEqual(['another', 'hq', 'reroll', 'stronger', 'subtler', 'colours', 'delete']);
 
     // The reply is tidied: no progress left, pointing to the thread.
     await fake.waitFor('reply tidied', () => originalEdits(fake, rec).find((r) => /thread/.test(r.body.content ?? '')));
@@ -111,7 +111,7 @@ describe('/stylize', () => {
     const image = await decodes(final.files[0].bytes);
     expect(Math.max(image.width, image.height)).toBe(40);
     expect(final.body.content).toContain('Udnie');
-    expect(customIds(final.body).map((id) => decodeCustomId(id)?.action)).toEqual(['another', 'hq']);
+    expect(customIds(final.body).map((id) => decodeCustomId(id)?.action)).toEqual(['another', 'hq', 'reroll', 'stronger', 'subtler', 'colours', 'delete']);
     expect(fake.requestsMatching('POST', /\/threads$/).filter((r) => r.path.includes(fake.interactions.get(rec.id)!.originalId!))).toHaveLength(0);
   });
 

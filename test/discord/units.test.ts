@@ -7,7 +7,7 @@ import { remoteProblem } from '../../src/chat/common/intake/index.ts';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
 import { decodeCustomId, encodeCustomId } from '../../src/chat/discord/custom-ids.ts';
 import { remoteImage } from '../../src/chat/discord/photos.ts';
-import { higherQuality } from '../../src/chat/discord/recipe.ts';
+import { higherQuality } from '../../src/chat/common/recipe.ts';
 import { tokenUsable, type DiscordReplyTo } from '../../src/chat/discord/reply-to.ts';
 import { loadConfig } from '../../src/config.ts';
 

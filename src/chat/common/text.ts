@@ -31,7 +31,13 @@ export function queuedText(position: number, etaMs?: number, workersOnline?: num
 
 export function progressText(p: JobProgress): string {
   const eta = formatEta(p.etaMs);
-  return `🖌️ Painting… ${progressBar(p.percent)}${eta ? ` · ${eta} left` : ''}`;
+  const frames = framesDone(p);
+  return `🖌️ Painting… ${progressBar(p.percent)}${frames ? ` · ${frames}` : ''}${eta ? ` · ${eta} left` : ''}`;
+}
+
+/** An animation reports stages "frame k/n" with `step` frames finished: "2/6 frames done". */
+function framesDone(p: JobProgress): string | undefined {
+  return /^frame \d+\/\d+$/.test(p.stage) ? `${p.step}/${p.total} frames done` : undefined;
 }
 
 export function captionText(r: JobResult, opts: { strength?: number } = {}): string {
@@ -39,6 +45,7 @@ export function captionText(r: JobResult, opts: { strength?: number } = {}): str
   const parts = [`Style: ${r.styleLabel}`];
   if (opts.strength !== undefined) parts.push(`strength ${opts.strength}`);
   parts.push(`${r.width}×${r.height}`);
+  if (r.animation) parts.push(`${r.animation.frames} frames`);
   parts.push(r.cached ? 'from cache' : `${secs} s`);
   return parts.join(' · ');
 }

@@ -1,23 +1,25 @@
 /**
  * Buttons and selects on Easel's messages: Cancel (while running), Another style, Higher quality,
- * and the preset select (from "Another style" or the "Stylize image" context menu). Anyone may
- * restyle a result shown in a channel — the new job is theirs, under their own limits; only the
- * asker may cancel.
+ * the variations (Stronger, Subtler, Keep colours, Reroll), Delete, and the preset select (from
+ * "Another style" or the "Stylize image" context menu). Anyone may restyle or vary a result shown
+ * in a channel — the new job is theirs, under their own limits; only the asker may cancel, and
+ * only the asker or a member with Manage Messages may delete.
  */
-import { MessageFlags, type ButtonInteraction, type StringSelectMenuInteraction } from 'discord.js';
+import { MessageFlags, PermissionFlagsBits, type ButtonInteraction, type StringSelectMenuInteraction } from 'discord.js';
 import { ERROR_TEXT } from '../common/text.ts';
 import type { DiscordContext } from './context.ts';
 import { decodeCustomId } from './custom-ids.ts';
 import { describeError } from '../../util/describe-error.ts';
-import { contentOf, higherQuality, loadRecipe } from './recipe.ts';
+import { contentOf, higherQuality, loadRecipe, renderDefaults } from '../common/recipe.ts';
 import { replyError } from './respond.ts';
 import { startJob } from './start-job.ts';
 import { resolvePreset } from '../../presets/resolve.ts';
 import { presetSelectRow } from './ui.ts';
+import { effectiveStrength, mayDelete, variationUnavailable, vary } from '../../requests/variations.ts';
 
 export const NOT_YOURS_TEXT = ERROR_TEXT.notYours('the person who asked for it');
 export const TOO_LATE_TEXT = ERROR_TEXT.tooLate;
-export const BEST_ALREADY_TEXT = "That's already the highest quality and size I can paint.";
+export const BEST_ALREADY_TEXT = ERROR_TEXT.bestAlready;
 
 export async function handleComponent(interaction: ButtonInteraction | StringSelectMenuInteraction, ctx: DiscordContext): Promise<void> {
   const action = decodeCustomId(interaction.customId);
@@ -42,10 +44,31 @@ export async function handleComponent(interaction: ButtonInteraction | StringSel
       case 'hq': {
         const recipe = await loadRecipe(ctx.jobs.blobs, action.recipeKey);
         if (!recipe?.style) return replyError(interaction, ERROR_TEXT.expired, ctx.log);
-        const options = higherQuality(recipe.options, { quality: ctx.config.render.defaultQuality, size: ctx.config.render.defaultSize, maxSize: ctx.config.render.maxSize });
+        const options = higherQuality(recipe.options, renderDefaults(ctx.config.render));
         if (!options) return replyError(interaction, BEST_ALREADY_TEXT, ctx.log);
         await interaction.deferReply();
         await startJob(ctx, interaction, { content: contentOf(recipe), style: recipe.style, options });
+        return;
+      }
+      case 'stronger':
+      case 'subtler':
+      case 'colours':
+      case 'reroll': {
+        const recipe = await loadRecipe(ctx.jobs.blobs, action.recipeKey);
+        if (!recipe?.style) return replyError(interaction, ERROR_TEXT.expired, ctx.log);
+        const options = vary(recipe.options, action.action, effectiveStrength(recipe, ctx.presets));
+        if (!options) return replyError(interaction, variationUnavailable(action.action), ctx.log);
+        await interaction.deferReply();
+        await startJob(ctx, interaction, { content: contentOf(recipe), style: recipe.style, options });
+        return;
+      }
+      case 'delete': {
+        const moderator = interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false;
+        if (!mayDelete(interaction.user.id, action.ownerId, moderator)) return replyError(interaction, ERROR_TEXT.notYoursToDelete, ctx.log);
+        // The message the button sits on is the interaction's "original response" once acknowledged.
+        await interaction.deferUpdate();
+        await interaction.deleteReply();
+        ctx.log.info({ messageId: interaction.message.id, by: interaction.user.id, owner: action.ownerId }, 'discord: result deleted');
         return;
       }
       case 'style': {

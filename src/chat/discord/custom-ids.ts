@@ -1,8 +1,10 @@
 /**
  * Component custom ids: how a button or select on a message finds its way back to the right
  * handler after any restart. Discord caps them at 100 characters, so they carry keys, not data:
- * a job id for Cancel, a recipe blob key for "Another style", "Higher quality" and the preset select.
+ * a job id for Cancel, a recipe blob key for "Another style", "Higher quality", the variations
+ * (Stronger, Subtler, Keep colours, Reroll) and the preset select, the asker's id for Delete.
  */
+import { isVariation, type Variation } from '../../requests/variations.ts';
 
 export const CUSTOM_ID_MAX = 100;
 const PREFIX = 'easel';
@@ -11,10 +13,12 @@ export type ComponentAction =
   | { action: 'cancel'; jobId: string; ownerId: string }
   | { action: 'another'; recipeKey: string }
   | { action: 'hq'; recipeKey: string }
-  | { action: 'style'; recipeKey: string };
+  | { action: 'style'; recipeKey: string }
+  | { action: Variation; recipeKey: string }
+  | { action: 'delete'; ownerId: string };
 
 export function encodeCustomId(a: ComponentAction): string {
-  const parts = a.action === 'cancel' ? [PREFIX, a.action, a.jobId, a.ownerId] : [PREFIX, a.action, a.recipeKey];
+  const parts = a.action === 'cancel' ? [PREFIX, a.action, a.jobId, a.ownerId] : a.action === 'delete' ? [PREFIX, a.action, a.ownerId] : [PREFIX, a.action, a.recipeKey];
   const id = parts.join(':');
   if (id.length > CUSTOM_ID_MAX) throw new Error(`custom id too long (${id.length} > ${CUSTOM_ID_MAX})`);
   return id;
@@ -29,7 +33,8 @@ export function decodeCustomId(customId: string): ComponentAction | undefined {
     const ownerId = rest[rest.length - 1];
     return { action, jobId: rest.slice(0, -1).join(':'), ownerId };
   }
-  if ((action === 'another' || action === 'hq' || action === 'style') && rest.length >= 1) {
+  if (action === 'delete' && rest.length === 1) return { action, ownerId: rest[0] };
+  if ((action === 'another' || action === 'hq' || action === 'style' || isVariation(action)) && rest.length >= 1) {
     return { action, recipeKey: rest.join(':') };
   }
   return undefined;

@@ -20,12 +20,14 @@ import { ChannelType, DiscordAPIError, MessageFlags, ThreadAutoArchiveDuration, 
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import type { JobsClient } from '../../jobs/types.ts';
+import type { PresetCatalog } from '../../presets/types.ts';
+import { effectiveStrength, offeredVariations } from '../../requests/variations.ts';
 import { decodeImage, encodeImage } from '../../images/index.ts';
 import { describeError } from '../../util/describe-error.ts';
 import { createJobPresenter, type JobPresenter } from '../common/delivery/presenter.ts';
 import type { ChatPort, CompletedEvent } from '../common/delivery/port.ts';
 import type { StatusView } from '../common/delivery/status-view.ts';
-import { higherQuality, recipeOf, saveRecipe } from './recipe.ts';
+import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/recipe.ts';
 import { attachmentLimit, parseReplyTo, tokenUsable, type DiscordReplyTo } from './reply-to.ts';
 import { cancelRow, mention, resultRow, truncate, type Row } from './ui.ts';
 
@@ -38,6 +40,8 @@ export interface DeliveryDeps {
   client: Client;
   jobs: JobsClient;
   config: Config;
+  /** For the strength a preset paints with (which of Stronger / Subtler to offer). */
+  presets: Pick<PresetCatalog, 'get'>;
   log: Logger;
   now?: () => number;
 }
@@ -114,7 +118,14 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
     }
   }
 
-  async function resultFile(resultKey: string, limit: number): Promise<{ attachment: Buffer; name: string }> {
+  async function resultFile(result: CompletedEvent['result'], limit: number): Promise<{ attachment: Buffer; name: string }> {
+    // An animated photo's painting goes as its animation when it fits; else its first frame (below).
+    if (result.animation) {
+      const animation = await jobs.blobs.get(result.animation.key);
+      if (animation && animation.length <= limit) return { attachment: animation, name: `easel.${result.animation.format}` };
+      log.warn({ resultKey: result.resultKey, bytes: animation?.length, limit }, 'discord: animation missing or over the attachment limit; sending its first frame');
+    }
+    const resultKey = result.resultKey;
     const png = await jobs.blobs.get(resultKey);
     if (!png) throw new Error(`result blob ${resultKey} is missing`);
     if (png.length <= limit) return { attachment: png, name: 'easel.png' };
@@ -126,13 +137,14 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
   async function deliverResult(event: CompletedEvent, r: DiscordReplyTo, caption: string): Promise<void> {
     const { request, result } = event;
     lastPreview.delete(event.jobId);
-    const file = await resultFile(result.resultKey, attachmentLimit(r));
+    const file = await resultFile(result, attachmentLimit(r));
     const recipeKey = await saveRecipe(jobs.blobs, recipeOf(request)).catch((err) => {
       log.warn({ jobId: event.jobId, err: describeError(err) }, 'discord: could not store the recipe; result goes without follow-up buttons');
       return undefined;
     });
-    const canGoHigher = higherQuality(request.options, { quality: config.render.defaultQuality, size: config.render.defaultSize, maxSize: config.render.maxSize }) !== undefined;
-    const components: Row[] = resultRow(recipeKey, canGoHigher);
+    const canGoHigher = higherQuality(request.options, renderDefaults(config.render)) !== undefined;
+    const variations = offeredVariations(request.options, effectiveStrength(request, deps.presets));
+    const components: Row[] = resultRow({ recipeKey, canGoHigher, variations, options: request.options, ownerId: r.userId });
     // A new message: the nonce makes a retried post return the first one instead of a second.
     const forUser = (text: string): MessageCreateOptions => ({
       content: `${mention(r.userId)} ${text}`,

@@ -46,7 +46,7 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
   };
 
   const { client, messageContent } = await loginWithIntentFallback(discord, log, wire);
-  const delivery = createDelivery({ client, jobs, config, log });
+  const delivery = createDelivery({ client, jobs, config, presets, log });
   const ctx: DiscordContext = { config, discord, jobs, presets, log, client, delivery };
   state.ready = { ctx, route: createRouter(commands, ctx) };
   try {

@@ -11,7 +11,7 @@ import { ERROR_TEXT } from '../common/text.ts';
 import type { DiscordContext } from './context.ts';
 import { decodeCustomId } from './custom-ids.ts';
 import { firstImage, remoteImage } from './photos.ts';
-import { loadRecipe } from './recipe.ts';
+import { loadRecipe } from '../common/recipe.ts';
 import type { DiscordReplyTo } from './reply-to.ts';
 import { intakeDeps } from './start-job.ts';
 

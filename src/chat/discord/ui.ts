@@ -5,7 +5,9 @@
  */
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, StringSelectMenuBuilder, type APIActionRowComponent, type APIComponentInMessageActionRow } from 'discord.js';
 import type { Preset, PresetCatalog } from '../../presets/types.ts';
-import { encodeCustomId, fitsCustomId } from './custom-ids.ts';
+import type { RequestOptions } from '../../requests/style-request.ts';
+import { VARIATION_EMOJI, variationLabel, type Variation } from '../../requests/variations.ts';
+import { encodeCustomId, fitsCustomId, type ComponentAction } from './custom-ids.ts';
 
 export type Row = APIActionRowComponent<APIComponentInMessageActionRow>;
 
@@ -19,12 +21,34 @@ export function cancelRow(jobId: string, ownerId: string): Row[] {
   return [new ActionRowBuilder<ButtonBuilder>().addComponents(button).toJSON()];
 }
 
-/** "Another style" and (when there is a higher tier) "Higher quality" under a result. */
-export function resultRow(recipeKey: string | undefined, canGoHigher: boolean): Row[] {
-  if (!recipeKey || !fitsCustomId({ action: 'another', recipeKey })) return [];
-  const buttons = [new ButtonBuilder().setCustomId(encodeCustomId({ action: 'another', recipeKey })).setLabel('Another style').setStyle(ButtonStyle.Primary).setEmoji('🎨')];
-  if (canGoHigher) buttons.push(new ButtonBuilder().setCustomId(encodeCustomId({ action: 'hq', recipeKey })).setLabel('Higher quality').setStyle(ButtonStyle.Secondary).setEmoji('✨'));
-  return [new ActionRowBuilder<ButtonBuilder>().addComponents(...buttons).toJSON()];
+export interface ResultButtons {
+  /** The recipe blob's key; without it (not stored) only Delete is offered. */
+  recipeKey: string | undefined;
+  canGoHigher: boolean;
+  /** The variations worth offering (requests/variations.ts offeredVariations). */
+  variations: readonly Variation[];
+  options: RequestOptions;
+  /** The asker: Delete is theirs (and moderators'). */
+  ownerId: string;
+}
+
+/**
+ * The buttons under a result, in two rows (Discord allows five buttons a row): "Another style",
+ * "Higher quality", Reroll; then Stronger, Subtler, Keep colours and Delete.
+ */
+export function resultRow(b: ResultButtons): Row[] {
+  const button = (action: ComponentAction, label: string, style: ButtonStyle, emoji: string) =>
+    fitsCustomId(action) ? new ButtonBuilder().setCustomId(encodeCustomId(action)).setLabel(label).setStyle(style).setEmoji(emoji) : undefined;
+  const recipeKey = b.recipeKey;
+  const variation = (v: Variation) => (recipeKey && b.variations.includes(v) ? button({ action: v, recipeKey }, variationLabel(v, b.options), ButtonStyle.Secondary, VARIATION_EMOJI[v]) : undefined);
+  const first = recipeKey
+    ? [button({ action: 'another', recipeKey }, 'Another style', ButtonStyle.Primary, '🎨'), b.canGoHigher ? button({ action: 'hq', recipeKey }, 'Higher quality', ButtonStyle.Secondary, '✨') : undefined, variation('reroll')]
+    : [];
+  const second = [variation('stronger'), variation('subtler'), variation('colours'), button({ action: 'delete', ownerId: b.ownerId }, 'Delete', ButtonStyle.Danger, '🗑️')];
+  return [first, second]
+    .map((row) => row.filter((x): x is ButtonBuilder => x !== undefined))
+    .filter((row) => row.length > 0)
+    .map((row) => new ActionRowBuilder<ButtonBuilder>().addComponents(...row).toJSON());
 }
 
 /** The presets offered in a select: public-domain first, as the catalog orders its search. */

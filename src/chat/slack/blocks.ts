@@ -5,6 +5,7 @@
 import type { webApi } from '@slack/bolt';
 import { presetLabel, type Preset } from '../../presets/index.ts';
 import type { RequestOptions } from '../../requests/style-request.ts';
+import { VARIATION_EMOJI, variationLabel, type Variation } from '../../requests/variations.ts';
 import { IMAGE_EXTENSIONS } from './files.ts';
 import { OPTIONS_EXAMPLE, OPTIONS_HELP, formatOptions } from './options.ts';
 
@@ -14,6 +15,11 @@ type ModalView = webApi.ModalView;
 export const ACTION = {
   openModal: 'easel_open_modal',
   cancel: 'easel_cancel',
+  /** `easel_vary_<variation>` (requests/variations.ts), one action id per button. */
+  varyPrefix: 'easel_vary_',
+  anotherStyle: 'easel_another_style',
+  higherQuality: 'easel_hq',
+  delete: 'easel_delete',
 } as const;
 
 export const MODAL_CALLBACK_ID = 'easel_stylize';
@@ -71,6 +77,63 @@ export function statusBlocks(text: string, cancel?: CancelButtonValue): KnownBlo
     });
   }
   return blocks;
+}
+
+// ── the finished result ───────────────────────────────────────────────────────────────────────
+
+/**
+ * A follow-up button's value (a variation, Higher quality): the recipe blob's key (the recipe itself
+ * stays in Redis). The "Another style" select carries it in its block id instead.
+ */
+export interface RecipeButtonValue {
+  recipeKey: string;
+}
+
+/** The block of a result's "Another style" select and first buttons: its id carries the recipe key. */
+export const RESULT_BLOCK_PREFIX = 'easel_result:';
+
+/** The Delete button's value: whose result it is, and the job (to find its upload in the thread). */
+export interface DeleteButtonValue {
+  jobId: string;
+  ownerId: string;
+}
+
+export interface ResultButtons {
+  /** The recipe blob's key; without it (not stored) only Delete is offered. */
+  recipeKey: string | undefined;
+  /** The presets "Another style" offers (the result's own left out). */
+  presets: readonly Preset[];
+  canGoHigher: boolean;
+  variations: readonly Variation[];
+  options: RequestOptions;
+  delete: DeleteButtonValue;
+}
+
+/**
+ * The final status: its text, then (as on Discord) an "Another style" select, Higher quality and
+ * Reroll; then Stronger, Subtler, Keep colours and Delete.
+ */
+export function resultBlocks(text: string, b: ResultButtons): KnownBlock[] {
+  const recipeKey = b.recipeKey;
+  const value = recipeKey ? JSON.stringify({ recipeKey } satisfies RecipeButtonValue) : '';
+  const button = (actionId: string, label: string) => ({ type: 'button' as const, action_id: actionId, text: plain(label), value });
+  const variation = (v: Variation) => (recipeKey && b.variations.includes(v) ? [button(`${ACTION.varyPrefix}${v}`, `${VARIATION_EMOJI[v]} ${variationLabel(v, b.options)}`)] : []);
+  const first = recipeKey
+    ? [
+        ...(b.presets.length
+          ? [{ type: 'static_select' as const, action_id: ACTION.anotherStyle, placeholder: plain('🎨 Another style'), options: b.presets.slice(0, 100).map((p) => ({ text: plain(presetLabel(p, 75)), value: p.id })) }]
+          : []),
+        ...(b.canGoHigher ? [button(ACTION.higherQuality, '✨ Higher quality')] : []),
+        ...variation('reroll'),
+      ]
+    : [];
+  const del = { type: 'button' as const, action_id: ACTION.delete, text: plain('🗑️ Delete'), style: 'danger' as const, value: JSON.stringify(b.delete) };
+  const second = [...variation('stronger'), ...variation('subtler'), ...variation('colours'), del];
+  return [
+    { type: 'section', text: mrkdwn(text) },
+    ...(first.length ? [{ type: 'actions' as const, block_id: `${RESULT_BLOCK_PREFIX}${recipeKey}`, elements: first }] : []),
+    { type: 'actions', elements: second },
+  ];
 }
 
 // ── the modal ──────────────────────────────────────────────────────────────────────────────────

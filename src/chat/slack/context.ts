@@ -64,7 +64,7 @@ export const SLACK_RETRIES = { retries: 2, factor: 2, minTimeout: 300, maxTimeou
 export function createContext(deps: AdapterDeps, client: webApi.WebClient, self: BotIdentity, tuning: ContextTuning, log: Logger): SlackContext {
   const slack = deps.config.slack as SlackConfig;
   const threads = new ThreadStyles(client, () => self, log);
-  const port = slackPort({ client, statusClient: createStatusClient(slack, log), jobs: deps.jobs, threads, self: () => self, log });
+  const port = slackPort({ client, statusClient: createStatusClient(slack, log), jobs: deps.jobs, threads, self: () => self, presets: deps.presets, render: deps.config.render, log });
   const presenter = createJobPresenter({ port, log, minIntervalMs: tuning.statusIntervalMs, settled: (jobId) => deps.jobs.isSettled(jobId) });
   const inFlight = new Set<Promise<void>>();
   return {

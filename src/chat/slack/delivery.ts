@@ -4,9 +4,12 @@
  * result is uploaded into the thread with files.uploadV2 and a caption, and the thread remembers
  * the style so the next photo posted there is painted the same way.
  *
+ * An animated photo's result is uploaded as its GIF. The final status carries the buttons under a
+ * result — Another style, Higher quality, the variations and Delete (listeners/actions/vary.ts).
+ *
  * Idempotent results: files.completeUploadExternal takes no message metadata, so the job id
- * travels in the shared file's name (`easel-<style>-<jobId>.png`). Before uploading, the thread is
- * read (conversations.replies): when one of our messages there already carries that file, the
+ * travels in the shared file's name (`easel-<style>-<jobId>.png`, or `.gif`). Before uploading,
+ * the thread is read (conversations.replies): when one of our messages there already carries that file, the
  * earlier attempt's upload is taken as delivered and only the status is finished. The final status
  * update carries the job id in its message metadata, next to the thread's style.
  */
@@ -17,8 +20,13 @@ import { describeError } from '../../util/describe-error.ts';
 import type { ChatPort, CompletedEvent } from '../common/delivery/port.ts';
 import { ERROR_TEXT } from '../common/text.ts';
 import type { StatusView } from '../common/delivery/status-view.ts';
-import { statusBlocks } from './blocks.ts';
+import { resultBlocks, statusBlocks } from './blocks.ts';
+import type { PresetCatalog } from '../../presets/types.ts';
+import { effectiveStrength, offeredVariations } from '../../requests/variations.ts';
+import type { Config } from '../../config.ts';
+import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/recipe.ts';
 import { SlackReplyTo } from './reply-to.ts';
+import type { BotIdentity } from './context.ts';
 import { styleMetadata, type ThreadStyles } from './thread-style.ts';
 
 export const RESTYLE_HINT = 'Post another photo in this thread to paint it the same way.';
@@ -30,47 +38,58 @@ export interface SlackPortDeps {
   statusClient: webApi.WebClient;
   jobs: JobsClient;
   threads: ThreadStyles;
-  self: () => { botUserId?: string; botId?: string };
+  self: () => BotIdentity;
+  /** The presets "Another style" offers, and the strength each paints with (Stronger / Subtler). */
+  presets: Pick<PresetCatalog, 'get' | 'all'>;
+  /** The deployment's quality and size defaults (whether "Higher quality" has anything higher). */
+  render: Pick<Config['render'], 'defaultQuality' | 'defaultSize' | 'maxSize'>;
   log: Logger;
 }
 
-/** The result's file name; it carries the job id so a retried delivery can find an earlier upload. */
-function resultFileName(styleLabel: string, jobId: string): string {
-  return `easel-${slug(styleLabel)}-${jobId}.png`;
+/** The result's file name; it carries the job id so a retried delivery (or Delete) can find the upload. */
+function resultFileName(styleLabel: string, jobId: string, extension: string): string {
+  return `easel-${slug(styleLabel)}-${jobId}.${extension}`;
+}
+
+/** Whether a shared file is the result of `jobId` (whatever its style and format). */
+function isResultOf(fileName: string | undefined, jobId: string): boolean {
+  return fileName !== undefined && fileName.startsWith('easel-') && /\.(png|gif|webp)$/.test(fileName) && fileName.slice(0, fileName.lastIndexOf('.')).endsWith(`-${jobId}`);
+}
+
+/**
+ * The message in which the bot shared `jobId`'s result in a thread (its ts), if there is one: how
+ * a retried delivery sees that an earlier attempt posted already, and what Delete removes.
+ */
+export async function findResultMessage(client: webApi.WebClient, self: BotIdentity, at: { channel: string; threadTs: string }, jobId: string): Promise<string | undefined> {
+  let cursor: string | undefined;
+  do {
+    const page = await client.conversations.replies({ channel: at.channel, ts: at.threadTs, limit: 200, cursor });
+    const found = (page.messages ?? []).find((m) => (m.user === self.botUserId || (m.bot_id !== undefined && m.bot_id === self.botId)) && (m.files ?? []).some((f) => isResultOf(f.name, jobId)));
+    if (found?.ts) return found.ts;
+    cursor = page.response_metadata?.next_cursor || undefined;
+  } while (cursor);
+  return undefined;
 }
 
 export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
   const { client, statusClient, log } = deps;
 
-  async function update(to: SlackReplyTo, view: StatusView, jobId: string, metadata?: webApi.MessageMetadata): Promise<void> {
-    const blocks = statusBlocks(view.text, view.cancellable ? { jobId, ownerId: to.userId } : undefined);
+  async function update(to: SlackReplyTo, view: StatusView, jobId: string, metadata?: webApi.MessageMetadata, blocks = statusBlocks(view.text, view.cancellable ? { jobId, ownerId: to.userId } : undefined)): Promise<void> {
     await statusClient.chat.update({ channel: to.channel, ts: to.statusTs, text: view.text, blocks, ...(metadata ? { metadata } : {}) });
-  }
-
-  /** Whether an earlier attempt already shared this job's result in the thread. */
-  async function alreadyPosted(to: SlackReplyTo, fileName: string): Promise<boolean> {
-    const self = deps.self();
-    let cursor: string | undefined;
-    do {
-      const page = await client.conversations.replies({ channel: to.channel, ts: to.threadTs, limit: 200, cursor });
-      const found = (page.messages ?? []).some((m) => (m.user === self.botUserId || (m.bot_id !== undefined && m.bot_id === self.botId)) && (m.files ?? []).some((f) => f.name === fileName));
-      if (found) return true;
-      cursor = page.response_metadata?.next_cursor || undefined;
-    } while (cursor);
-    return false;
   }
 
   async function postResult(to: SlackReplyTo, event: CompletedEvent, caption: string): Promise<void> {
     const { request, result, jobId } = event;
     const jlog = log.child({ jobId, channel: to.channel });
     const fail = (text: string) => update(to, { phase: 'failed', text: `⚠️ ${text}`, cancellable: false }, jobId);
-    const fileName = resultFileName(result.styleLabel, jobId);
+    // An animated photo's painting goes as its animation (Slack shows GIFs inline).
+    const fileName = resultFileName(result.styleLabel, jobId, result.animation?.format ?? 'png');
 
-    if (await alreadyPosted(to, fileName)) {
+    if (await findResultMessage(client, deps.self(), { channel: to.channel, threadTs: to.threadTs }, jobId)) {
       jlog.info('slack: the result is in the thread already (an earlier attempt posted it); finishing the status only');
     } else {
-      const png = await deps.jobs.blobs.get(result.resultKey);
-      if (!png) {
+      const bytes = await deps.jobs.blobs.get(result.animation?.key ?? result.resultKey);
+      if (!bytes) {
         jlog.error({ resultKey: result.resultKey }, 'slack: result blob missing (expired?)');
         return fail(ERROR_TEXT.renderFailed);
       }
@@ -78,7 +97,7 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
         await client.filesUploadV2({
           channel_id: to.channel,
           thread_ts: to.threadTs,
-          file: png,
+          file: bytes,
           filename: fileName,
           title: `Painted: ${result.styleLabel}`,
           initial_comment: `<@${to.userId}> here is your painting — ${caption}`,
@@ -90,13 +109,23 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
         }
         throw err; // network trouble, timeouts, 5xx: the jobs layer delivers again later
       }
-      jlog.info({ bytes: png.length }, 'slack: result delivered');
+      jlog.info({ bytes: bytes.length }, 'slack: result delivered');
     }
 
     const thread = { style: request.style, options: request.options };
     deps.threads.remember(to.channel, to.threadTs, thread);
     const metadata = styleMetadata(thread, jobId);
-    await update(to, { phase: 'done', text: `✅ Done — ${caption}\n${RESTYLE_HINT}`, cancellable: false }, jobId, metadata);
+    const recipeKey = await saveRecipe(deps.jobs.blobs, recipeOf(request)).catch((err: unknown) => {
+      jlog.warn({ err: describeError(err) }, 'slack: could not store the recipe; the result goes without variation buttons');
+      return undefined;
+    });
+    const text = `✅ Done — ${caption}\n${RESTYLE_HINT}`;
+    const variations = offeredVariations(request.options, effectiveStrength(request, deps.presets));
+    const current = request.style.kind === 'preset' ? request.style.presetId : undefined;
+    const presets = deps.presets.all().filter((p) => p.id !== current);
+    const canGoHigher = higherQuality(request.options, renderDefaults(deps.render)) !== undefined;
+    const blocks = resultBlocks(text, { recipeKey, presets, canGoHigher, variations, options: request.options, delete: { jobId, ownerId: to.userId } });
+    await update(to, { phase: 'done', text, cancellable: false }, jobId, metadata, blocks);
   }
 
   return {

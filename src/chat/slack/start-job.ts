@@ -5,7 +5,7 @@
  * after the status message exists removes it again, so a channel only keeps messages about real jobs.
  */
 import { ERROR_TEXT } from '../common/text.ts';
-import { intake, IntakeRefusal, sourcePolicies, type StyleInput } from '../common/intake/index.ts';
+import { intake, IntakeRefusal, sourcePolicies, type ImageInput, type StyleInput } from '../common/intake/index.ts';
 import type { RequestOptions, StyleChoice } from '../../requests/style-request.ts';
 import { describeError, slackErrorCode, type SlackContext } from './context.ts';
 import { remoteImage, SlackFile } from './files.ts';
@@ -23,7 +23,8 @@ export interface JobIntake {
   channel: string;
   /** Thread to answer in; absent = the status message starts a new thread in the channel. */
   threadTs?: string;
-  photo: SlackFile;
+  /** A file the user shared, or (a variation of a result) the earlier job's photo. */
+  photo: SlackFile | ImageInput;
   style: StyleSource;
   options: RequestOptions;
 }
@@ -35,13 +36,13 @@ export const NOT_IN_CHANNEL_TEXT = "I'm not in this channel yet — add me with 
 
 export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify): Promise<void> {
   const log = ctx.log.child({ requestId: job.requestId, channel: job.channel, user: job.user.id });
-  const photo = await withFileInfo(ctx, job.photo);
+  const content: ImageInput = 'kind' in job.photo ? job.photo : remoteImage(await withFileInfo(ctx, job.photo));
   const style: StyleInput = job.style.kind === 'file' ? { kind: 'image', image: remoteImage(await withFileInfo(ctx, job.style.file)) } : job.style;
 
   let status: { channel: string; ts: string } | undefined;
   const outcome = await intake(
     { config: ctx.config, jobs: ctx.jobs, log, source: sourcePolicies(ctx.config).slack, fileHeaders: { authorization: `Bearer ${ctx.slack.botToken}` } },
-    { platform: 'slack', requestId: job.requestId, user: job.user, server: job.team, content: remoteImage(photo), style, options: job.options },
+    { platform: 'slack', requestId: job.requestId, user: job.user, server: job.team, content, style, options: job.options },
     {
       async replyTo(): Promise<SlackReplyTo> {
         let posted;

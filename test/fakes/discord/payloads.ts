@@ -162,6 +162,8 @@ interface Where {
   /** Bytes; Discord sends this with every interaction (10 MiB for an unboosted guild). */
   attachmentSizeLimit?: number;
   appPermissions?: string;
+  /** The member's permissions in the channel (a bitfield string); every permission when absent. */
+  memberPermissions?: string;
 }
 
 function base(type: number, w: Where): Record<string, any> {
@@ -170,7 +172,7 @@ function base(type: number, w: Where): Record<string, any> {
     guild_id: w.guildId,
     channel_id: w.channel.id,
     channel: w.channel,
-    member: { user: w.user, roles: [], joined_at: new Date().toISOString(), permissions: PERMISSIONS_ALL, deaf: false, mute: false, flags: 0 },
+    member: { user: w.user, roles: [], joined_at: new Date().toISOString(), permissions: w.memberPermissions ?? PERMISSIONS_ALL, deaf: false, mute: false, flags: 0 },
     app_permissions: w.appPermissions ?? PERMISSIONS_ALL,
     locale: 'en-US',
     guild_locale: 'en-US',

@@ -12,13 +12,16 @@ export interface ChatLine {
   context?: string;
   content: string;
   image?: Buffer;
-  buttons?: string[];
+  /** Button rows as Discord got them: each button's label and style (1 primary, 2 secondary, 4 danger). */
+  buttons?: { label: string; style?: number }[][];
   /** A thread started from this message: its name. */
   thread?: string;
 }
 
 const WIDTH = 820;
 const FONT = 'DejaVu Sans, sans-serif';
+/** Discord's button colours by style: primary, secondary, success, danger. */
+const BUTTON_FILL: Record<number, string> = { 1: '#5865f2', 2: '#4e5058', 3: '#248046', 4: '#da373c' };
 const COLOURS = ['#5865f2', '#eb459e', '#57f287', '#fee75c', '#ed4245'];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -68,16 +71,17 @@ export async function renderChatPng(title: string, messages: ChatLine[], opts: {
         parts.push(`<image x="${x0 + 56}" y="${y}" width="${w}" height="${hgt}" href="data:image/png;base64,${m.image.toString('base64')}"/>`);
         y += hgt + 10;
       }
-      if (m.buttons?.length) {
+      for (const row of m.buttons ?? []) {
         let bx = x0 + 56;
-        for (const [j, label] of m.buttons.entries()) {
+        for (const { label, style } of row) {
           const w = 24 + plain(label).length * 8;
-          parts.push(`<rect x="${bx}" y="${y}" width="${w}" height="32" rx="4" fill="${j === 0 ? '#5865f2' : '#4e5058'}"/>`);
+          parts.push(`<rect x="${bx}" y="${y}" width="${w}" height="32" rx="4" fill="${BUTTON_FILL[style ?? 2] ?? BUTTON_FILL[2]}"/>`);
           parts.push(`<text x="${bx + w / 2}" y="${y + 21}" font-size="14" fill="#fff" text-anchor="middle" font-family="${FONT}">${esc(plain(label))}</text>`);
           bx += w + 8;
         }
-        y += 42;
+        y += 40;
       }
+      if (m.buttons?.length) y += 2;
       if (m.thread) {
         parts.push(`<rect x="${x0 + 56}" y="${y}" width="300" height="34" rx="4" fill="#2b2d31" stroke="#3f4147"/>`);
         parts.push(`<text x="${x0 + 68}" y="${y + 22}" font-size="13" fill="#f2f3f5" font-family="${FONT}" font-weight="bold"># ${esc(plain(m.thread))}</text>`);

@@ -60,6 +60,13 @@ export function buttonPayload(p: { user: string; channel: string; messageTs: str
   };
 }
 
+/** A choice in a static select of a message's actions block (`blockId`: the block the select is in). */
+export function selectPayload(p: { user: string; channel: string; messageTs: string; threadTs?: string; actionId: string; blockId: string; value: string }): any {
+  const click = buttonPayload({ ...p, value: '' });
+  click.actions = [{ type: 'static_select', action_id: p.actionId, block_id: p.blockId, selected_option: { text: { type: 'plain_text', text: p.value }, value: p.value }, action_ts: `${Date.now() / 1000}` }];
+  return click;
+}
+
 export function viewSubmissionPayload(p: { user: string; view: any; values: Record<string, Record<string, any>>; viewId?: string }): any {
   return {
     type: 'view_submission',

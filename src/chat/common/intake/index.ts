@@ -8,7 +8,8 @@
  *   2. admission: cooldown, per-user, per-server, global cap — one atomic reservation (jobs.admit).
  *      A refused request costs no download, no decode, no Redis bytes.
  *   3. each file fetched only from its platform's own file host (sources.ts, fetch.ts)
- *   4. the header probed (format, dimensions, frames) — pixels are decoded by the worker
+ *   4. the header probed (format, dimensions; an animation's frames against EASEL_GIF_MAX_FRAMES) —
+ *      pixels are decoded by the worker
  *   5. the original bytes stored as a *pending* blob (short TTL, a byte budget)
  *   6. the adapter opens its status message (replyTo), jobs.submit — blobs get the full TTL
  * When anything after (2) fails, the reservation is released (the cooldown stays spent).
@@ -16,7 +17,7 @@
 import { describeError } from '../../../util/describe-error.ts';
 import type { Config } from '../../../config.ts';
 import type { Logger } from '../../../log.ts';
-import { ImageError, probeImage } from '../../../images/index.ts';
+import { ImageError, isAnimation, probeAnimation, probeImage } from '../../../images/index.ts';
 import { DuplicateRequest, JobRefused, type Admitted, type JobsClient, type Submitted } from '../../../jobs/types.ts';
 import { parseStyleRequest, type BlobRef, type RequestOptions, type StyleChoice } from '../../../requests/style-request.ts';
 import { WORDING } from '../../../requests/wording.ts';
@@ -68,7 +69,7 @@ export type IntakeOutcome =
   | { kind: 'refused'; code: string; text: string };
 
 export interface IntakeDeps {
-  config: Pick<Config, 'limits'>;
+  config: Pick<Config, 'limits' | 'animation'>;
   jobs: JobsClient;
   log: Logger;
   /** The hosts this platform's files may come from. */
@@ -165,6 +166,9 @@ async function storeImage(deps: IntakeDeps, image: ImageInput): Promise<BlobRef>
   const { limits } = deps.config;
   const bytes = await fetchTrusted(image.url, deps.source, { maxBytes: limits.maxUploadBytes, timeoutMs: limits.downloadTimeoutMs, headers: deps.fileHeaders });
   const probe = await probeImage(bytes, { maxBytes: limits.maxUploadBytes, maxPixels: limits.maxInputPixels });
+  // An animation is painted frame by frame: its frame count and all frames' pixels are checked
+  // here, from the header, before any work (the worker applies the same limits when decoding).
+  if (isAnimation(probe)) await probeAnimation(bytes, { maxBytes: limits.maxUploadBytes, maxPixels: limits.maxInputPixels, maxFrames: deps.config.animation.maxFrames });
   const key = await deps.jobs.blobs.putPending(bytes);
   if (!key) throw new IntakeRefusal('storage-full', WORDING.storageFull, `pending uploads over budget; refused ${bytes.length} bytes from ${describeUrl(image.url)}`);
   return { key, width: probe.width, height: probe.height };

@@ -1,19 +1,19 @@
 /**
  * A recipe is what it takes to paint a photo again: its content blob, style and options. Follow-ups
- * on a result ("Another style", "Higher quality", replying with a new photo) need it long after the
- * interaction is gone, and a button's custom id holds at most 100 characters — so the recipe is
+ * on a result ("Another style", "Higher quality", the variations, replying with a new photo) need it
+ * long after the interaction is gone, and a Discord custom id holds at most 100 characters (a Slack
+ * button value 2000) — so on both platforms the recipe is
  * stored as a small JSON blob through the jobs API (content-addressed, with the blobs' TTL) and the
  * components carry only its key. When the blob has expired, the user is asked to start over.
  */
 import { z } from 'zod';
-import type { Quality } from '../../config.ts';
+import type { Config, Quality } from '../../config.ts';
 import { QUALITIES } from '../../config.ts';
 import type { BlobStore } from '../../jobs/types.ts';
 import { BlobRef, RequestOptions, StyleChoice, type StyleRequest } from '../../requests/style-request.ts';
-import type { ImageInput } from '../common/intake/index.ts';
-import { remoteImage } from './photos.ts';
+import type { ImageInput } from './intake/index.ts';
 
-/** A photo not fetched yet (the "Stylize image" menu): it goes through the intake once a style is chosen. */
+/** A photo not fetched yet (Discord's "Stylize image" menu): it goes through the intake once a style is chosen. */
 export const RecipePhoto = z.object({ url: z.string().url(), name: z.string().max(300), size: z.number().int().min(0), contentType: z.string().max(200).nullable() });
 
 export const Recipe = z.object({
@@ -28,7 +28,8 @@ export type Recipe = z.infer<typeof Recipe>;
 
 /** The recipe's photo as the intake takes it. */
 export function contentOf(recipe: Recipe): ImageInput {
-  return 'key' in recipe.content ? { kind: 'blob', ref: recipe.content } : remoteImage(recipe.content);
+  const c = recipe.content;
+  return 'key' in c ? { kind: 'blob', ref: c } : { kind: 'remote', url: c.url, name: c.name, declaredBytes: c.size, contentType: c.contentType };
 }
 
 export function recipeOf(request: Pick<StyleRequest, 'content' | 'style' | 'options'>): Recipe {
@@ -57,6 +58,11 @@ export async function loadRecipe(blobs: BlobStore, key: string): Promise<Recipe 
   } catch {
     return undefined;
   }
+}
+
+/** The deployment's defaults as higherQuality takes them (Config.render). */
+export function renderDefaults(render: Pick<Config['render'], 'defaultQuality' | 'defaultSize' | 'maxSize'>): { quality: Quality; size: number; maxSize: number } {
+  return { quality: render.defaultQuality, size: render.defaultSize, maxSize: render.maxSize };
 }
 
 /**
