@@ -162,6 +162,8 @@ interface Where {
   /** Bytes; Discord sends this with every interaction (10 MiB for an unboosted guild). */
   attachmentSizeLimit?: number;
   appPermissions?: string;
+  /** The member's permissions in the channel (default: all, like the server's owner). */
+  memberPermissions?: string;
 }
 
 function base(type: number, w: Where): Record<string, any> {
@@ -170,7 +172,7 @@ function base(type: number, w: Where): Record<string, any> {
     guild_id: w.guildId,
     channel_id: w.channel.id,
     channel: w.channel,
-    member: { user: w.user, roles: [], joined_at: new Date().toISOString(), permissions: PERMISSIONS_ALL, deaf: false, mute: false, flags: 0 },
+    member: { user: w.user, roles: [], joined_at: new Date().toISOString(), permissions: w.memberPermissions ?? PERMISSIONS_ALL, deaf: false, mute: false, flags: 0 },
     app_permissions: w.appPermissions ?? PERMISSIONS_ALL,
     locale: 'en-US',
     guild_locale: 'en-US',
@@ -192,7 +194,7 @@ function optionType(v: OptionValue): number {
 }
 
 /** A chat-input command (`/stylize photo:… style:…`). Attachments go into `resolved`, by id. */
-export function slashCommand(w: Where, name: string, options: Record<string, OptionValue>, opts: { focused?: string; numberOptions?: string[] } = {}): Record<string, any> {
+export function slashCommand(w: Where, name: string, options: Record<string, OptionValue>, opts: { focused?: string; numberOptions?: string[]; subcommand?: string } = {}): Record<string, any> {
   const attachments: Record<string, ApiAttachment> = {};
   const opts2 = Object.entries(options).map(([optName, v]) => {
     if (typeof v === 'object') {
@@ -204,7 +206,7 @@ export function slashCommand(w: Where, name: string, options: Record<string, Opt
   });
   return {
     ...base(opts.focused ? 4 : 2, w),
-    data: { id: SnowflakeUtil.generate().toString(), name, type: 1, options: opts2, ...(Object.keys(attachments).length ? { resolved: { attachments } } : {}) },
+    data: { id: SnowflakeUtil.generate().toString(), name, type: 1, options: opts.subcommand ? [{ name: opts.subcommand, type: 1, options: opts2 }] : opts2, ...(Object.keys(attachments).length ? { resolved: { attachments } } : {}) },
   };
 }
 
