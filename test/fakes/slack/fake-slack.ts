@@ -96,6 +96,8 @@ export class FakeSlack {
   readonly downloads: Array<{ fileId: string; authorized: boolean }> = [];
   /** Messages the bot sent to a slash command's response_url. */
   readonly responses: Array<{ id: string; body: any; at: number }> = [];
+  /** Users users.info reports as workspace admins (is_admin). */
+  readonly admins = new Set<string>();
   /** Socket Mode acks received, by envelope id. */
   readonly socketAcks = new Map<string, any>();
 
@@ -428,6 +430,9 @@ export class FakeSlack {
         this.views.push({ trigger_id: a.trigger_id, view: a.view, id });
         return { view: { ...a.view, id } };
       }
+      case 'users.info':
+        if (!a.user) throw new SlackApiError('user_not_found');
+        return { user: { id: a.user, team_id: TEAM_ID, name: String(a.user).toLowerCase(), is_admin: this.admins.has(a.user), is_owner: false, is_bot: false } };
       case 'conversations.open':
         return { channel: { id: `D${a.users}` } };
       case 'conversations.replies': {

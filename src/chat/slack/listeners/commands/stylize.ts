@@ -3,6 +3,7 @@
  *
  * Slash commands carry no files and cannot be used in threads, so the command sets the scene:
  * - `/stylize styles` / `help`: the list of styles (ephemeral) and the gallery image in a DM;
+ * - `/stylize settings [key=value …]`: the workspace's settings, for its admins (../../settings.ts);
  * - `/stylize` with no preset: the modal at once (it asks for the photo and a style);
  * - `/stylize <preset> [options]`: a prompt message in the channel; a photo posted in its thread,
  *   or the modal behind its button, starts the job (see events/thread-photo.ts, views/).
@@ -16,6 +17,7 @@ import { OPTIONS_HELP, parseStylizeText } from '../../options.ts';
 import { resolvePreset, unknownPresetText } from '../../presets.ts';
 import { NOT_IN_CHANNEL_TEXT } from '../../start-job.ts';
 import { styleMetadata } from '../../thread-style.ts';
+import { SETTINGS_KEYWORD, settingsCommand } from '../../settings.ts';
 
 export const STYLIZE_COMMAND = '/stylize';
 
@@ -23,6 +25,13 @@ type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 export function stylizeCommand(ctx: SlackContext) {
   return async ({ command, ack, respond, client }: Args): Promise<void> => {
+    const [first = '', ...rest] = command.text.trim().split(/\s+/);
+    if (first.toLowerCase() === SETTINGS_KEYWORD) {
+      // users.info and Redis may take a moment: ack now, answer through response_url.
+      await ack();
+      await respond({ response_type: 'ephemeral', text: await settingsCommand(ctx, { userId: command.user_id, teamId: command.team_id }, rest.join(' ')) });
+      return;
+    }
     const parsed = parseStylizeText(command.text, { maxSize: ctx.config.render.maxSize });
     const ephemeral = (text: string) => ack({ response_type: 'ephemeral', text });
 
