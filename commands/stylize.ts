@@ -1,5 +1,5 @@
 /**
- * /stylize photo:<attachment> style:<preset, autocomplete> [style_image] [strength] [size] [quality] [preserve_colors]
+ * /stylize photo:<attachment> style:<preset, autocomplete> [style_image] [strength] [size] [quality] [preserve_colors] [brush]
  *
  * Metadata is checked before deferring (an obviously bad file gets an instant ephemeral answer);
  * the intake (limits, download, header probe, queueing) runs after `deferReply`.
@@ -7,6 +7,7 @@
  */
 import { SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { QUALITIES } from '../src/config.ts';
+import { BRUSHES, type Brush } from '../src/requests/render-plan.ts';
 import type { RequestOptions } from '../src/requests/style-request.ts';
 import { resolvePreset } from '../src/presets/resolve.ts';
 import { precheck } from '../src/chat/common/intake/index.ts';
@@ -32,7 +33,13 @@ export const data = new SlashCommandBuilder()
       .setDescription('fast (seconds) … best (minutes)')
       .addChoices(...QUALITIES.map((q) => ({ name: q, value: q }))),
   )
-  .addBooleanOption((o) => o.setName('preserve_colors').setDescription("Keep your photo's colours"));
+  .addBooleanOption((o) => o.setName('preserve_colors').setDescription("Keep your photo's colours"))
+  .addStringOption((o) =>
+    o
+      .setName('brush')
+      .setDescription('Brush size: fine, normal or bold strokes')
+      .addChoices(...BRUSHES.map((b) => ({ name: b, value: b }))),
+  );
 
 export function optionsFrom(interaction: ChatInputCommandInteraction): RequestOptions {
   const options: RequestOptions = {};
@@ -44,6 +51,8 @@ export function optionsFrom(interaction: ChatInputCommandInteraction): RequestOp
   if (size !== null) options.size = size;
   if (quality !== null && (QUALITIES as readonly string[]).includes(quality)) options.quality = quality as RequestOptions['quality'];
   if (preserveColors !== null) options.preserveColors = preserveColors;
+  const brush = interaction.options.getString('brush');
+  if (brush !== null && (BRUSHES as readonly string[]).includes(brush)) options.brush = brush as Brush;
   return options;
 }
 

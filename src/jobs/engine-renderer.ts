@@ -136,7 +136,7 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
       try {
         plan = planRender(
           // Presets with a fast network paint animations with it: one pass per frame.
-          { size: options.size, quality: clip && style.fastNetwork ? 'fast' : options.quality, strength: options.strength, preserveColors: options.preserveColors, seed: options.seed, iterations: options.iterations },
+          { size: options.size, quality: clip && style.fastNetwork ? 'fast' : options.quality, strength: options.strength, preserveColors: options.preserveColors, seed: options.seed, iterations: options.iterations, brush: options.brush },
           style,
           deps.defaults,
         );

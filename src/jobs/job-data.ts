@@ -31,6 +31,7 @@ export function effectiveOptions(request: StyleRequest, render: Config['render']
     preserveColors: o.preserveColors,
     seed: o.seed,
     iterations: o.iterations === undefined ? undefined : Math.min(o.iterations, maxIterations),
+    brush: o.brush,
   });
 }
 
@@ -65,6 +66,8 @@ export function cacheKeyFor(request: StyleRequest, options: EffectiveOptions): s
     preserveColors: options.preserveColors ?? null,
     seed: options.seed ?? null,
     iterations: options.iterations ?? null,
+    // Only when set, so the keys of results rendered before brushes existed stay valid.
+    ...(options.brush && options.brush !== 'normal' ? { brush: options.brush } : {}),
   });
   return sha256(canonical);
 }

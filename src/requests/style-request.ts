@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { QUALITIES } from '../engine/types.ts';
+import { BRUSHES } from './render-plan.ts';
 
 export const PLATFORMS = ['discord', 'slack', 'cli'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -37,6 +38,8 @@ export const RequestOptions = z.object({
   preserveColors: z.boolean().optional(),
   seed: z.number().int().min(0).optional(),
   iterations: z.number().int().min(1).max(5000).optional(),
+  /** Brush size: the painting's scale relative to the output (render-plan.ts BRUSH_SCALE). */
+  brush: z.enum(BRUSHES).optional(),
 });
 export type RequestOptions = z.infer<typeof RequestOptions>;
 

@@ -43,8 +43,13 @@ describe('the /stylize and @Easel text syntax', () => {
     expect(p.problems.join('\n')).toMatch(/“extra”/);
   });
 
+  it('reads brush=fine|normal|bold and refuses other sizes', () => {
+    expect(parseStylizeText('udnie brush=bold', limits)).toMatchObject({ presetToken: 'udnie', options: { brush: 'bold' }, problems: [] });
+    expect(parseStylizeText('udnie brush=huge', limits).problems.join('\n')).toMatch(/brush must be one of fine, normal, bold/);
+  });
+
   it('writes options back in the same syntax (round trip)', () => {
-    const options = { strength: 0.3, size: 256, quality: 'best' as const, preserveColors: true, seed: 1 };
+    const options = { strength: 0.3, size: 256, quality: 'best' as const, preserveColors: true, seed: 1, brush: 'bold' as const };
     expect(parseStylizeText(formatOptions(options), limits)).toMatchObject({ options, problems: [], presetToken: undefined });
   });
 

@@ -11,12 +11,14 @@
  *   colors              keep the photo's colours (also `colours`, `colors=yes|no`)
  *   seed=42             random seed (same seed + backend = same picture)
  *   iterations=300      optimisation steps (overrides quality; alias `steps`)
+ *   brush=bold          brush size: fine | normal | bold
  *
  * Slack's "smart quotes" and the `<@U123>` mention of a message are tolerated; the result lists
  * every problem at once so the user fixes them in one go.
  */
 import type { RequestOptions } from '../../requests/style-request.ts';
 import { QUALITIES, type Quality } from '../../config.ts';
+import { BRUSHES, type Brush } from '../../requests/render-plan.ts';
 
 export type Keyword = 'styles' | 'help';
 
@@ -47,6 +49,7 @@ export const OPTIONS_HELP = [
   '`colors` — keep your photo\'s colours',
   '`seed=42` — repeatable results',
   '`iterations=300` — optimisation steps',
+  '`brush=fine|normal|bold` — brush size',
 ];
 export const OPTIONS_EXAMPLE = 'strength=0.8 size=512 quality=draft colors';
 
@@ -139,8 +142,13 @@ function applyKeyValue(options: RequestOptions, key: string, value: string, limi
       options.iterations = n;
       return undefined;
     }
+    case 'brush': {
+      if (!(BRUSHES as readonly string[]).includes(value)) return `brush must be one of ${BRUSHES.join(', ')}, not “${value}”.`;
+      options.brush = value as Brush;
+      return undefined;
+    }
     default:
-      return `I don't know the option “${key}”. Options: strength, size, quality, colors, seed, iterations.`;
+      return `I don't know the option “${key}”. Options: strength, size, quality, colors, seed, iterations, brush.`;
   }
 }
 
@@ -153,5 +161,6 @@ export function formatOptions(options: RequestOptions): string {
   if (options.preserveColors) parts.push('colors');
   if (options.seed !== undefined) parts.push(`seed=${options.seed}`);
   if (options.iterations !== undefined) parts.push(`iterations=${options.iterations}`);
+  if (options.brush !== undefined) parts.push(`brush=${options.brush}`);
   return parts.join(' ');
 }
