@@ -1,5 +1,5 @@
 /**
- * /stylize photo:<attachment> style:<preset, autocomplete> [style_image] [strength] [size] [quality] [preserve_colors] [brush]
+ * /stylize photo:<attachment> style:<preset, autocomplete> [style2] [mix] [style_image] [strength] [size] [quality] [preserve_colors] [brush]
  *
  * Metadata is checked before deferring (an obviously bad file gets an instant ephemeral answer);
  * the intake (limits, download, header probe, queueing) runs after `deferReply`.
@@ -8,7 +8,9 @@
 import { SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { QUALITIES } from '../src/config.ts';
 import { BRUSHES, type Brush } from '../src/requests/render-plan.ts';
-import type { RequestOptions } from '../src/requests/style-request.ts';
+import type { RequestOptions, StyleChoice } from '../src/requests/style-request.ts';
+import type { Preset } from '../src/presets/types.ts';
+import { mixedStyle } from '../src/chat/common/mix.ts';
 import { resolvePreset } from '../src/presets/resolve.ts';
 import { precheck } from '../src/chat/common/intake/index.ts';
 import { ERROR_TEXT } from '../src/chat/common/text.ts';
@@ -34,6 +36,8 @@ export const data = new SlashCommandBuilder()
       .addChoices(...QUALITIES.map((q) => ({ name: q, value: q }))),
   )
   .addBooleanOption((o) => o.setName('preserve_colors').setDescription("Keep your photo's colours"))
+  .addStringOption((o) => o.setName('style2').setDescription('A second painting to mix with the first').setAutocomplete(true))
+  .addNumberOption((o) => o.setName('mix').setDescription("The first painting's share of the mix (default 0.5)").setMinValue(0.05).setMaxValue(0.95))
   .addStringOption((o) =>
     o
       .setName('brush')
@@ -63,11 +67,14 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   const preset = presetValue ? resolvePreset(ctx.presets, presetValue) : undefined;
   if (!photo) return replyError(interaction, ERROR_TEXT.noPhoto, ctx.log);
   if (!styleImage && !presetValue) return replyError(interaction, ERROR_TEXT.noStyle, ctx.log);
-  if (!styleImage && !preset) return replyError(interaction, ERROR_TEXT.unknownPreset(presetValue!, { suggestions: ctx.presets.search(presetValue!, 3).map((p) => p.id), listCommand: '/styles' }), ctx.log);
+  const unknown = (typed: string) => ERROR_TEXT.unknownPreset(typed, { suggestions: ctx.presets.search(typed, 3).map((p) => p.id), listCommand: '/styles' });
+  if (!styleImage && !preset) return replyError(interaction, unknown(presetValue!), ctx.log);
+  const style = styleImage ? ({ kind: 'image', image: remoteImage(styleImage) } as const) : presetStyle(interaction, ctx, preset!, unknown);
+  if (typeof style === 'string') return replyError(interaction, style, ctx.log);
 
   const input: JobInput = {
     content: remoteImage(photo),
-    style: styleImage ? { kind: 'image', image: remoteImage(styleImage) } : { kind: 'preset', presetId: preset!.id },
+    style,
     options: optionsFrom(interaction),
   };
   // Metadata that already rules the request out is answered at once, before deferring.
@@ -77,10 +84,21 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   await startJob(ctx, interaction, input);
 }
 
+/** The preset alone, or mixed with `style2` at `mix`; a string is the problem to tell the user. */
+function presetStyle(interaction: ChatInputCommandInteraction, ctx: DiscordContext, preset: Preset, unknown: (typed: string) => string): StyleChoice | string {
+  const secondValue = interaction.options.getString('style2');
+  const mix = interaction.options.getNumber('mix');
+  if (secondValue === null) return mix === null ? { kind: 'preset', presetId: preset.id } : ERROR_TEXT.mixNeedsTwo;
+  const second = resolvePreset(ctx.presets, secondValue);
+  if (!second) return unknown(secondValue);
+  const mixed = mixedStyle(preset, second, mix ?? undefined);
+  return mixed.ok ? mixed.style : mixed.text;
+}
+
 /** Autocomplete for `style`: ≤ 25 presets matching the typed title or artist, answered at once. */
 export async function autocomplete(interaction: AutocompleteInteraction, ctx: DiscordContext): Promise<void> {
   const focused = interaction.options.getFocused(true);
-  const choices = focused.name === 'style' ? presetChoices(ctx.presets, String(focused.value)) : [];
+  const choices = focused.name === 'style' || focused.name === 'style2' ? presetChoices(ctx.presets, String(focused.value)) : [];
   await interaction.respond(choices);
 }
 

@@ -54,7 +54,7 @@ export function jobIdFor(request: Pick<StyleRequest, 'platform' | 'requestId'>):
 export function cacheKeyFor(request: StyleRequest, options: EffectiveOptions): string {
   const style =
     request.style.kind === 'preset'
-      ? { preset: request.style.presetId }
+      ? { preset: request.style.presetId, ...(request.style.blend ? { blend: [request.style.blend.presetId, request.style.blend.mix] } : {}) }
       : { images: request.style.images.map((i) => [i.blob.key, i.weight]) };
   // Fixed key order: JSON.stringify of a literal built here is stable.
   const canonical = JSON.stringify({

@@ -109,7 +109,11 @@ export function planRender(askedWithBrush: Partial<RenderOptions> & { brush?: Br
   const { quality, fallback } = nearestQuality(asked.quality ?? defaults.defaultQuality, style, defaults.strict === true && asked.quality !== undefined);
   const size = Math.min(asked.size ?? defaults.defaultSize, defaults.maxSize);
   const iterations = asked.iterations === undefined ? undefined : Math.min(asked.iterations, defaults.maxIterations);
-  const options = resolveOptions({ ...style.presetDefaults, ...definedOnly(asked), quality, size, iterations }, { size, quality });
+  // A preset's init 'fast' starts from its network's picture; without the network (two paintings
+  // mixed) the optimisation starts from the photo.
+  const { init: presetInit, ...presetDefaults } = style.presetDefaults ?? {};
+  const init = presetInit === 'fast' && !style.fastNetwork ? undefined : presetInit;
+  const options = resolveOptions({ ...presetDefaults, ...(init ? { init } : {}), ...definedOnly(asked), quality, size, iterations }, { size, quality });
   return {
     quality,
     fallback,

@@ -19,6 +19,9 @@ export const WORDING = {
     ]
       .filter(Boolean)
       .join(' '),
+  cannotMix: (title: string) => `${title} can't be mixed with another painting — pick two paintings from the gallery.`,
+  badMix: 'mix is the first painting\'s share, a number between 0 and 1 (e.g. mix=0.7).',
+  mixNeedsTwo: 'To mix, name a second painting too (style2 on Discord, `first+second` on Slack).',
   notAnImage: "That file doesn't look like an image I can read. Try a JPEG or PNG.",
   tooBig: (maxBytes: number) => `That file is too big — the limit is ${mb(maxBytes)} MB.`,
   untrustedSource: 'I can only paint images uploaded to this chat itself — please attach the photo as a file.',

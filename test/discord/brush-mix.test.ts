@@ -6,7 +6,8 @@
 import { PermissionsBitField } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/images/index.ts';
-import { originalEdits, startHarness, type Harness } from './harness.ts';
+import { WORDING } from '../../src/requests/wording.ts';
+import { ephemeralError, originalEdits, startHarness, type Harness } from './harness.ts';
 import type { InteractionRecord } from '../fakes/discord/fake-discord.ts';
 
 let h: Harness;
@@ -43,5 +44,22 @@ describe('/stylize brush', () => {
     expect(Math.max(fine.image.width, fine.image.height)).toBe(32);
     expect(bold.image.width).toBe(fine.image.width);
     expect(meanAbsDiff(fine.image.data, bold.image.data)).toBeGreaterThan(1);
+  });
+});
+
+describe('/stylize style2 mix', () => {
+  it('mixes two paintings: both named in the caption, and a different picture from the first painting alone', async () => {
+    const user = h.user('mixer');
+    const alone = await resultOf(h.slash(user, 'stylize', { photo: h.photo(64), style: 'starry-night', ...painted }, { channel: 'text', appPermissions: NO_THREADS }));
+    const mixed = await resultOf(h.slash(user, 'stylize', { photo: h.photo(64), style: 'starry-night', style2: 'the-scream', mix: 0.7, ...painted }, { channel: 'text', appPermissions: NO_THREADS }));
+    expect(alone.content).not.toContain('The Scream');
+    expect(mixed.content).toMatch(/Starry Night.* \+ The Scream/);
+    expect(meanAbsDiff(alone.image.data, mixed.image.data)).toBeGreaterThan(1);
+  });
+
+  it('refuses a mix without a second painting, or with an unknown one, at once', async () => {
+    const user = h.user('mixer2');
+    expect(await ephemeralError(h.fake, h.slash(user, 'stylize', { photo: h.photo(64), style: 'starry-night', mix: 0.7 }))).toContain(WORDING.mixNeedsTwo);
+    expect(await ephemeralError(h.fake, h.slash(user, 'stylize', { photo: h.photo(64), style: 'starry-night', style2: 'nope-nope' }))).toContain('I don\'t know a style called “nope-nope”');
   });
 });

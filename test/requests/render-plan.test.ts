@@ -47,6 +47,12 @@ describe('render plan', () => {
     expect(planRender({ brush: 'bold' }, painting, defaults).options).not.toHaveProperty('brush');
   });
 
+  it("drops a preset's init 'fast' when the style has no fast network (two paintings mixed)", () => {
+    const mixed = { paintings: 2, presetDefaults: { init: 'fast' as const, strength: 0.6 } };
+    expect(planRender({ quality: 'draft' }, mixed, defaults).options).toMatchObject({ init: 'content', strength: 0.6 });
+    expect(planRender({ quality: 'draft' }, { ...mixed, fastNetwork: 'scream' }, defaults).options.init).toBe('fast');
+  });
+
   it('spells the tier names once in src/', () => {
     const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? files(path.join(dir, f)) : [path.join(dir, f)]));
     const spelled = files('src').filter((f) => f.endsWith('.ts') && /'fast',\s*'draft',\s*'balanced',\s*'best'|'fast' \| 'draft' \| 'balanced' \| 'best'/.test(readFileSync(f, 'utf8')));

@@ -37,9 +37,11 @@ export interface PromptButtonValue {
   options: RequestOptions;
 }
 
-export function promptMessage(userId: string, preset: Preset, options: RequestOptions): { text: string; blocks: KnownBlock[] } {
+/** `mixedWith`: a second painting mixed in (`mix` = the first's share); the thread's photos get the mix. */
+export function promptMessage(userId: string, preset: Preset, options: RequestOptions, mixedWith?: { preset: Preset; mix: number }): { text: string; blocks: KnownBlock[] } {
   const opts = formatOptions(options);
-  const text = `<@${userId}> reply in this thread with a photo to paint it as *${preset.title}*${opts ? ` (\`${opts}\`)` : ''}.`;
+  const title = mixedWith ? `${preset.title} + ${mixedWith.preset.title} (${Math.round(mixedWith.mix * 100)}/${Math.round((1 - mixedWith.mix) * 100)})` : preset.title;
+  const text = `<@${userId}> reply in this thread with a photo to paint it as *${title}*${opts ? ` (\`${opts}\`)` : ''}.`;
   const value: PromptButtonValue = { presetId: preset.id, options };
   return {
     text,

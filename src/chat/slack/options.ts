@@ -12,6 +12,7 @@
  *   seed=42             random seed (same seed + backend = same picture)
  *   iterations=300      optimisation steps (overrides quality; alias `steps`)
  *   brush=bold          brush size: fine | normal | bold
+ *   mix=0.7             with two paintings (`starry-night+the-scream`): the first one's share
  *
  * Slack's "smart quotes" and the `<@U123>` mention of a message are tolerated; the result lists
  * every problem at once so the user fixes them in one go.
@@ -28,6 +29,8 @@ export interface ParsedStylizeText {
   /** The first bare word that is not a keyword, quality or flag: the preset the user asked for (lower-cased). */
   presetToken?: string;
   options: RequestOptions;
+  /** `mix=0.7`: the first painting's share when two are mixed (`a+b`). */
+  mix?: number;
   /** Friendly, one per bad word. Empty when the text parsed cleanly. */
   problems: string[];
 }
@@ -50,6 +53,7 @@ export const OPTIONS_HELP = [
   '`seed=42` — repeatable results',
   '`iterations=300` — optimisation steps',
   '`brush=fine|normal|bold` — brush size',
+  '`first+second mix=0.7` — mix two paintings (0.7 of the first)',
 ];
 export const OPTIONS_EXAMPLE = 'strength=0.8 size=512 quality=draft colors';
 
@@ -68,10 +72,17 @@ export function parseStylizeText(text: string | undefined, limits: ParseLimits):
   const problems: string[] = [];
   let keyword: Keyword | undefined;
   let presetToken: string | undefined;
+  let mix: number | undefined;
 
   words.forEach((raw, index) => {
     const word = raw.toLowerCase();
     const eq = word.indexOf('=');
+    if (eq > 0 && word.slice(0, eq) === 'mix') {
+      const n = Number(word.slice(eq + 1));
+      if (!(n > 0 && n < 1)) problems.push(`mix must be a number between 0 and 1 (e.g. mix=0.7), not “${raw.slice(eq + 1)}”.`);
+      else mix = n;
+      return;
+    }
     if (eq > 0) {
       const problem = applyKeyValue(options, word.slice(0, eq), word.slice(eq + 1), limits);
       if (problem) problems.push(problem);
@@ -96,7 +107,7 @@ export function parseStylizeText(text: string | undefined, limits: ParseLimits):
     problems.push(`I don't understand “${raw}”.`);
   });
 
-  return { keyword, presetToken, options, problems };
+  return { keyword, presetToken, options, mix, problems };
 }
 
 /** Apply one `key=value`; returns a problem text or undefined. */
@@ -148,7 +159,7 @@ function applyKeyValue(options: RequestOptions, key: string, value: string, limi
       return undefined;
     }
     default:
-      return `I don't know the option “${key}”. Options: strength, size, quality, colors, seed, iterations, brush.`;
+      return `I don't know the option “${key}”. Options: strength, size, quality, colors, seed, iterations, brush, mix.`;
   }
 }
 

@@ -14,7 +14,7 @@ import { promptMessage, helpText, stylizeModal } from '../../blocks.ts';
 import { describeError, slackErrorCode, type SlackContext } from '../../context.ts';
 import { directMessageChannel, shareGallery } from '../../gallery.ts';
 import { OPTIONS_HELP, parseStylizeText } from '../../options.ts';
-import { resolvePreset, unknownPresetText } from '../../presets.ts';
+import { styleOfToken } from '../../presets.ts';
 import { NOT_IN_CHANNEL_TEXT } from '../../start-job.ts';
 import { styleMetadata } from '../../thread-style.ts';
 import { SETTINGS_KEYWORD, settingsCommand } from '../../settings.ts';
@@ -53,13 +53,15 @@ export function stylizeCommand(ctx: SlackContext) {
       return;
     }
 
-    const preset = resolvePreset(ctx.presets, parsed.presetToken);
-    if (!preset) return ephemeral(unknownPresetText(ctx.presets, parsed.presetToken));
+    const style = styleOfToken(ctx.presets, parsed.presetToken, parsed.mix);
+    if (typeof style === 'string') return ephemeral(style);
+    const preset = ctx.presets.get(style.presetId)!;
+    const second = style.blend ? { preset: ctx.presets.get(style.blend.presetId)!, mix: style.blend.mix } : undefined;
 
     await ack();
-    const thread = { style: { kind: 'preset' as const, presetId: preset.id }, options: parsed.options };
+    const thread = { style, options: parsed.options };
     try {
-      const prompt = promptMessage(command.user_id, preset, parsed.options);
+      const prompt = promptMessage(command.user_id, preset, parsed.options, second);
       const posted = await client.chat.postMessage({ channel: command.channel_id, ...prompt, metadata: styleMetadata(thread) });
       ctx.threads.remember(command.channel_id, posted.ts as string, thread);
     } catch (err) {

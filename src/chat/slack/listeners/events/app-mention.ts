@@ -11,7 +11,7 @@ import type { SlackContext } from '../../context.ts';
 import { slackFiles } from '../../files.ts';
 import { shareGallery } from '../../gallery.ts';
 import { parseStylizeText } from '../../options.ts';
-import { resolvePreset, unknownPresetText } from '../../presets.ts';
+import { styleOfToken } from '../../presets.ts';
 import { startJob, type StyleSource } from '../../start-job.ts';
 
 type Args = SlackEventMiddlewareArgs<'app_mention'> & AllMiddlewareArgs;
@@ -43,9 +43,9 @@ export function appMention(ctx: SlackContext) {
       if (styleFile) {
         style = { kind: 'file', file: styleFile };
       } else if (parsed.presetToken) {
-        const preset = resolvePreset(ctx.presets, parsed.presetToken);
-        if (!preset) return notify(unknownPresetText(ctx.presets, parsed.presetToken));
-        style = { kind: 'preset', presetId: preset.id };
+        const chosen = styleOfToken(ctx.presets, parsed.presetToken, parsed.mix);
+        if (typeof chosen === 'string') return notify(chosen);
+        style = chosen;
       } else {
         const remembered = event.thread_ts ? await ctx.threads.recall(channel, event.thread_ts) : undefined;
         if (!remembered) return notify(`${ERROR_TEXT.noStyle} e.g. \`@Easel starry-night\` — \`/stylize styles\` lists them.`);

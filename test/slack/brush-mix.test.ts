@@ -1,0 +1,49 @@
+/**
+ * Mixing two paintings and the brush size from Slack, end to end: the real Bolt app against the fake
+ * Slack, the real queue, worker and engine (32 px optimisations).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOT_USER_ID } from '../fakes/slack/fake-slack.ts';
+import { CHANNEL, decodeUpload, hostPhoto, newUser, startSlackStack, waitForEphemeral, waitForUpload, type SlackStack } from './harness.ts';
+
+let s: SlackStack;
+
+beforeAll(async () => {
+  s = await startSlackStack();
+});
+afterAll(async () => s?.close());
+
+describe('Slack: mix two paintings, brush size', () => {
+  it('@Easel starry-night+the-scream mix=0.7 brush=bold paints with both paintings', async () => {
+    const user = newUser();
+    const photo = await hostPhoto(s.fake);
+    const { mention } = s.fake.userMessage({ channel: CHANNEL, user, text: `<@${BOT_USER_ID}> starry-night+the-scream mix=0.7 brush=bold size=32 quality=draft`, files: [photo] });
+    await s.sender.event(mention);
+    const upload = await waitForUpload(s.fake, CHANNEL, mention.ts);
+    const image = await decodeUpload(upload);
+    expect(Math.max(image.width, image.height)).toBe(32);
+    expect(upload.initialComment).toMatch(/Starry Night.* \+ The Scream/);
+  });
+
+  it('/stylize a+b mix=0.3: the prompt names the mix, a photo in its thread is painted with it', async () => {
+    const user = newUser();
+    await s.sender.command({ user_id: user, channel_id: CHANNEL, text: 'the-scream+starry-night mix=0.3 size=32 quality=draft' });
+    const prompt = await s.fake.waitFor(() => s.fake.botMessages(CHANNEL).find((m) => !m.thread_ts && m.text.includes(`<@${user}>`)), 'the prompt');
+    expect(prompt.text).toMatch(/The Scream \+ .*Starry Night.* \(30\/70\)/);
+    const photo = await hostPhoto(s.fake);
+    const { message } = s.fake.userMessage({ channel: CHANNEL, user, threadTs: prompt.ts, files: [photo] });
+    await s.sender.event(message);
+    const upload = await waitForUpload(s.fake, CHANNEL, prompt.ts);
+    expect(upload.initialComment).toMatch(/The Scream \+ .*Starry Night/);
+  });
+
+  it('three paintings, or a mix without a second, are explained', async () => {
+    const user = newUser();
+    const photo = await hostPhoto(s.fake);
+    const { mention } = s.fake.userMessage({ channel: CHANNEL, user, text: `<@${BOT_USER_ID}> udnie+wreck+la-muse`, files: [photo] });
+    await s.sender.event(mention);
+    await waitForEphemeral(s.fake, user, /two paintings at most/);
+    const res = await s.sender.command({ user_id: user, channel_id: CHANNEL, text: 'udnie mix=0.4' });
+    expect(res.json.text).toContain('name a second painting');
+  });
+});
