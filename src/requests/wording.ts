@@ -22,6 +22,10 @@ export const WORDING = {
   cannotMix: (title: string) => `${title} can't be mixed with another painting — pick two paintings from the gallery.`,
   badMix: 'mix is the first painting\'s share, a number between 0 and 1 (e.g. mix=0.7).',
   mixNeedsTwo: 'To mix, name a second painting too (style2 on Discord, `first+second` on Slack).',
+  // Finding the image when none was attached
+  noRecentImage: (n: number) => `I couldn't find an image in the last ${n} messages here — attach a photo to the command.`,
+  cannotReadHistory: "I can't read this channel's earlier messages — attach a photo to the command instead.",
+  usingImageBy: (who: string) => `Using the image posted by ${who}.`,
   notAnImage: "That file doesn't look like an image I can read. Try a JPEG or PNG.",
   tooBig: (maxBytes: number) => `That file is too big — the limit is ${mb(maxBytes)} MB.`,
   untrustedSource: 'I can only paint images uploaded to this chat itself — please attach the photo as a file.',

@@ -63,3 +63,31 @@ describe('/stylize style2 mix', () => {
     expect(await ephemeralError(h.fake, h.slash(user, 'stylize', { photo: h.photo(64), style: 'starry-night', style2: 'nope-nope' }))).toContain('I don\'t know a style called “nope-nope”');
   });
 });
+
+describe('/stylize without a photo', () => {
+  it('paints the most recent image posted in the channel, saying whose it is', async () => {
+    const poster = h.user('poster');
+    const text = h.fake.channelOfType(0);
+    const photo = h.photo(64);
+    h.say(poster, text.id, { content: 'look at this', attachments: [photo] });
+    h.say(h.user('chatter'), text.id, { content: 'nice!' });
+
+    const rec = h.slash(h.user('asker'), 'stylize', { style: 'udnie', size: 40 }, { channel: 'text', appPermissions: NO_THREADS });
+    const { image } = await resultOf(rec);
+    expect(Math.max(image.width, image.height)).toBe(40);
+    // It read the channel's last 50 messages, said whose image it used, and fetched that one.
+    const history = h.fake.requestsMatching('GET', new RegExp(`^/channels/${text.id}/messages$`));
+    expect(history.at(-1)?.query.get('limit')).toBe('50');
+    expect(originalEdits(h.fake, rec).some((r) => r.body.content?.includes(`Using the image posted by <@${poster.id}>`))).toBe(true);
+    expect(h.fake.cdnRequests).toContain(new URL(photo.url).pathname);
+  });
+
+  it('says so when there is no image to be found, or the history may not be read', async () => {
+    const user = h.user('lonely');
+    const voice = h.fake.channelOfType(2);
+    h.say(user, voice.id, { content: 'no pictures here' });
+    expect(await ephemeralError(h.fake, h.slash(user, 'stylize', { style: 'udnie' }, { channel: 'voice' }))).toContain(WORDING.noRecentImage(50));
+    const cannotRead = PermissionsBitField.resolve(['ViewChannel', 'SendMessages', 'AttachFiles']).toString();
+    expect(await ephemeralError(h.fake, h.slash(user, 'stylize', { style: 'udnie' }, { channel: 'text', appPermissions: cannotRead }))).toContain(WORDING.cannotReadHistory);
+  });
+});

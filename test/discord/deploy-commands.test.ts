@@ -39,7 +39,11 @@ describe('easel deploy-commands', () => {
     expect(Object.keys(byName).sort()).toEqual(['Stylize image', 'easel-settings', 'styles', 'stylize']);
     expect(byName['Stylize image'].type).toBe(3); // message context menu
     const opts = Object.fromEntries(byName.stylize.options.map((o: any) => [o.name, o]));
-    expect(opts.photo).toMatchObject({ type: 11, required: true });
+    expect(opts.photo.type).toBe(11);
+    expect(opts.photo.required).toBeFalsy(); // without one, the latest image in the channel
+    expect(opts.brush.choices.map((c: any) => c.value)).toEqual(['fine', 'normal', 'bold']);
+    expect(opts.style2).toMatchObject({ type: 3, autocomplete: true });
+    expect(opts.mix.type).toBe(10);
     expect(opts.style).toMatchObject({ type: 3, autocomplete: true });
     expect(opts.style_image.type).toBe(11);
     expect(opts.strength).toMatchObject({ type: 10, min_value: 0, max_value: 1 });
