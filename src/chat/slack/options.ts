@@ -13,6 +13,7 @@
  *   iterations=300      optimisation steps (overrides quality; alias `steps`)
  *   brush=bold          brush size: fine | normal | bold
  *   mix=0.7             with two paintings (`starry-night+the-scream`): the first one's share
+ *   latest              paint the most recent image in the channel (`/stylize` only; alias `last`)
  *
  * Slack's "smart quotes" and the `<@U123>` mention of a message are tolerated; the result lists
  * every problem at once so the user fixes them in one go.
@@ -31,6 +32,8 @@ export interface ParsedStylizeText {
   options: RequestOptions;
   /** `mix=0.7`: the first painting's share when two are mixed (`a+b`). */
   mix?: number;
+  /** `latest`: paint the most recent image posted in the channel (slash commands carry no files). */
+  latest?: boolean;
   /** Friendly, one per bad word. Empty when the text parsed cleanly. */
   problems: string[];
 }
@@ -41,6 +44,7 @@ export interface ParseLimits {
 
 const KEYWORDS: Record<string, Keyword> = { styles: 'styles', style: 'styles', list: 'styles', gallery: 'styles', help: 'help', '?': 'help' };
 const COLOR_FLAGS = new Set(['colors', 'colours', 'color', 'colour', 'preserve-colors', 'preserve-colours', 'keep-colors', 'keep-colours']);
+const LATEST_FLAGS = new Set(['latest', 'last']);
 const TRUE_WORDS = new Set(['yes', 'y', 'on', 'true', '1']);
 const FALSE_WORDS = new Set(['no', 'n', 'off', 'false', '0']);
 
@@ -54,6 +58,7 @@ export const OPTIONS_HELP = [
   '`iterations=300` — optimisation steps',
   '`brush=fine|normal|bold` — brush size',
   '`first+second mix=0.7` — mix two paintings (0.7 of the first)',
+  '`latest` — paint the most recent image posted in this channel',
 ];
 export const OPTIONS_EXAMPLE = 'strength=0.8 size=512 quality=draft colors';
 
@@ -73,6 +78,7 @@ export function parseStylizeText(text: string | undefined, limits: ParseLimits):
   let keyword: Keyword | undefined;
   let presetToken: string | undefined;
   let mix: number | undefined;
+  let latest: boolean | undefined;
 
   words.forEach((raw, index) => {
     const word = raw.toLowerCase();
@@ -100,6 +106,10 @@ export function parseStylizeText(text: string | undefined, limits: ParseLimits):
       options.preserveColors = true;
       return;
     }
+    if (LATEST_FLAGS.has(word)) {
+      latest = true;
+      return;
+    }
     if (presetToken === undefined && keyword === undefined) {
       presetToken = word;
       return;
@@ -107,7 +117,7 @@ export function parseStylizeText(text: string | undefined, limits: ParseLimits):
     problems.push(`I don't understand “${raw}”.`);
   });
 
-  return { keyword, presetToken, options, mix, problems };
+  return { keyword, presetToken, options, mix, latest, problems };
 }
 
 /** Apply one `key=value`; returns a problem text or undefined. */

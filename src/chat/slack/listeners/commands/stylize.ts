@@ -6,7 +6,8 @@
  * - `/stylize settings [key=value …]`: the workspace's settings, for its admins (../../settings.ts);
  * - `/stylize` with no preset: the modal at once (it asks for the photo and a style);
  * - `/stylize <preset> [options]`: a prompt message in the channel; a photo posted in its thread,
- *   or the modal behind its button, starts the job (see events/thread-photo.ts, views/).
+ *   or the modal behind its button, starts the job (see events/thread-photo.ts, views/);
+ * - `/stylize <preset> latest`: paints the most recent image in the channel (../../latest-image.ts).
  * Everything quick is answered in the ack itself (within Slack's 3 s).
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
@@ -18,6 +19,7 @@ import { styleOfToken } from '../../presets.ts';
 import { NOT_IN_CHANNEL_TEXT } from '../../start-job.ts';
 import { styleMetadata } from '../../thread-style.ts';
 import { SETTINGS_KEYWORD, settingsCommand } from '../../settings.ts';
+import { paintLatestImage } from '../../latest-image.ts';
 
 export const STYLIZE_COMMAND = '/stylize';
 
@@ -55,6 +57,14 @@ export function stylizeCommand(ctx: SlackContext) {
 
     const style = styleOfToken(ctx.presets, parsed.presetToken, parsed.mix);
     if (typeof style === 'string') return ephemeral(style);
+    if (parsed.latest) {
+      await ack();
+      const notify = async (text: string) => void (await respond({ response_type: 'ephemeral', text }));
+      ctx.background('latest image', () =>
+        paintLatestImage(ctx, { requestId: `command-${command.trigger_id}`, user: command.user_id, team: command.team_id, channel: command.channel_id, style, options: parsed.options }, notify),
+      );
+      return;
+    }
     const preset = ctx.presets.get(style.presetId)!;
     const second = style.blend ? { preset: ctx.presets.get(style.blend.presetId)!, mix: style.blend.mix } : undefined;
 
