@@ -150,6 +150,8 @@ export function helpText(presets: readonly Preset[]): string {
     '`/stylize <style> [options]` then reply in the thread with a photo — or `/stylize` alone for a form.',
     '`@Easel <style> [options]` with a photo attached (attach a second image to use it as the style).',
     'Post another photo in the thread of a result to paint it the same way.',
+    '`/stylize <style> latest` paints the most recent image in the channel; `/stylize a+b mix=0.7` mixes two paintings.',
+    'Workspace admins: `/stylize settings` shows and changes Easel\'s settings here.',
     '',
     '*Styles*',
     list,
