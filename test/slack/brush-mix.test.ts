@@ -71,6 +71,20 @@ describe('Slack: /stylize <style> latest', () => {
     expect(s.fake.callsOf('conversations.history').at(-1)?.args).toMatchObject({ channel: CHANNEL, limit: '50' });
   });
 
+  it('@Easel <style> latest without a photo paints the latest image, in the mention\'s thread', async () => {
+    const poster = newUser();
+    const photo = await hostPhoto(s.fake);
+    s.fake.userMessage({ channel: CHANNEL, user: poster, files: [photo] });
+    const asker = newUser();
+    const { mention } = s.fake.userMessage({ channel: CHANNEL, user: asker, text: `<@${BOT_USER_ID}> wreck latest size=32` });
+    await s.sender.event(mention);
+    await waitForEphemeral(s.fake, asker, new RegExp(`Using the image posted by <@${poster}>`));
+    const upload = await waitForUpload(s.fake, CHANNEL, mention.ts);
+    const image = await decodeUpload(upload);
+    expect(Math.max(image.width, image.height)).toBe(32);
+    expect(s.fake.downloads.some((d) => d.fileId === photo.id)).toBe(true);
+  });
+
   it('says so when the channel has no image, or cannot be read', async () => {
     const user = newUser();
     const empty = 'C0EMPTYROOM';

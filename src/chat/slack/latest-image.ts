@@ -1,5 +1,5 @@
 /**
- * `/stylize <style> latest`: slash commands carry no files, so the photo is the most recent image
+ * `/stylize <style> latest` (and `@Easel <style> latest` without a photo): slash commands carry no files, so the photo is the most recent image
  * among the channel's last 50 messages (conversations.history; only what the bot may read — Slack
  * answers not_in_channel otherwise). Downloads still go through the intake's trusted fetch.
  */
@@ -28,6 +28,8 @@ export interface LatestImageRequest {
   user: string;
   team?: string;
   channel: string;
+  /** Thread to answer in; absent = the status message starts a new thread in the channel. */
+  threadTs?: string;
   style: StyleSource;
   options: RequestOptions;
 }
@@ -44,5 +46,5 @@ export async function paintLatestImage(ctx: SlackContext, req: LatestImageReques
   }
   if (!found) return notify(ERROR_TEXT.noRecentImage(HISTORY_LIMIT));
   await notify(`🔎 ${ERROR_TEXT.usingImageBy(found.userId ? `<@${found.userId}>` : 'someone')}`);
-  await startJob(ctx, { requestId: req.requestId, user: { id: req.user }, team: req.team, channel: req.channel, photo: found.file, style: req.style, options: req.options }, notify);
+  await startJob(ctx, { requestId: req.requestId, user: { id: req.user }, team: req.team, channel: req.channel, threadTs: req.threadTs, photo: found.file, style: req.style, options: req.options }, notify);
 }

@@ -2,7 +2,8 @@
  * `@Easel <preset> [options]` with a photo attached, in a channel or a thread. A second image
  * attached is the style (it wins over a preset named in the text). In the thread of one of Easel's results, the preset may be left out: the thread's style
  * is used, with any options given overriding the remembered ones. `@Easel styles|help` answers in
- * the thread with the list and the gallery.
+ * the thread with the list and the gallery. `@Easel <preset> latest` without a photo paints the
+ * most recent image in the channel.
  */
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { ERROR_TEXT } from '../../../common/text.ts';
@@ -13,6 +14,7 @@ import { shareGallery } from '../../gallery.ts';
 import { parseStylizeText } from '../../options.ts';
 import { styleOfToken } from '../../presets.ts';
 import { startJob, type StyleSource } from '../../start-job.ts';
+import { paintLatestImage } from '../../latest-image.ts';
 
 type Args = SlackEventMiddlewareArgs<'app_mention'> & AllMiddlewareArgs;
 
@@ -36,7 +38,8 @@ export function appMention(ctx: SlackContext) {
       if (parsed.problems.length > 0) return notify(parsed.problems.join('\n'));
 
       const [photo, styleFile] = slackFiles((event as { files?: unknown }).files);
-      if (!photo) return notify(`${ERROR_TEXT.noPhoto} Mention me in the same message as the photo, e.g. \`@Easel starry-night strength=0.8\`.`);
+      // `latest`: no photo attached, paint the most recent image in the channel instead.
+      if (!photo && !parsed.latest) return notify(`${ERROR_TEXT.noPhoto} Mention me in the same message as the photo, e.g. \`@Easel starry-night strength=0.8\`.`);
 
       let style: StyleSource;
       let options = parsed.options;
@@ -53,6 +56,7 @@ export function appMention(ctx: SlackContext) {
         options = { ...remembered.options, ...parsed.options };
       }
 
+      if (!photo) return paintLatestImage(ctx, { requestId: body.event_id, user, team: body.team_id, channel, threadTs, style, options }, notify);
       await startJob(ctx, { requestId: body.event_id, user: { id: user }, team: body.team_id, channel, threadTs, photo, style, options }, notify);
     });
   };
