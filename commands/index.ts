@@ -6,5 +6,6 @@ import type { CommandModule } from '../src/chat/discord/command.ts';
 import { command as stylize } from './stylize.ts';
 import { command as styles } from './styles.ts';
 import { command as stylizeImage } from './stylize-image.ts';
+import { command as easelSettings } from './easel-settings.ts';
 
-export const commands: readonly CommandModule[] = [stylize, styles, stylizeImage];
+export const commands: readonly CommandModule[] = [stylize, styles, stylizeImage, easelSettings];

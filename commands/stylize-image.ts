@@ -7,7 +7,7 @@ import { ERROR_TEXT } from '../src/chat/common/text.ts';
 import type { MessageMenuCommand } from '../src/chat/discord/command.ts';
 import type { DiscordContext } from '../src/chat/discord/context.ts';
 import { remoteProblem } from '../src/chat/common/intake/index.ts';
-import { firstImage, remoteImage, type AttachmentMeta } from '../src/chat/discord/photos.ts';
+import { embedImage, firstImage, remoteImage, type AttachmentMeta } from '../src/chat/discord/photos.ts';
 import { savePendingRecipe } from '../src/chat/common/recipe.ts';
 import { replyError } from '../src/chat/discord/respond.ts';
 import { presetSelectRow } from '../src/chat/discord/ui.ts';
@@ -27,17 +27,9 @@ export function imageOf(interaction: MessageContextMenuCommandInteraction): Atta
   if (attached) return attached;
   for (const embed of message.embeds) {
     const url = embed.image?.proxyURL ?? embed.thumbnail?.proxyURL;
-    if (url) return { url, name: nameOf(url), size: 0, contentType: 'image/*' };
+    if (url) return embedImage(url);
   }
   return undefined;
-}
-
-function nameOf(url: string): string {
-  try {
-    return new URL(url).pathname.split('/').pop() || 'image';
-  } catch {
-    return 'image';
-  }
 }
 
 /**

@@ -1,19 +1,23 @@
 /**
- * /stylize photo:<attachment> style:<preset, autocomplete> [style_image] [strength] [size] [quality] [preserve_colors]
+ * /stylize [photo:<attachment>] style:<preset, autocomplete> [style2] [mix] [style_image] [strength] [size] [quality] [preserve_colors] [brush]
  *
  * Metadata is checked before deferring (an obviously bad file gets an instant ephemeral answer);
  * the intake (limits, download, header probe, queueing) runs after `deferReply`.
  * A style image, when given, wins over the preset.
  */
-import { SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { PermissionFlagsBits, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { QUALITIES } from '../src/config.ts';
-import type { RequestOptions } from '../src/requests/style-request.ts';
+import { BRUSHES, type Brush } from '../src/requests/render-plan.ts';
+import type { RequestOptions, StyleChoice } from '../src/requests/style-request.ts';
+import type { Preset } from '../src/presets/types.ts';
+import { mixedStyle } from '../src/chat/common/mix.ts';
 import { resolvePreset } from '../src/presets/resolve.ts';
 import { precheck } from '../src/chat/common/intake/index.ts';
 import { ERROR_TEXT } from '../src/chat/common/text.ts';
 import type { SlashCommand } from '../src/chat/discord/command.ts';
 import type { DiscordContext } from '../src/chat/discord/context.ts';
-import { remoteImage } from '../src/chat/discord/photos.ts';
+import { HISTORY_LIMIT, latestChannelImage, remoteImage } from '../src/chat/discord/photos.ts';
+import { describeError } from '../src/util/describe-error.ts';
 import { replyError } from '../src/chat/discord/respond.ts';
 import { startJob, type JobInput } from '../src/chat/discord/start-job.ts';
 import { presetChoices } from '../src/chat/discord/ui.ts';
@@ -21,7 +25,7 @@ import { presetChoices } from '../src/chat/discord/ui.ts';
 export const data = new SlashCommandBuilder()
   .setName('stylize')
   .setDescription('Paint your photo in the style of a famous painting')
-  .addAttachmentOption((o) => o.setName('photo').setDescription('Your photo (JPEG, PNG, WebP…)').setRequired(true))
+  .addAttachmentOption((o) => o.setName('photo').setDescription('Your photo (JPEG, PNG, WebP…) — or leave out to paint the latest image here'))
   .addStringOption((o) => o.setName('style').setDescription('A painting — start typing a title or an artist').setAutocomplete(true))
   .addAttachmentOption((o) => o.setName('style_image').setDescription('…or your own style image (used instead of a preset)'))
   .addNumberOption((o) => o.setName('strength').setDescription('0 = your photo, 1 = the painting (default 0.5)').setMinValue(0).setMaxValue(1))
@@ -32,7 +36,15 @@ export const data = new SlashCommandBuilder()
       .setDescription('fast (seconds) … best (minutes)')
       .addChoices(...QUALITIES.map((q) => ({ name: q, value: q }))),
   )
-  .addBooleanOption((o) => o.setName('preserve_colors').setDescription("Keep your photo's colours"));
+  .addBooleanOption((o) => o.setName('preserve_colors').setDescription("Keep your photo's colours"))
+  .addStringOption((o) => o.setName('style2').setDescription('A second painting to mix with the first').setAutocomplete(true))
+  .addNumberOption((o) => o.setName('mix').setDescription("The first painting's share of the mix (default 0.5)").setMinValue(0.05).setMaxValue(0.95))
+  .addStringOption((o) =>
+    o
+      .setName('brush')
+      .setDescription('Brush size: fine, normal or bold strokes')
+      .addChoices(...BRUSHES.map((b) => ({ name: b, value: b }))),
+  );
 
 export function optionsFrom(interaction: ChatInputCommandInteraction): RequestOptions {
   const options: RequestOptions = {};
@@ -44,6 +56,8 @@ export function optionsFrom(interaction: ChatInputCommandInteraction): RequestOp
   if (size !== null) options.size = size;
   if (quality !== null && (QUALITIES as readonly string[]).includes(quality)) options.quality = quality as RequestOptions['quality'];
   if (preserveColors !== null) options.preserveColors = preserveColors;
+  const brush = interaction.options.getString('brush');
+  if (brush !== null && (BRUSHES as readonly string[]).includes(brush)) options.brush = brush as Brush;
   return options;
 }
 
@@ -52,15 +66,15 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   const styleImage = interaction.options.getAttachment('style_image');
   const presetValue = interaction.options.getString('style');
   const preset = presetValue ? resolvePreset(ctx.presets, presetValue) : undefined;
-  if (!photo) return replyError(interaction, ERROR_TEXT.noPhoto, ctx.log);
   if (!styleImage && !presetValue) return replyError(interaction, ERROR_TEXT.noStyle, ctx.log);
-  if (!styleImage && !preset) return replyError(interaction, ERROR_TEXT.unknownPreset(presetValue!, { suggestions: ctx.presets.search(presetValue!, 3).map((p) => p.id), listCommand: '/styles' }), ctx.log);
+  const unknown = (typed: string) => ERROR_TEXT.unknownPreset(typed, { suggestions: ctx.presets.search(typed, 3).map((p) => p.id), listCommand: '/styles' });
+  if (!styleImage && !preset) return replyError(interaction, unknown(presetValue!), ctx.log);
+  const style = styleImage ? ({ kind: 'image', image: remoteImage(styleImage) } as const) : presetStyle(interaction, ctx, preset!, unknown);
+  if (typeof style === 'string') return replyError(interaction, style, ctx.log);
 
-  const input: JobInput = {
-    content: remoteImage(photo),
-    style: styleImage ? { kind: 'image', image: remoteImage(styleImage) } : { kind: 'preset', presetId: preset!.id },
-    options: optionsFrom(interaction),
-  };
+  const options = optionsFrom(interaction);
+  if (!photo) return paintLatestImage(interaction, ctx, style, options);
+  const input: JobInput = { content: remoteImage(photo), style, options };
   // Metadata that already rules the request out is answered at once, before deferring.
   const problem = precheck(input, ctx.config.limits);
   if (problem) return replyError(interaction, problem, ctx.log);
@@ -68,10 +82,47 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   await startJob(ctx, interaction, input);
 }
 
+/**
+ * `/stylize` without a photo (like esmBot): the most recent image among the channel's last 50
+ * messages that the bot may read. Reading the history takes a request, so the reply is deferred
+ * first; the status then says whose image is being painted.
+ */
+async function paintLatestImage(interaction: ChatInputCommandInteraction, ctx: DiscordContext, style: JobInput['style'], options: RequestOptions): Promise<void> {
+  if (interaction.inGuild() && !interaction.appPermissions.has([PermissionFlagsBits.ViewChannel, PermissionFlagsBits.ReadMessageHistory])) {
+    return replyError(interaction, ERROR_TEXT.cannotReadHistory, ctx.log);
+  }
+  await interaction.deferReply();
+  let found;
+  try {
+    found = await latestChannelImage(ctx.client, interaction.channelId);
+  } catch (err) {
+    ctx.log.warn({ interactionId: interaction.id, err: describeError(err) }, 'discord: could not read the channel history');
+    return replyError(interaction, ERROR_TEXT.cannotReadHistory, ctx.log);
+  }
+  if (!found) return replyError(interaction, ERROR_TEXT.noRecentImage(HISTORY_LIMIT), ctx.log);
+  const input: JobInput = { content: remoteImage(found.image), style, options };
+  const problem = precheck(input, ctx.config.limits);
+  if (problem) return replyError(interaction, problem, ctx.log);
+  ctx.log.info({ interactionId: interaction.id, messageId: found.messageId }, 'discord: painting the latest image in the channel');
+  await interaction.editReply({ content: `🔎 ${ERROR_TEXT.usingImageBy(`<@${found.authorId}>`)}`, allowedMentions: { parse: [] } });
+  await startJob(ctx, interaction, input);
+}
+
+/** The preset alone, or mixed with `style2` at `mix`; a string is the problem to tell the user. */
+function presetStyle(interaction: ChatInputCommandInteraction, ctx: DiscordContext, preset: Preset, unknown: (typed: string) => string): StyleChoice | string {
+  const secondValue = interaction.options.getString('style2');
+  const mix = interaction.options.getNumber('mix');
+  if (secondValue === null) return mix === null ? { kind: 'preset', presetId: preset.id } : ERROR_TEXT.mixNeedsTwo;
+  const second = resolvePreset(ctx.presets, secondValue);
+  if (!second) return unknown(secondValue);
+  const mixed = mixedStyle(preset, second, mix ?? undefined);
+  return mixed.ok ? mixed.style : mixed.text;
+}
+
 /** Autocomplete for `style`: ≤ 25 presets matching the typed title or artist, answered at once. */
 export async function autocomplete(interaction: AutocompleteInteraction, ctx: DiscordContext): Promise<void> {
   const focused = interaction.options.getFocused(true);
-  const choices = focused.name === 'style' ? presetChoices(ctx.presets, String(focused.value)) : [];
+  const choices = focused.name === 'style' || focused.name === 'style2' ? presetChoices(ctx.presets, String(focused.value)) : [];
   await interaction.respond(choices);
 }
 

@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, QUALITIES, loadDotEnv } from './config.ts';
+import { BRUSHES } from './requests/render-plan.ts';
 
 loadDotEnv();
 
@@ -50,6 +51,7 @@ program
     if (!Number.isFinite(n) || n < 0.1 || n > 4) throw new InvalidArgumentError('--style-scale must be a number from 0.1 to 4');
     return n;
   })
+  .addOption(new Option('--brush <size>', "brush size: the painting's scale relative to the output (fine 0.5×, normal, bold 1.75×)").choices(BRUSHES).conflicts('styleScale'))
   .option('--seed <n>', 'random seed (same seed + backend = same image)', int('--seed', 0, 2 ** 31 - 1))
   .addOption(new Option('--engine <name>', 'engine (default EASEL_ENGINE)').choices(['auto', 'onnx', 'tfjs']))
   .option('-o, --out <file>', 'output file (.png or .jpg; .gif or .webp paints every frame of an animated photo)', 'out/stylized.png')

@@ -7,12 +7,15 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { JobsClient } from '../jobs/types.ts';
 import type { PresetCatalog } from '../presets/types.ts';
+import type { ServerSettingsDeps } from './common/intake/index.ts';
 
 export interface AdapterDeps {
   config: Config;
   jobs: JobsClient;
   presets: PresetCatalog;
   log: Logger;
+  /** Per-server settings and daily quotas; absent = every server gets the deployment's defaults. */
+  settings?: ServerSettingsDeps;
 }
 
 export interface RunningAdapter {

@@ -18,6 +18,7 @@ import { startWorker, type RunningWorker } from '../jobs/worker.ts';
 import { createMetrics } from '../ops/metrics.ts';
 import { startOpsServer, type HealthCheck, type OpsServer } from '../ops/server.ts';
 import { loadPresets } from '../presets/index.ts';
+import { DailyQuota, ServerSettingsStore } from '../settings/index.ts';
 import { superviseWorkerProcess, type WorkerProcess } from './worker-process.ts';
 
 export interface ServeOptions {
@@ -94,9 +95,14 @@ export async function startServices(config: Config, log: Logger, opts: ServeOpti
   const adapters: RunningAdapter[] = [];
   let worker: RunningWorker | undefined;
   let ops: OpsServer | undefined;
+  let settings: { store: ServerSettingsStore; quota: DailyQuota; redis: ReturnType<typeof createRedis> } | undefined;
 
   const close = async () => {
     await Promise.allSettled(adapters.map((a) => a.close()));
+    if (settings) {
+      await settings.store.close();
+      settings.redis.disconnect();
+    }
     await worker?.close();
     await ops?.close();
     await jobs.close();
@@ -106,7 +112,12 @@ export async function startServices(config: Config, log: Logger, opts: ServeOpti
     if (opts.worker) worker = await startWorker(config, { metrics, concurrency: opts.concurrency }, log.child({ part: 'worker' }));
 
     if (opts.bot) {
-      const deps = { config, jobs, presets: presets!, log: log.child({ part: 'chat' }) };
+      // Per-server settings: one connection for reads and quotas, one subscribed to changes made
+      // by other bot processes (so a change takes effect on the next request everywhere).
+      const settingsRedis = createRedis(config, 'settings', { log, failFast: true });
+      settings = { redis: settingsRedis, store: new ServerSettingsStore(settingsRedis, config.redis.prefix), quota: new DailyQuota(settingsRedis, config.redis.prefix) };
+      await settings.store.listen(createRedis(config, 'settings-events', { log }));
+      const deps = { config, jobs, presets: presets!, log: log.child({ part: 'chat' }), settings };
       if (config.discord) {
         const { startDiscordAdapter } = await import('../chat/discord/index.ts');
         adapters.push(await startDiscordAdapter({ ...deps, log: deps.log.child({ platform: 'discord' }) }));

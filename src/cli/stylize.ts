@@ -14,7 +14,7 @@ import { progressBar, formatEta } from '../chat/common/text.ts';
 import type { Engine, ProgressCallback, Quality, RenderOptions, RenderResult, StyleInput } from '../engine/types.ts';
 import type { Preset, PresetCatalog } from '../presets/types.ts';
 import { resolvePreset } from '../presets/resolve.ts';
-import { PlanError, planRender, type StyleCapabilities } from '../requests/render-plan.ts';
+import { PlanError, planRender, type Brush, type StyleCapabilities } from '../requests/render-plan.ts';
 
 export interface StylizeCliOptions {
   style: string[];
@@ -28,6 +28,7 @@ export interface StylizeCliOptions {
   optimizer?: RenderOptions['optimizer'];
   init?: RenderOptions['init'];
   styleScale?: number;
+  brush?: Brush;
   seed?: number;
   engine?: 'auto' | 'onnx' | 'tfjs';
   out: string;
@@ -41,7 +42,7 @@ export interface StylizeFileArgs {
   /** Blend weights, one per style (default equal). */
   blend?: number[];
   out: string;
-  options?: Partial<RenderOptions>;
+  options?: Partial<RenderOptions> & { brush?: Brush };
   config?: Config;
   /** Reuse an engine (else one is created and disposed). */
   engine?: Engine;
@@ -230,7 +231,7 @@ export async function runStylize(content: string, opts: StylizeCliOptions): Prom
       options: {
         size: opts.size, quality: opts.quality, iterations: opts.iterations, strength: opts.strength,
         preserveColors: opts.preserveColors, pooling: opts.pooling, optimizer: opts.optimizer, init: opts.init,
-        styleScale: opts.styleScale, seed: opts.seed,
+        styleScale: opts.styleScale, brush: opts.brush, seed: opts.seed,
       },
     });
     printer?.done();

@@ -12,7 +12,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { PresetCatalog } from '../presets/types.ts';
-import { StyleRequest, type Platform } from '../requests/style-request.ts';
+import { presetIdsOf, StyleRequest, type Platform } from '../requests/style-request.ts';
 import { WORDING } from '../requests/wording.ts';
 import { RedisBlobStore } from './blobs.ts';
 import { ResultCache } from './cache.ts';
@@ -128,9 +128,8 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     const stillWanted = () => {
       if (attempt.abandoned) throw new Error('submit abandoned after its timeout');
     };
-    if (request.style.kind === 'preset' && opts.presets && !opts.presets.get(request.style.presetId)) {
-      refuse('unknown-preset', REFUSAL_TEXT.unknownPreset(request.style.presetId));
-    }
+    const unknownPreset = opts.presets ? presetIdsOf(request.style).find((id) => !opts.presets!.get(id)) : undefined;
+    if (unknownPreset) refuse('unknown-preset', REFUSAL_TEXT.unknownPreset(unknownPreset));
     const data = buildJobData(request, config);
     const jobId = jobIdFor(request);
     if (given && given.jobId !== jobId) throw new Error('submit: the admission was taken for another request');

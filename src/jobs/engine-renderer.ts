@@ -17,7 +17,7 @@ import type { RenderInput, StyleInput } from '../engine/types.ts';
 import { decodeAnimation, decodeImage, encodeAnimation, encodeImage, encodePreview, ImageError, isAnimation, probeImage, type AnimatedImage, type ImageLimits, type RgbImage } from '../images/index.ts';
 import { loadPresets, type Preset, type PresetCatalog } from '../presets/index.ts';
 import { PlanError, planRender, type PlanDefaults, type StyleCapabilities } from '../requests/render-plan.ts';
-import type { BlobRef } from '../requests/style-request.ts';
+import { presetIdsOf, type BlobRef } from '../requests/style-request.ts';
 import { JobFailure } from './failures.ts';
 import type { RenderContext, RenderOutput, RenderTask, Renderer } from './render.ts';
 import type { RenderBlobs } from './types.ts';
@@ -120,11 +120,19 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
   return {
     async render(task: RenderTask, ctx) {
       const { request, options } = task;
-      let preset: Preset | undefined;
+      // One preset, or two mixed (`blend`): the first's weight is `mix`, the second's the rest.
+      const presets: Preset[] = presetIdsOf(request.style).map((id) => {
+        const preset = deps.presets.get(id);
+        if (!preset) throw new JobFailure('unknown-preset', `no preset '${id}'`);
+        return preset;
+      });
+      const mix = request.style.kind === 'preset' ? request.style.blend?.mix : undefined;
       let style: StyleCapabilities;
-      if (request.style.kind === 'preset') {
-        preset = deps.presets.get(request.style.presetId);
-        if (!preset) throw new JobFailure('unknown-preset', `no preset '${request.style.presetId}'`);
+      if (presets.length > 1) {
+        // A fast network paints one style only: a mix is always optimised towards both paintings.
+        style = { paintings: presets.every((p) => p.styleImage) ? presets.length : 0, presetDefaults: presets[0].defaults };
+      } else if (request.style.kind === 'preset') {
+        const [preset] = presets;
         style = { paintings: preset.styleImage ? 1 : 0, fastNetwork: preset.fastNetwork, presetDefaults: preset.defaults };
       } else {
         // no network was trained on the user's painting
@@ -136,7 +144,7 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
       try {
         plan = planRender(
           // Presets with a fast network paint animations with it: one pass per frame.
-          { size: options.size, quality: clip && style.fastNetwork ? 'fast' : options.quality, strength: options.strength, preserveColors: options.preserveColors, seed: options.seed, iterations: options.iterations },
+          { size: options.size, quality: clip && style.fastNetwork ? 'fast' : options.quality, strength: options.strength, preserveColors: options.preserveColors, seed: options.seed, iterations: options.iterations, brush: options.brush },
           style,
           deps.defaults,
         );
@@ -145,12 +153,12 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
         throw err;
       }
       if (plan.fallback) deps.log.info({ jobId: task.jobId, asked: options.quality, quality: plan.quality }, plan.fallback);
-      const styleLabel = preset?.title ?? 'your image';
+      const styleLabel = presets.length ? presets.map((p) => p.title).join(' + ') : 'your image';
 
       let styles: StyleInput[] = [];
       if (plan.usesPaintings) {
         styles =
-          preset ? [{ image: await presetImage(preset, plan.decodeBounds.style), weight: 1 }]
+          presets.length ? await Promise.all(presets.map(async (p, i) => ({ image: await presetImage(p, plan.decodeBounds.style), weight: mix === undefined ? 1 : i === 0 ? mix : 1 - mix })))
           : request.style.kind === 'images' ? await Promise.all(request.style.images.map(async (s, i) => ({ image: await blobImage(ctx.blobs, s.blob, `style image ${i + 1}`, plan.decodeBounds.style), weight: s.weight })))
           : [];
       }

@@ -31,6 +31,7 @@ export function effectiveOptions(request: StyleRequest, render: Config['render']
     preserveColors: o.preserveColors,
     seed: o.seed,
     iterations: o.iterations === undefined ? undefined : Math.min(o.iterations, maxIterations),
+    brush: o.brush,
   });
 }
 
@@ -53,7 +54,7 @@ export function jobIdFor(request: Pick<StyleRequest, 'platform' | 'requestId'>):
 export function cacheKeyFor(request: StyleRequest, options: EffectiveOptions): string {
   const style =
     request.style.kind === 'preset'
-      ? { preset: request.style.presetId }
+      ? { preset: request.style.presetId, ...(request.style.blend ? { blend: [request.style.blend.presetId, request.style.blend.mix] } : {}) }
       : { images: request.style.images.map((i) => [i.blob.key, i.weight]) };
   // Fixed key order: JSON.stringify of a literal built here is stable.
   const canonical = JSON.stringify({
@@ -65,6 +66,8 @@ export function cacheKeyFor(request: StyleRequest, options: EffectiveOptions): s
     preserveColors: options.preserveColors ?? null,
     seed: options.seed ?? null,
     iterations: options.iterations ?? null,
+    // Only when set, so the keys of results rendered before brushes existed stay valid.
+    ...(options.brush && options.brush !== 'normal' ? { brush: options.brush } : {}),
   });
   return sha256(canonical);
 }

@@ -8,6 +8,8 @@
  *              network 'fast' becomes 'draft'; without a painting every tier becomes 'fast'
  *              (the CLI, `strict`, refuses a tier the operator named rather than change it)
  *   iterations asked (capped at EASEL_MAX_ITERATIONS), else the tier's
+ *   brush      fine | normal | bold → the style image's scale relative to the output (styleScale),
+ *              as a factor on the style's own scale; an explicit styleScale (the CLI's) wins
  *   the rest   what the user set, over the preset's defaults, over params.ts's defaults
  *
  * It also bounds the images: each is decoded to at most twice the longest side the render will
@@ -17,6 +19,20 @@ import { resolveOptions } from '../engine/params.ts';
 import { QUALITIES, type Quality, type RenderOptions } from '../engine/types.ts';
 
 export { QUALITIES, type Quality };
+
+/**
+ * Brush size, as users say it: how large the painting's strokes and textures come out. The style
+ * image is scaled relative to the output by this factor (on top of the preset's own styleScale), so
+ * the optimisation matches its features at that scale: smaller → finer strokes, larger → bolder.
+ */
+export const BRUSHES = ['fine', 'normal', 'bold'] as const;
+export type Brush = (typeof BRUSHES)[number];
+export const BRUSH_SCALE: Record<Brush, number> = { fine: 0.5, normal: 1, bold: 1.75 };
+
+/** The styleScale a brush gives on a style whose own scale is `base` (kept within the engine's (0, 4]). */
+export function brushStyleScale(brush: Brush, base = 1): number {
+  return Math.min(4, Math.max(0.1, base * BRUSH_SCALE[brush]));
+}
 
 /** What the style offers, known before any image is decoded. */
 export interface StyleCapabilities {
@@ -86,12 +102,18 @@ export function nearestQuality(asked: Quality, style: StyleCapabilities, strict 
  * Request (or CLI) options + style → the plan. Throws PlanError for a style that can do nothing,
  * and resolveOptions' errors for out-of-range values.
  */
-export function planRender(asked: Partial<RenderOptions>, style: StyleCapabilities, defaults: PlanDefaults & { strict?: boolean }): RenderPlan {
+export function planRender(askedWithBrush: Partial<RenderOptions> & { brush?: Brush }, style: StyleCapabilities, defaults: PlanDefaults & { strict?: boolean }): RenderPlan {
+  const { brush, ...asked } = askedWithBrush;
+  if (brush && asked.styleScale === undefined) asked.styleScale = brushStyleScale(brush, style.presetDefaults?.styleScale);
   // Strict only for a tier the user named: a default that does not fit the style just adapts.
   const { quality, fallback } = nearestQuality(asked.quality ?? defaults.defaultQuality, style, defaults.strict === true && asked.quality !== undefined);
   const size = Math.min(asked.size ?? defaults.defaultSize, defaults.maxSize);
   const iterations = asked.iterations === undefined ? undefined : Math.min(asked.iterations, defaults.maxIterations);
-  const options = resolveOptions({ ...style.presetDefaults, ...definedOnly(asked), quality, size, iterations }, { size, quality });
+  // A preset's init 'fast' starts from its network's picture; without the network (two paintings
+  // mixed) the optimisation starts from the photo.
+  const { init: presetInit, ...presetDefaults } = style.presetDefaults ?? {};
+  const init = presetInit === 'fast' && !style.fastNetwork ? undefined : presetInit;
+  const options = resolveOptions({ ...presetDefaults, ...(init ? { init } : {}), ...definedOnly(asked), quality, size, iterations }, { size, quality });
   return {
     quality,
     fallback,

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { QUALITIES } from '../engine/types.ts';
+import { BRUSHES } from './render-plan.ts';
 
 export const PLATFORMS = ['discord', 'slack', 'cli'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -21,13 +22,26 @@ export const BlobRef = z.object({
 export type BlobRef = z.infer<typeof BlobRef>;
 
 export const StyleChoice = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('preset'), presetId: z.string().min(1).max(64) }),
+  z.object({
+    kind: z.literal('preset'),
+    presetId: z.string().min(1).max(64),
+    /**
+     * A second painting mixed with the first: `mix` is the first painting's weight (0.7 = mostly
+     * the first), the second gets 1 − mix. Absent = the one painting.
+     */
+    blend: z.object({ presetId: z.string().min(1).max(64), mix: z.number().gt(0).lt(1) }).optional(),
+  }),
   z.object({
     kind: z.literal('images'),
     images: z.array(z.object({ blob: BlobRef, weight: z.number().positive().default(1) })).min(1).max(4),
   }),
 ]);
 export type StyleChoice = z.infer<typeof StyleChoice>;
+
+/** The preset ids a style choice names (one, or two when mixed). */
+export function presetIdsOf(style: StyleChoice): string[] {
+  return style.kind === 'preset' ? [style.presetId, ...(style.blend ? [style.blend.presetId] : [])] : [];
+}
 
 export const RequestOptions = z.object({
   /** Output's longest side; absent = EASEL_DEFAULT_SIZE; capped at EASEL_MAX_SIZE by jobs.submit. */
@@ -37,6 +51,8 @@ export const RequestOptions = z.object({
   preserveColors: z.boolean().optional(),
   seed: z.number().int().min(0).optional(),
   iterations: z.number().int().min(1).max(5000).optional(),
+  /** Brush size: the painting's scale relative to the output (render-plan.ts BRUSH_SCALE). */
+  brush: z.enum(BRUSHES).optional(),
 });
 export type RequestOptions = z.infer<typeof RequestOptions>;
 

@@ -19,6 +19,13 @@ export const WORDING = {
     ]
       .filter(Boolean)
       .join(' '),
+  cannotMix: (title: string) => `${title} can't be mixed with another painting — pick two paintings from the gallery.`,
+  badMix: 'mix is the first painting\'s share, a number between 0 and 1 (e.g. mix=0.7).',
+  mixNeedsTwo: 'To mix, name a second painting too (style2 on Discord, `first+second` on Slack).',
+  // Finding the image when none was attached
+  noRecentImage: (n: number) => `I couldn't find an image in the last ${n} messages here — attach a photo to the command.`,
+  cannotReadHistory: "I can't read this channel's earlier messages — attach a photo to the command instead.",
+  usingImageBy: (who: string) => `Using the image posted by ${who}.`,
   notAnImage: "That file doesn't look like an image I can read. Try a JPEG or PNG.",
   tooBig: (maxBytes: number) => `That file is too big — the limit is ${mb(maxBytes)} MB.`,
   untrustedSource: 'I can only paint images uploaded to this chat itself — please attach the photo as a file.',
@@ -28,6 +35,12 @@ export const WORDING = {
   userLimit: (n: number) => `You already have ${n === 1 ? 'a painting' : `${n} paintings`} in progress — wait for ${n === 1 ? 'it' : 'one'} to finish, then ask again.`,
   serverBusy: 'Lots of people here are waiting for paintings already — please try again in a few minutes.',
   busy: "I'm busy painting for lots of people right now — please try again in a few minutes.",
+  // Per-server settings (chosen by the server's admins)
+  channelNotAllowed: "I'm not enabled in this channel — please use one of the channels this server's admins chose for Easel.",
+  styleUploadsOff: "This server doesn't allow your own style images — please pick one of the preset paintings.",
+  dailyQuota: (n: number, retryAfterMs: number) =>
+    `You've had your ${n} ${n === 1 ? 'painting' : 'paintings'} for today on this server — more in about ${Math.max(1, Math.ceil(retryAfterMs / 3_600_000))} h.`,
+  notAdmin: (what: string) => `Only ${what} can change Easel's settings here.`,
   storageFull: "I'm holding too many photos for paintings right now — please try again in a few minutes.",
   invalidRequest: 'That request is missing something I need. Please try again.',
   // The service

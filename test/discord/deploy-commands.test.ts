@@ -36,15 +36,22 @@ describe('easel deploy-commands', () => {
     expect(put[0].auth).toBe(`Bot ${fake.token}`);
 
     const byName = Object.fromEntries((put[0].body as any[]).map((c) => [c.name, c]));
-    expect(Object.keys(byName).sort()).toEqual(['Stylize image', 'styles', 'stylize']);
+    expect(Object.keys(byName).sort()).toEqual(['Stylize image', 'easel-settings', 'styles', 'stylize']);
     expect(byName['Stylize image'].type).toBe(3); // message context menu
     const opts = Object.fromEntries(byName.stylize.options.map((o: any) => [o.name, o]));
-    expect(opts.photo).toMatchObject({ type: 11, required: true });
+    expect(opts.photo.type).toBe(11);
+    expect(opts.photo.required).toBeFalsy(); // without one, the latest image in the channel
+    expect(opts.brush.choices.map((c: any) => c.value)).toEqual(['fine', 'normal', 'bold']);
+    expect(opts.style2).toMatchObject({ type: 3, autocomplete: true });
+    expect(opts.mix.type).toBe(10);
     expect(opts.style).toMatchObject({ type: 3, autocomplete: true });
     expect(opts.style_image.type).toBe(11);
     expect(opts.strength).toMatchObject({ type: 10, min_value: 0, max_value: 1 });
     expect(opts.quality.choices.map((c: any) => c.value)).toEqual(['fast', 'draft', 'balanced', 'best']);
     expect(opts.preserve_colors.type).toBe(5);
+    // Only members who may manage the server see /easel-settings (ManageGuild = 1 << 5).
+    expect(byName['easel-settings'].default_member_permissions).toBe(String(1 << 5));
+    expect(byName['easel-settings'].options.map((o: any) => o.name)).toEqual(['show', 'set']);
   });
 
   it('registers globally without DISCORD_GUILD_ID, using DISCORD_APPLICATION_ID as given', async () => {
@@ -54,6 +61,6 @@ describe('easel deploy-commands', () => {
     expect(result).toMatchObject({ scope: 'global', applicationId: fake.applicationId });
     const calls = fake.requests.slice(before);
     expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /applications/${fake.applicationId}/commands`]);
-    expect(fake.commands.get('global')?.map((c) => c.name).sort()).toEqual(['Stylize image', 'styles', 'stylize']);
+    expect(fake.commands.get('global')?.map((c) => c.name).sort()).toEqual(['Stylize image', 'easel-settings', 'styles', 'stylize']);
   });
 });

@@ -31,7 +31,7 @@ export interface Harness {
   /** A real photo (JPEG, longest side `side`) hosted on the fake CDN, as an attachment. */
   photo(side?: number, file?: string): ApiAttachment;
   styleImage(side?: number): ApiAttachment;
-  slash(user: ApiUser, name: string, options: Record<string, OptionValue>, opts?: { channel?: 'text' | 'voice' | any; createdAt?: number; focused?: string; appPermissions?: string }): InteractionRecord;
+  slash(user: ApiUser, name: string, options: Record<string, OptionValue>, opts?: { channel?: 'text' | 'voice' | any; createdAt?: number; focused?: string; appPermissions?: string; memberPermissions?: string; subcommand?: string }): InteractionRecord;
   contextMenu(user: ApiUser, target: ApiMessage, channel?: 'text' | 'voice'): InteractionRecord;
   /** `memberPermissions`: the clicker's permissions (a bitfield string); all of them when absent. */
   click(user: ApiUser, message: ApiMessage, customId: string, values?: string[], opts?: { memberPermissions?: string }): InteractionRecord;
@@ -105,7 +105,7 @@ export async function startHarness(opts: { env?: Record<string, string>; fake?: 
       return attachment(fake.hostFile('style.jpg', bytes), bytes, { filename: 'style.jpg' });
     },
     slash(user, name, options, o = {}) {
-      return fake.sendInteraction(slashCommand({ ...where(user, o.channel), appPermissions: o.appPermissions }, name, options, { focused: o.focused }), { createdAt: o.createdAt });
+      return fake.sendInteraction(slashCommand({ ...where(user, o.channel), appPermissions: o.appPermissions, memberPermissions: o.memberPermissions }, name, options, { focused: o.focused, subcommand: o.subcommand }), { createdAt: o.createdAt });
     },
     contextMenu(user, target, channel) {
       return fake.sendInteraction(messageCommand(where(user, channel), 'Stylize image', target));

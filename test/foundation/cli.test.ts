@@ -57,6 +57,8 @@ describe('easel CLI', () => {
       [['stylize', 'presets/photos/stata.jpg', '--style', 'starry-night', '-o', 'out/x.bmp'], /name it \.png, \.jpg, \.gif or \.webp/],
       [['stylize', 'presets/photos/stata.jpg', '--style', 'starry-night', '-o', 'out/x.webp'], /still image: an animated result .* or write \.png \/ \.jpg/],
       [['assets', '--from', '/nonexistent/assets'], /--from \/nonexistent\/assets: no such folder/],
+      [['stylize', 'presets/photos/stata.jpg', '--style', 'starry-night', '--brush', 'huge'], /--brush <size>' argument 'huge' is invalid.*fine, normal, bold/],
+      [['stylize', 'presets/photos/stata.jpg', '--style', 'starry-night', '--brush', 'bold', '--style-scale', '2'], /--brush <size>' cannot be used with option '--style-scale/],
     ];
     for (const [args, expected] of cases) {
       const r = await easelRun(args);
@@ -70,6 +72,23 @@ describe('easel CLI', () => {
     const r = await easelRun(['assets', '--verify', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
+  });
+
+  it('--brush fine and --brush bold paint the same photo and painting differently', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'easel-brush-'));
+    try {
+      const paint = async (brush: string) => {
+        const out = path.join(dir, `${brush}.png`);
+        const r = await easelRun(['stylize', 'presets/photos/stata.jpg', '--style', 'starry-night', '--brush', brush, '--size', '32', '--iterations', '4', '--seed', '1', '-o', out]);
+        expect(r.code, r.stderr).toBe(0);
+        return sharp(out).raw().toBuffer();
+      };
+      const [fine, bold] = [await paint('fine'), await paint('bold')];
+      expect(fine.length).toBe(bold.length);
+      expect(fine.equals(bold)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('demo paints the bundled example to the file it names', async () => {

@@ -32,6 +32,13 @@ describe('job ids and cache keys', () => {
     expect(key(makeRequest('b'.repeat(64), { options: { quality: 'fast', size: 64 } }))).not.toBe(key(base));
     expect(key(makeRequest(KEY, { options: { quality: 'fast', size: 64, strength: 0.7 } }))).not.toBe(key(base));
     expect(key(makeRequest(KEY, { style: { kind: 'preset', presetId: 'starry-night' }, options: { quality: 'fast', size: 64 } }))).not.toBe(key(base));
+    // The brush and a second painting (and its share) change the picture, so the key.
+    const starry = { kind: 'preset', presetId: 'starry-night' } as const;
+    const withStyle = (style: any, options: any = { quality: 'fast', size: 64 }) => key(makeRequest(KEY, { style, options }));
+    expect(withStyle(starry, { quality: 'fast', size: 64, brush: 'bold' })).not.toBe(withStyle(starry));
+    expect(withStyle(starry, { quality: 'fast', size: 64, brush: 'normal' })).toBe(withStyle(starry));
+    expect(withStyle({ ...starry, blend: { presetId: 'the-scream', mix: 0.7 } })).not.toBe(withStyle(starry));
+    expect(withStyle({ ...starry, blend: { presetId: 'the-scream', mix: 0.7 } })).not.toBe(withStyle({ ...starry, blend: { presetId: 'the-scream', mix: 0.5 } }));
     // A size above the maximum renders at the maximum: same effective options, same key.
     expect(key(makeRequest(KEY, { options: { size: 4000 } }))).toBe(key(makeRequest(KEY, { options: { size: 512 } })));
   });

@@ -36,6 +36,23 @@ describe('render plan', () => {
     expect(planRender({ size: 256 }, painting, defaults).decodeBounds).toEqual({ photo: 512, style: 512 });
   });
 
+  it('maps the brush to the style scale, on top of the preset\'s own, in one place; an explicit styleScale wins', () => {
+    expect(planRender({ brush: 'bold' }, painting, defaults).options.styleScale).toBe(1.75);
+    expect(planRender({ brush: 'fine' }, painting, defaults).options.styleScale).toBe(0.5);
+    expect(planRender({ brush: 'normal' }, both, defaults).options.styleScale).toBe(0.5);
+    expect(planRender({ brush: 'bold' }, both, defaults).options.styleScale).toBeCloseTo(0.875);
+    expect(planRender({ brush: 'bold', styleScale: 2 }, painting, defaults).options.styleScale).toBe(2);
+    // a bolder brush decodes the painting larger
+    expect(planRender({ size: 256, brush: 'bold' }, painting, defaults).decodeBounds.style).toBe(896);
+    expect(planRender({ brush: 'bold' }, painting, defaults).options).not.toHaveProperty('brush');
+  });
+
+  it("drops a preset's init 'fast' when the style has no fast network (two paintings mixed)", () => {
+    const mixed = { paintings: 2, presetDefaults: { init: 'fast' as const, strength: 0.6 } };
+    expect(planRender({ quality: 'draft' }, mixed, defaults).options).toMatchObject({ init: 'content', strength: 0.6 });
+    expect(planRender({ quality: 'draft' }, { ...mixed, fastNetwork: 'scream' }, defaults).options.init).toBe('fast');
+  });
+
   it('spells the tier names once in src/', () => {
     const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? files(path.join(dir, f)) : [path.join(dir, f)]));
     const spelled = files('src').filter((f) => f.endsWith('.ts') && /'fast',\s*'draft',\s*'balanced',\s*'best'|'fast' \| 'draft' \| 'balanced' \| 'best'/.test(readFileSync(f, 'utf8')));

@@ -43,8 +43,18 @@ describe('the /stylize and @Easel text syntax', () => {
     expect(p.problems.join('\n')).toMatch(/“extra”/);
   });
 
+  it('reads brush=fine|normal|bold and refuses other sizes', () => {
+    expect(parseStylizeText('udnie brush=bold', limits)).toMatchObject({ presetToken: 'udnie', options: { brush: 'bold' }, problems: [] });
+    expect(parseStylizeText('udnie brush=huge', limits).problems.join('\n')).toMatch(/brush must be one of fine, normal, bold/);
+  });
+
+  it('reads two paintings joined by + and mix=, refusing a mix outside (0, 1)', () => {
+    expect(parseStylizeText('starry-night+the-scream mix=0.7', limits)).toMatchObject({ presetToken: 'starry-night+the-scream', mix: 0.7, problems: [] });
+    expect(parseStylizeText('a+b mix=1', limits).problems.join('\n')).toMatch(/mix must be a number between 0 and 1/);
+  });
+
   it('writes options back in the same syntax (round trip)', () => {
-    const options = { strength: 0.3, size: 256, quality: 'best' as const, preserveColors: true, seed: 1 };
+    const options = { strength: 0.3, size: 256, quality: 'best' as const, preserveColors: true, seed: 1, brush: 'bold' as const };
     expect(parseStylizeText(formatOptions(options), limits)).toMatchObject({ options, problems: [], presetToken: undefined });
   });
 

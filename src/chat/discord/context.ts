@@ -8,6 +8,7 @@ import type { Logger } from '../../log.ts';
 import type { JobsClient } from '../../jobs/types.ts';
 import type { PresetCatalog } from '../../presets/types.ts';
 import type { JobPresenter } from '../common/delivery/presenter.ts';
+import type { ServerSettingsDeps } from '../common/intake/index.ts';
 
 export interface DiscordContext {
   config: Config;
@@ -17,4 +18,5 @@ export interface DiscordContext {
   log: Logger;
   client: Client;
   delivery: JobPresenter;
+  settings?: ServerSettingsDeps;
 }

@@ -47,7 +47,7 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
 
   const { client, messageContent } = await loginWithIntentFallback(discord, log, wire);
   const delivery = createDelivery({ client, jobs, config, presets, log });
-  const ctx: DiscordContext = { config, discord, jobs, presets, log, client, delivery };
+  const ctx: DiscordContext = { config, discord, jobs, presets, log, client, delivery, settings: deps.settings };
   state.ready = { ctx, route: createRouter(commands, ctx) };
   try {
     await jobs.subscribe('discord', (event) => delivery.handle(event));

@@ -45,7 +45,7 @@ export async function handleReplyWithPhoto(message: Message, ctx: DiscordContext
   let status: Message | undefined;
   const outcome = await intake(
     intakeDeps(ctx),
-    { platform: 'discord', requestId: `discord-msg-${message.id}`, user: { id: message.author.id, name: message.author.username }, server: message.guildId ?? undefined, content: remoteImage(photo), style: recipe.style, options: recipe.options },
+    { platform: 'discord', requestId: `discord-msg-${message.id}`, user: { id: message.author.id, name: message.author.username }, server: message.guildId ?? undefined, channel: message.channelId, content: remoteImage(photo), style: recipe.style, options: recipe.options },
     {
       async replyTo() {
         status = await message.reply({ content: '⏳ Got it — getting the easel ready…', allowedMentions: { repliedUser: false } });

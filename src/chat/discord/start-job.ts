@@ -42,7 +42,7 @@ export function interactionReplyTo(interaction: RepliableInteraction, statusMess
 
 /** The intake's dependencies as Discord uses them: its own file hosts, no download headers. */
 export function intakeDeps(ctx: DiscordContext): IntakeDeps {
-  return { config: ctx.config, jobs: ctx.jobs, log: ctx.log, source: sourcePolicies(ctx.config).discord };
+  return { config: ctx.config, jobs: ctx.jobs, log: ctx.log, source: sourcePolicies(ctx.config).discord, settings: ctx.settings };
 }
 
 /**
@@ -53,7 +53,7 @@ export async function startJob(ctx: DiscordContext, interaction: RepliableIntera
   let replyTo: DiscordReplyTo | undefined;
   const outcome = await intake(
     intakeDeps(ctx),
-    { platform: 'discord', requestId: `discord-${interaction.id}`, user: { id: interaction.user.id, name: interaction.user.username }, server: interaction.guildId ?? undefined, ...input },
+    { platform: 'discord', requestId: `discord-${interaction.id}`, user: { id: interaction.user.id, name: interaction.user.username }, server: interaction.guildId ?? undefined, channel: interaction.channelId ?? undefined, ...input },
     {
       async replyTo() {
         const reply = await interaction.fetchReply();

@@ -43,9 +43,11 @@ export interface PromptButtonValue {
   options: RequestOptions;
 }
 
-export function promptMessage(userId: string, preset: Preset, options: RequestOptions): { text: string; blocks: KnownBlock[] } {
+/** `mixedWith`: a second painting mixed in (`mix` = the first's share); the thread's photos get the mix. */
+export function promptMessage(userId: string, preset: Preset, options: RequestOptions, mixedWith?: { preset: Preset; mix: number }): { text: string; blocks: KnownBlock[] } {
   const opts = formatOptions(options);
-  const text = `<@${userId}> reply in this thread with a photo to paint it as *${preset.title}*${opts ? ` (\`${opts}\`)` : ''}.`;
+  const title = mixedWith ? `${preset.title} + ${mixedWith.preset.title} (${Math.round(mixedWith.mix * 100)}/${Math.round((1 - mixedWith.mix) * 100)})` : preset.title;
+  const text = `<@${userId}> reply in this thread with a photo to paint it as *${title}*${opts ? ` (\`${opts}\`)` : ''}.`;
   const value: PromptButtonValue = { presetId: preset.id, options };
   return {
     text,
@@ -211,6 +213,8 @@ export function helpText(presets: readonly Preset[]): string {
     '`/stylize <style> [options]` then reply in the thread with a photo — or `/stylize` alone for a form.',
     '`@Easel <style> [options]` with a photo attached (attach a second image to use it as the style).',
     'Post another photo in the thread of a result to paint it the same way.',
+    '`/stylize <style> latest` paints the most recent image in the channel; `/stylize a+b mix=0.7` mixes two paintings.',
+    'Workspace admins: `/stylize settings` shows and changes Easel\'s settings here.',
     '',
     '*Styles*',
     list,

@@ -11,12 +11,16 @@
  *   colors              keep the photo's colours (also `colours`, `colors=yes|no`)
  *   seed=42             random seed (same seed + backend = same picture)
  *   iterations=300      optimisation steps (overrides quality; alias `steps`)
+ *   brush=bold          brush size: fine | normal | bold
+ *   mix=0.7             with two paintings (`starry-night+the-scream`): the first one's share
+ *   latest              paint the most recent image in the channel (`/stylize` only; alias `last`)
  *
  * Slack's "smart quotes" and the `<@U123>` mention of a message are tolerated; the result lists
  * every problem at once so the user fixes them in one go.
  */
 import type { RequestOptions } from '../../requests/style-request.ts';
 import { QUALITIES, type Quality } from '../../config.ts';
+import { BRUSHES, type Brush } from '../../requests/render-plan.ts';
 
 export type Keyword = 'styles' | 'help';
 
@@ -26,6 +30,10 @@ export interface ParsedStylizeText {
   /** The first bare word that is not a keyword, quality or flag: the preset the user asked for (lower-cased). */
   presetToken?: string;
   options: RequestOptions;
+  /** `mix=0.7`: the first painting's share when two are mixed (`a+b`). */
+  mix?: number;
+  /** `latest`: paint the most recent image posted in the channel (slash commands carry no files). */
+  latest?: boolean;
   /** Friendly, one per bad word. Empty when the text parsed cleanly. */
   problems: string[];
 }
@@ -36,6 +44,7 @@ export interface ParseLimits {
 
 const KEYWORDS: Record<string, Keyword> = { styles: 'styles', style: 'styles', list: 'styles', gallery: 'styles', help: 'help', '?': 'help' };
 const COLOR_FLAGS = new Set(['colors', 'colours', 'color', 'colour', 'preserve-colors', 'preserve-colours', 'keep-colors', 'keep-colours']);
+const LATEST_FLAGS = new Set(['latest', 'last']);
 const TRUE_WORDS = new Set(['yes', 'y', 'on', 'true', '1']);
 const FALSE_WORDS = new Set(['no', 'n', 'off', 'false', '0']);
 
@@ -47,6 +56,9 @@ export const OPTIONS_HELP = [
   '`colors` — keep your photo\'s colours',
   '`seed=42` — repeatable results',
   '`iterations=300` — optimisation steps',
+  '`brush=fine|normal|bold` — brush size',
+  '`first+second mix=0.7` — mix two paintings (0.7 of the first)',
+  '`latest` — paint the most recent image posted in this channel',
 ];
 export const OPTIONS_EXAMPLE = 'strength=0.8 size=512 quality=draft colors';
 
@@ -65,10 +77,18 @@ export function parseStylizeText(text: string | undefined, limits: ParseLimits):
   const problems: string[] = [];
   let keyword: Keyword | undefined;
   let presetToken: string | undefined;
+  let mix: number | undefined;
+  let latest: boolean | undefined;
 
   words.forEach((raw, index) => {
     const word = raw.toLowerCase();
     const eq = word.indexOf('=');
+    if (eq > 0 && word.slice(0, eq) === 'mix') {
+      const n = Number(word.slice(eq + 1));
+      if (!(n > 0 && n < 1)) problems.push(`mix must be a number between 0 and 1 (e.g. mix=0.7), not “${raw.slice(eq + 1)}”.`);
+      else mix = n;
+      return;
+    }
     if (eq > 0) {
       const problem = applyKeyValue(options, word.slice(0, eq), word.slice(eq + 1), limits);
       if (problem) problems.push(problem);
@@ -86,6 +106,10 @@ export function parseStylizeText(text: string | undefined, limits: ParseLimits):
       options.preserveColors = true;
       return;
     }
+    if (LATEST_FLAGS.has(word)) {
+      latest = true;
+      return;
+    }
     if (presetToken === undefined && keyword === undefined) {
       presetToken = word;
       return;
@@ -93,7 +117,7 @@ export function parseStylizeText(text: string | undefined, limits: ParseLimits):
     problems.push(`I don't understand “${raw}”.`);
   });
 
-  return { keyword, presetToken, options, problems };
+  return { keyword, presetToken, options, mix, latest, problems };
 }
 
 /** Apply one `key=value`; returns a problem text or undefined. */
@@ -139,8 +163,13 @@ function applyKeyValue(options: RequestOptions, key: string, value: string, limi
       options.iterations = n;
       return undefined;
     }
+    case 'brush': {
+      if (!(BRUSHES as readonly string[]).includes(value)) return `brush must be one of ${BRUSHES.join(', ')}, not “${value}”.`;
+      options.brush = value as Brush;
+      return undefined;
+    }
     default:
-      return `I don't know the option “${key}”. Options: strength, size, quality, colors, seed, iterations.`;
+      return `I don't know the option “${key}”. Options: strength, size, quality, colors, seed, iterations, brush, mix.`;
   }
 }
 
@@ -153,5 +182,6 @@ export function formatOptions(options: RequestOptions): string {
   if (options.preserveColors) parts.push('colors');
   if (options.seed !== undefined) parts.push(`seed=${options.seed}`);
   if (options.iterations !== undefined) parts.push(`iterations=${options.iterations}`);
+  if (options.brush !== undefined) parts.push(`brush=${options.brush}`);
   return parts.join(' ');
 }

@@ -41,8 +41,8 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
 
   let status: { channel: string; ts: string } | undefined;
   const outcome = await intake(
-    { config: ctx.config, jobs: ctx.jobs, log, source: sourcePolicies(ctx.config).slack, fileHeaders: { authorization: `Bearer ${ctx.slack.botToken}` } },
-    { platform: 'slack', requestId: job.requestId, user: job.user, server: job.team, content, style, options: job.options },
+    { config: ctx.config, jobs: ctx.jobs, log, source: sourcePolicies(ctx.config).slack, fileHeaders: { authorization: `Bearer ${ctx.slack.botToken}` }, settings: ctx.settings },
+    { platform: 'slack', requestId: job.requestId, user: job.user, server: job.team, channel: job.channel, content, style, options: job.options },
     {
       async replyTo(): Promise<SlackReplyTo> {
         let posted;

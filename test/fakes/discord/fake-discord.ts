@@ -434,6 +434,14 @@ export class FakeDiscord {
       const ch = this.channels.get(m[1]);
       return ch ? { status: 200, json: ch } : { status: 404, json: { message: 'Unknown Channel', code: 10003 } };
     }
+    if ((m = path.match(/^\/channels\/(\d+)\/messages$/)) && method === 'GET') {
+      // The channel's history, newest first (`limit` 1–100, default 50); content hidden as the gateway hides it.
+      if (!isBot) return unauthorized;
+      if (!this.channels.has(m[1])) return { status: 404, json: { message: 'Unknown Channel', code: 10003 } };
+      const limit = Math.min(100, Math.max(1, Number(rec.query.get('limit') ?? 50)));
+      const history = [...this.messages.values()].filter((x) => x.channel_id === m![1]).reverse().slice(0, limit);
+      return { status: 200, json: history.map((x) => (this.canSeeContent(x) ? x : { ...x, content: '', attachments: [], embeds: [], components: [] })) };
+    }
     if ((m = path.match(/^\/channels\/(\d+)\/messages$/)) && method === 'POST') {
       if (!isBot) return unauthorized;
       if (!this.channels.has(m[1])) return { status: 404, json: { message: 'Unknown Channel', code: 10003 } };

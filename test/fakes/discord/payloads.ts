@@ -194,7 +194,7 @@ function optionType(v: OptionValue): number {
 }
 
 /** A chat-input command (`/stylize photo:… style:…`). Attachments go into `resolved`, by id. */
-export function slashCommand(w: Where, name: string, options: Record<string, OptionValue>, opts: { focused?: string; numberOptions?: string[] } = {}): Record<string, any> {
+export function slashCommand(w: Where, name: string, options: Record<string, OptionValue>, opts: { focused?: string; numberOptions?: string[]; subcommand?: string } = {}): Record<string, any> {
   const attachments: Record<string, ApiAttachment> = {};
   const opts2 = Object.entries(options).map(([optName, v]) => {
     if (typeof v === 'object') {
@@ -206,7 +206,7 @@ export function slashCommand(w: Where, name: string, options: Record<string, Opt
   });
   return {
     ...base(opts.focused ? 4 : 2, w),
-    data: { id: SnowflakeUtil.generate().toString(), name, type: 1, options: opts2, ...(Object.keys(attachments).length ? { resolved: { attachments } } : {}) },
+    data: { id: SnowflakeUtil.generate().toString(), name, type: 1, options: opts.subcommand ? [{ name: opts.subcommand, type: 1, options: opts2 }] : opts2, ...(Object.keys(attachments).length ? { resolved: { attachments } } : {}) },
   };
 }
 

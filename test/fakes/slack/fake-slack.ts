@@ -96,6 +96,8 @@ export class FakeSlack {
   readonly downloads: Array<{ fileId: string; authorized: boolean }> = [];
   /** Messages the bot sent to a slash command's response_url. */
   readonly responses: Array<{ id: string; body: any; at: number }> = [];
+  /** Users users.info reports as workspace admins (is_admin). */
+  readonly admins = new Set<string>();
   /** Socket Mode acks received, by envelope id. */
   readonly socketAcks = new Map<string, any>();
 
@@ -428,8 +430,18 @@ export class FakeSlack {
         this.views.push({ trigger_id: a.trigger_id, view: a.view, id });
         return { view: { ...a.view, id } };
       }
+      case 'users.info':
+        if (!a.user) throw new SlackApiError('user_not_found');
+        return { user: { id: a.user, team_id: TEAM_ID, name: String(a.user).toLowerCase(), is_admin: this.admins.has(a.user), is_owner: false, is_bot: false } };
       case 'conversations.open':
         return { channel: { id: `D${a.users}` } };
+      case 'conversations.history': {
+        // The channel's top-level messages, newest first (`limit`, default 100).
+        this.member(a.channel);
+        const limit = Math.min(1000, Math.max(1, Number(a.limit ?? 100)));
+        const top = this.messages.filter((m) => m.channel === a.channel && (!m.thread_ts || m.thread_ts === m.ts) && !m.deleted).reverse().slice(0, limit);
+        return { messages: top.map((m) => ({ type: 'message', user: m.user, bot_id: m.bot_id, text: m.text, ts: m.ts, ...(m.files ? { files: m.files } : {}) })), has_more: false };
+      }
       case 'conversations.replies': {
         const root = this.findMessage(a.channel, a.ts);
         const replies = this.messages.filter((m) => m.channel === a.channel && m.thread_ts === a.ts && m.ts !== a.ts && !m.deleted);

@@ -5,14 +5,16 @@
  * `IntakeRequest` and render the outcome.
  *
  *   1. cheap checks on what the platform told us (a photo? an image type? declared size?)
- *   2. admission: cooldown, per-user, per-server, global cap — one atomic reservation (jobs.admit).
+ *   2. the server's settings (src/settings): channel allow-list, style uploads, default quality and
+ *      size, size cap; then admission: cooldown, per-user, per-server, global cap — one atomic
+ *      reservation (jobs.admit) — and the member's daily quota on that server.
  *      A refused request costs no download, no decode, no Redis bytes.
  *   3. each file fetched only from its platform's own file host (sources.ts, fetch.ts)
  *   4. the header probed (format, dimensions; an animation's frames against EASEL_GIF_MAX_FRAMES) —
  *      pixels are decoded by the worker
  *   5. the original bytes stored as a *pending* blob (short TTL, a byte budget)
  *   6. the adapter opens its status message (replyTo), jobs.submit — blobs get the full TTL
- * When anything after (2) fails, the reservation is released (the cooldown stays spent).
+ * When anything after (2) fails, the reservation and the quota are given back (the cooldown stays spent).
  */
 import { describeError } from '../../../util/describe-error.ts';
 import type { Config } from '../../../config.ts';
@@ -21,6 +23,7 @@ import { ImageError, isAnimation, probeAnimation, probeImage } from '../../../im
 import { DuplicateRequest, JobRefused, type Admitted, type JobsClient, type Submitted } from '../../../jobs/types.ts';
 import { parseStyleRequest, type BlobRef, type RequestOptions, type StyleChoice } from '../../../requests/style-request.ts';
 import { WORDING } from '../../../requests/wording.ts';
+import { applyServerSettings, type DailyQuota, type ServerScope, type ServerSettingsStore } from '../../../settings/index.ts';
 import { describeUrl, FetchError, fetchTrusted } from './fetch.ts';
 import type { FilePlatform, SourcePolicy } from './sources.ts';
 
@@ -49,6 +52,8 @@ export interface IntakeRequest {
   user: { id: string; name?: string };
   /** Discord guild id / Slack team id; absent in direct messages. */
   server?: string;
+  /** The channel the request came from (the server's channel allow-list applies to it). */
+  channel?: string;
   content: ImageInput;
   style: StyleInput;
   options: RequestOptions;
@@ -68,8 +73,16 @@ export type IntakeOutcome =
   | { kind: 'duplicate' }
   | { kind: 'refused'; code: string; text: string };
 
+/** Per-server settings and daily quotas (src/settings), shared by every adapter of a bot process. */
+export interface ServerSettingsDeps {
+  store: ServerSettingsStore;
+  quota: DailyQuota;
+}
+
 export interface IntakeDeps {
   config: Pick<Config, 'limits' | 'animation'>;
+  /** Absent: no per-server settings (every server gets the deployment's defaults). */
+  settings?: ServerSettingsDeps;
   jobs: JobsClient;
   log: Logger;
   /** The hosts this platform's files may come from. */
@@ -123,6 +136,19 @@ export async function intake(deps: IntakeDeps, req: IntakeRequest, reply: Intake
     return { kind: 'refused', code: 'precheck', text: problem };
   }
 
+  const scope: ServerScope | undefined = deps.settings && req.server ? { platform: req.platform, serverId: req.server } : undefined;
+  let options = req.options;
+  let dailyQuota: number | undefined;
+  if (scope) {
+    const ruled = await serverRules(deps.settings!, scope, req);
+    if (!ruled.ok) {
+      log.info({ code: ruled.code }, 'intake: refused by the server settings');
+      return { kind: 'refused', code: ruled.code, text: ruled.text };
+    }
+    options = ruled.options;
+    dailyQuota = ruled.dailyQuota;
+  }
+
   let admitted: Admitted;
   try {
     admitted = await deps.jobs.admit({ platform: req.platform, server: req.server, userId: req.user.id }, req.requestId);
@@ -136,23 +162,58 @@ export async function intake(deps: IntakeDeps, req: IntakeRequest, reply: Intake
     return { kind: 'refused', code: 'unavailable', text: WORDING.queueDown };
   }
 
+  // The quota is taken after the reservation, so a request refused by the limits costs none of it.
+  let quotaTaken = false;
+  if (scope && dailyQuota !== undefined) {
+    const verdict = await deps.settings!.quota.take(scope, req.user.id, dailyQuota).catch((err: unknown) => {
+      log.error({ err: describeError(err) }, 'intake: daily quota unavailable');
+      return undefined;
+    });
+    if (!verdict?.ok) {
+      await deps.jobs.release(admitted).catch((e: unknown) => log.warn({ err: describeError(e) }, 'intake: could not release the reservation'));
+      if (!verdict) return { kind: 'refused', code: 'unavailable', text: WORDING.queueDown };
+      log.info({ code: verdict.code }, 'intake: refused by the daily quota');
+      return { kind: 'refused', code: verdict.code, text: WORDING.dailyQuota(dailyQuota, verdict.retryAfterMs) };
+    }
+    quotaTaken = true;
+  }
+
   let opened = false;
   try {
     const [content, style] = await Promise.all([storeImage(deps, req.content), styleOf(deps, req.style)]);
     const replyTo = await reply.replyTo();
     opened = true;
-    const request = parseStyleRequest({ requestId: req.requestId, platform: req.platform, user: req.user, server: req.server, replyTo, content, style, options: req.options });
+    const request = parseStyleRequest({ requestId: req.requestId, platform: req.platform, user: req.user, server: req.server, replyTo, content, style, options });
     const submitted = await deps.jobs.submit(request, admitted);
     log.info({ jobId: submitted.jobId, state: submitted.state, position: submitted.position }, 'intake: job submitted');
     return { kind: 'submitted', submitted, replyTo };
   } catch (err) {
     await deps.jobs.release(admitted).catch((e: unknown) => log.warn({ err: describeError(e) }, 'intake: could not release the reservation'));
+    if (quotaTaken) await deps.settings!.quota.giveBack(scope!, req.user.id).catch((e: unknown) => log.warn({ err: describeError(e) }, 'intake: could not give the quota back'));
     if (opened) await reply.abandon?.().catch((e: unknown) => log.warn({ err: describeError(e) }, 'intake: could not tidy up'));
     const refusal = asRefusal(err, deps.config.limits.maxUploadBytes);
     if (refusal.code === 'unexpected') log.error({ err: describeError(err) }, 'intake: failed');
     else log.info({ code: refusal.code, detail: refusal.message }, 'intake: refused');
     return { kind: 'refused', code: refusal.code, text: refusal.text };
   }
+}
+
+type Ruled = { ok: true; options: RequestOptions; dailyQuota?: number } | { ok: false; code: string; text: string };
+
+/** The server's settings applied to one request (read from the store's cache; a Redis failure refuses). */
+async function serverRules(settings: ServerSettingsDeps, scope: ServerScope, req: IntakeRequest): Promise<Ruled> {
+  let current;
+  try {
+    current = await settings.store.get(scope);
+  } catch {
+    return { ok: false, code: 'unavailable', text: WORDING.queueDown };
+  }
+  const verdict = applyServerSettings(current, { channelId: req.channel, ownStyleImage: req.style.kind === 'image', size: req.options.size, quality: req.options.quality });
+  if (!verdict.ok) return { ok: false, code: verdict.code, text: verdict.code === 'channel-not-allowed' ? WORDING.channelNotAllowed : WORDING.styleUploadsOff };
+  const options: RequestOptions = { ...req.options };
+  if (verdict.size !== undefined) options.size = verdict.size;
+  if (verdict.quality !== undefined) options.quality = verdict.quality;
+  return { ok: true, options, dailyQuota: current.dailyQuota };
 }
 
 async function styleOf(deps: IntakeDeps, style: StyleInput): Promise<StyleChoice> {

@@ -2,7 +2,8 @@
  * `@Easel <preset> [options]` with a photo attached, in a channel or a thread. A second image
  * attached is the style (it wins over a preset named in the text). In the thread of one of Easel's results, the preset may be left out: the thread's style
  * is used, with any options given overriding the remembered ones. `@Easel styles|help` answers in
- * the thread with the list and the gallery.
+ * the thread with the list and the gallery. `@Easel <preset> latest` without a photo paints the
+ * most recent image in the channel.
  */
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { ERROR_TEXT } from '../../../common/text.ts';
@@ -11,8 +12,9 @@ import type { SlackContext } from '../../context.ts';
 import { slackFiles } from '../../files.ts';
 import { shareGallery } from '../../gallery.ts';
 import { parseStylizeText } from '../../options.ts';
-import { resolvePreset, unknownPresetText } from '../../presets.ts';
+import { styleOfToken } from '../../presets.ts';
 import { startJob, type StyleSource } from '../../start-job.ts';
+import { paintLatestImage } from '../../latest-image.ts';
 
 type Args = SlackEventMiddlewareArgs<'app_mention'> & AllMiddlewareArgs;
 
@@ -36,16 +38,17 @@ export function appMention(ctx: SlackContext) {
       if (parsed.problems.length > 0) return notify(parsed.problems.join('\n'));
 
       const [photo, styleFile] = slackFiles((event as { files?: unknown }).files);
-      if (!photo) return notify(`${ERROR_TEXT.noPhoto} Mention me in the same message as the photo, e.g. \`@Easel starry-night strength=0.8\`.`);
+      // `latest`: no photo attached, paint the most recent image in the channel instead.
+      if (!photo && !parsed.latest) return notify(`${ERROR_TEXT.noPhoto} Mention me in the same message as the photo, e.g. \`@Easel starry-night strength=0.8\`.`);
 
       let style: StyleSource;
       let options = parsed.options;
       if (styleFile) {
         style = { kind: 'file', file: styleFile };
       } else if (parsed.presetToken) {
-        const preset = resolvePreset(ctx.presets, parsed.presetToken);
-        if (!preset) return notify(unknownPresetText(ctx.presets, parsed.presetToken));
-        style = { kind: 'preset', presetId: preset.id };
+        const chosen = styleOfToken(ctx.presets, parsed.presetToken, parsed.mix);
+        if (typeof chosen === 'string') return notify(chosen);
+        style = chosen;
       } else {
         const remembered = event.thread_ts ? await ctx.threads.recall(channel, event.thread_ts) : undefined;
         if (!remembered) return notify(`${ERROR_TEXT.noStyle} e.g. \`@Easel starry-night\` — \`/stylize styles\` lists them.`);
@@ -53,6 +56,7 @@ export function appMention(ctx: SlackContext) {
         options = { ...remembered.options, ...parsed.options };
       }
 
+      if (!photo) return paintLatestImage(ctx, { requestId: body.event_id, user, team: body.team_id, channel, threadTs, style, options }, notify);
       await startJob(ctx, { requestId: body.event_id, user: { id: user }, team: body.team_id, channel, threadTs, photo, style, options }, notify);
     });
   };

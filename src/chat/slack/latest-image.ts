@@ -1,0 +1,50 @@
+/**
+ * `/stylize <style> latest` (and `@Easel <style> latest` without a photo): slash commands carry no files, so the photo is the most recent image
+ * among the channel's last 50 messages (conversations.history; only what the bot may read — Slack
+ * answers not_in_channel otherwise). Downloads still go through the intake's trusted fetch.
+ */
+import { looksLikeImage } from '../common/intake/index.ts';
+import { ERROR_TEXT } from '../common/text.ts';
+import type { RequestOptions } from '../../requests/style-request.ts';
+import { describeError, slackErrorCode, type SlackContext } from './context.ts';
+import { slackFiles, type SlackFile } from './files.ts';
+import { NOT_IN_CHANNEL_TEXT, startJob, type Notify, type StyleSource } from './start-job.ts';
+
+/** How far back it looks (the same as Discord's). */
+export const HISTORY_LIMIT = 50;
+
+/** The newest message's first image in `channel`, with who posted it. */
+export async function latestChannelImage(ctx: SlackContext, channel: string): Promise<{ file: SlackFile; userId?: string } | undefined> {
+  const history = await ctx.client.conversations.history({ channel, limit: HISTORY_LIMIT });
+  for (const message of history.messages ?? []) {
+    const image = slackFiles(message.files).find((f) => looksLikeImage({ name: f.name, contentType: f.mimetype }));
+    if (image) return { file: image, userId: message.user };
+  }
+  return undefined;
+}
+
+export interface LatestImageRequest {
+  requestId: string;
+  user: string;
+  team?: string;
+  channel: string;
+  /** Thread to answer in; absent = the status message starts a new thread in the channel. */
+  threadTs?: string;
+  style: StyleSource;
+  options: RequestOptions;
+}
+
+/** Find the image, say whose it is (privately), and start the job with it. */
+export async function paintLatestImage(ctx: SlackContext, req: LatestImageRequest, notify: Notify): Promise<void> {
+  let found;
+  try {
+    found = await latestChannelImage(ctx, req.channel);
+  } catch (err) {
+    ctx.log.warn({ err: describeError(err), channel: req.channel }, 'slack: could not read the channel history');
+    const code = slackErrorCode(err);
+    return notify(code === 'not_in_channel' || code === 'channel_not_found' ? NOT_IN_CHANNEL_TEXT : ERROR_TEXT.cannotReadHistory);
+  }
+  if (!found) return notify(ERROR_TEXT.noRecentImage(HISTORY_LIMIT));
+  await notify(`🔎 ${ERROR_TEXT.usingImageBy(found.userId ? `<@${found.userId}>` : 'someone')}`);
+  await startJob(ctx, { requestId: req.requestId, user: { id: req.user }, team: req.team, channel: req.channel, threadTs: req.threadTs, photo: found.file, style: req.style, options: req.options }, notify);
+}

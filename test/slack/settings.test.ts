@@ -1,0 +1,78 @@
+/**
+ * `/stylize settings` end to end through the real Bolt app (signed requests) against the fake Slack,
+ * and its effect on the next request through the intake (real Redis, queue, worker, engine at 48 px).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORDING } from '../../src/requests/wording.ts';
+import { BOT_USER_ID } from '../fakes/slack/fake-slack.ts';
+import { CHANNEL, decodeUpload, hostPhoto, newUser, startSlackStack, statusMessages, waitForEphemeral, waitForUpload, type SlackStack } from './harness.ts';
+
+let s: SlackStack;
+
+beforeAll(async () => {
+  s = await startSlackStack();
+});
+afterAll(async () => s?.close());
+
+async function settings(user: string, text: string): Promise<string> {
+  const responseUrl = s.fake.responseUrl();
+  const ack = await s.sender.command({ user_id: user, channel_id: CHANNEL, text: `settings ${text}`, response_url: responseUrl });
+  expect(ack.status).toBe(200);
+  const answer = await s.fake.waitFor(() => s.fake.responses.find((r) => responseUrl.endsWith(`/respond/${r.id}`)), 'the settings answer');
+  expect(answer.body.response_type).toBe('ephemeral');
+  return answer.body.text as string;
+}
+
+/** `@Easel <preset> [options]` with a photo; resolves with the upload. */
+async function mentionJob(user: string, text: string) {
+  const photo = await hostPhoto(s.fake);
+  const { mention } = s.fake.userMessage({ channel: CHANNEL, user, text: `<@${BOT_USER_ID}> ${text}`, files: [photo] });
+  await s.sender.event(mention);
+  return { ts: mention.ts, photo };
+}
+
+describe('/stylize settings', () => {
+  it('is refused for a member who is not a workspace admin, and changes nothing', async () => {
+    const member = newUser();
+    expect(await settings(member, 'size=64')).toBe(WORDING.notAdmin('workspace admins and owners'));
+    const admin = newUser();
+    s.fake.admins.add(admin);
+    expect(await settings(admin, 'show')).toContain("Default size: 48 px (Easel's default)");
+  });
+
+  it("an admin's change takes effect on the next request; a quota refuses the second painting of the day", async () => {
+    const admin = newUser();
+    s.fake.admins.add(admin);
+    const saved = await settings(admin, 'size=64 quota=1 uploads=off');
+    expect(saved).toContain('Settings saved');
+    expect(saved).toContain('Default size: 64 px');
+    expect(saved).toContain('Daily quota per member: 1 pictures');
+
+    const user = newUser();
+    const first = await mentionJob(user, 'wreck');
+    const upload = await waitForUpload(s.fake, CHANNEL, first.ts);
+    const image = await decodeUpload(upload);
+    expect(Math.max(image.width, image.height)).toBe(64);
+    // The first job is over (its slot free again), so only the quota can refuse the second.
+    const [status] = statusMessages(s.fake, CHANNEL, first.ts);
+    await s.fake.waitFor(() => status.text.startsWith('✅'), 'the first result to be final');
+
+    await mentionJob(user, 'wreck');
+    await waitForEphemeral(s.fake, user, /You've had your 1 painting for today/);
+
+    // A bad value is explained, not saved.
+    expect(await settings(admin, 'quota=lots')).toContain('quota must be a whole number');
+    expect(await settings(admin, 'quota=off size=default uploads=on')).toContain('Daily quota per member: none');
+  });
+
+  it('channels=<#C…>: elsewhere Easel politely declines before downloading anything', async () => {
+    const admin = newUser();
+    s.fake.admins.add(admin);
+    expect(await settings(admin, 'channels=<#C0ARTONLY|art>')).toContain('Channels: <#C0ARTONLY>');
+    const user = newUser();
+    const { photo } = await mentionJob(user, 'wreck');
+    await waitForEphemeral(s.fake, user, /not enabled in this channel/);
+    expect(s.fake.downloads.filter((d) => d.fileId === photo.id)).toEqual([]);
+    await settings(admin, 'channels=all');
+  });
+});
