@@ -5,7 +5,7 @@
  * the intake (limits, download, header probe, queueing) runs after `deferReply`.
  * A style image, when given, wins over the preset.
  */
-import { PermissionFlagsBits, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { QUALITIES } from '../src/config.ts';
 import { BRUSHES, type Brush } from '../src/requests/render-plan.ts';
 import type { RequestOptions, StyleChoice } from '../src/requests/style-request.ts';
@@ -85,7 +85,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
 /**
  * `/stylize` without a photo (like esmBot): the most recent image among the channel's last 50
  * messages that the bot may read. Reading the history takes a request, so the reply is deferred
- * first; the status then says whose image is being painted.
+ * first; the asker is told privately whose image is being painted.
  */
 async function paintLatestImage(interaction: ChatInputCommandInteraction, ctx: DiscordContext, style: JobInput['style'], options: RequestOptions): Promise<void> {
   if (interaction.inGuild() && !interaction.appPermissions.has([PermissionFlagsBits.ViewChannel, PermissionFlagsBits.ReadMessageHistory])) {
@@ -104,7 +104,8 @@ async function paintLatestImage(interaction: ChatInputCommandInteraction, ctx: D
   const problem = precheck(input, ctx.config.limits);
   if (problem) return replyError(interaction, problem, ctx.log);
   ctx.log.info({ interactionId: interaction.id, messageId: found.messageId }, 'discord: painting the latest image in the channel');
-  await interaction.editReply({ content: `🔎 ${ERROR_TEXT.usingImageBy(`<@${found.authorId}>`)}`, allowedMentions: { parse: [] } });
+  // A private note rather than an edit of the reply: the status edits that follow would replace it.
+  await interaction.followUp({ content: `🔎 ${ERROR_TEXT.usingImageBy(`<@${found.authorId}>`)}`, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   await startJob(ctx, interaction, input);
 }
 

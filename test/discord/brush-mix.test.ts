@@ -7,7 +7,7 @@ import { PermissionsBitField } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/images/index.ts';
 import { WORDING } from '../../src/requests/wording.ts';
-import { ephemeralError, originalEdits, startHarness, type Harness } from './harness.ts';
+import { ephemeralError, followUps, originalEdits, startHarness, type Harness } from './harness.ts';
 import type { InteractionRecord } from '../fakes/discord/fake-discord.ts';
 
 let h: Harness;
@@ -78,7 +78,7 @@ describe('/stylize without a photo', () => {
     // It read the channel's last 50 messages, said whose image it used, and fetched that one.
     const history = h.fake.requestsMatching('GET', new RegExp(`^/channels/${text.id}/messages$`));
     expect(history.at(-1)?.query.get('limit')).toBe('50');
-    expect(originalEdits(h.fake, rec).some((r) => r.body.content?.includes(`Using the image posted by <@${poster.id}>`))).toBe(true);
+    expect(followUps(h.fake, rec).some((r) => (r.body?.flags & 64) === 64 && r.body.content?.includes(`Using the image posted by <@${poster.id}>`))).toBe(true);
     expect(h.fake.cdnRequests).toContain(new URL(photo.url).pathname);
   });
 
