@@ -21,7 +21,8 @@ import { silentLogger } from '../../src/log.ts';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
 import { createEngineRenderer } from '../../src/jobs/engine-renderer.ts';
 import type { Renderer } from '../../src/jobs/render.ts';
-import { REPO_ROOT } from '../helpers/redis.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { REPO_ROOT, testRedis, type TestRedis } from '../helpers/redis.ts';
 import { BOT_USER_ID, FakeSlack, type Message } from '../fakes/slack/fake-slack.ts';
 import { SignedSender } from '../fakes/slack/signed-sender.ts';
 
@@ -65,6 +66,42 @@ export interface BotProcess {
   output(): string;
   kill(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** What a Slack fault case runs against; `bot` is replaced when a case restarts it. */
+export interface SlackFaultRig {
+  fake: FakeSlack;
+  redis: TestRedis;
+  worker: RunningWorker;
+  bot: BotProcess;
+  env: Record<string, string>;
+}
+
+/**
+ * A fake Slack, this run's Redis prefix, a worker with the real engine and one `easel bot` child,
+ * started before the file's tests and stopped after them.
+ */
+export function useSlackFaultRig(name: string): SlackFaultRig {
+  const rig = {} as SlackFaultRig;
+  beforeAll(async () => {
+    rig.fake = await FakeSlack.start({ botToken: BOT_TOKEN });
+    rig.redis = await testRedis(name);
+    rig.env = baseEnv(rig.redis.url, rig.redis.prefix);
+    ({ worker: rig.worker } = await startEngineWorker(rig.env));
+    rig.bot = await startBot(rig.fake, rig.env);
+  });
+  afterAll(async () => {
+    await rig.bot?.kill();
+    await rig.worker?.close();
+    await rig.fake?.close();
+    await rig.redis?.cleanup();
+  });
+  return rig;
+}
+
+/** Resolves once the thread's status is final and its painting is posted. */
+export function resultShown(fake: FakeSlack, threadTs: string, what = `the result in ${threadTs}`): Promise<unknown> {
+  return fake.waitFor(() => isFinal(statusOf(fake, threadTs)) && fake.imageMessages(CHANNEL, threadTs).length > 0, what, 60_000);
 }
 
 /** `easel bot` as an operator starts it, configured only by its environment. */

@@ -9,37 +9,15 @@
  * Real pieces: the bot is the real CLI in a child process (Bolt over HTTP against the fake Slack),
  * the worker renders with the real engine (32 px, fast) in this process, Redis is the real one.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApiCall } from '../fakes/slack/fake-slack.ts';
-import { FakeSlack } from '../fakes/slack/fake-slack.ts';
-import { testRedis, type TestRedis } from '../helpers/redis.ts';
-import { askForPainting, baseEnv, BOT_TOKEN, CHANNEL, isFinal, sleep, startBot, startEngineWorker, statusOf, tally, type BotProcess } from './harness.ts';
-import type { RunningWorker } from '../../src/jobs/worker.ts';
+import { askForPainting, resultShown, sleep, startBot, statusOf, tally, useSlackFaultRig } from './harness.ts';
 
 const RUNS = 20;
 const POINTS = ['before the post', 'after the post, before the bookkeeping', 'during a progress edit', 'during the final edit'] as const;
 type Point = (typeof POINTS)[number];
 
-let fake: FakeSlack;
-let redis: TestRedis;
-let worker: RunningWorker;
-let bot: BotProcess;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  fake = await FakeSlack.start({ botToken: BOT_TOKEN });
-  redis = await testRedis('faults-kill');
-  env = baseEnv(redis.url, redis.prefix);
-  ({ worker } = await startEngineWorker(env));
-  bot = await startBot(fake, env);
-});
-
-afterAll(async () => {
-  await bot?.kill();
-  await worker?.close();
-  await fake?.close();
-  await redis?.cleanup();
-});
+const rig = useSlackFaultRig('faults-kill');
 
 function killPoint(point: Point, statusTs: string): (c: ApiCall) => boolean {
   switch (point) {
@@ -60,21 +38,21 @@ describe('fault suite: the bot killed during delivery', () => {
     const kills = new Map<Point, number>();
     for (let run = 0; run < RUNS; run++) {
       const point = POINTS[run % POINTS.length];
-      const from = fake.calls.length;
-      const { threadTs } = await askForPainting(fake, bot.sender);
+      const from = rig.fake.calls.length;
+      const { threadTs } = await askForPainting(rig.fake, rig.bot.sender);
       threads.push(threadTs);
-      const status = await fake.waitFor(() => statusOf(fake, threadTs), `the status message of run ${run}`);
+      const status = await rig.fake.waitFor(() => statusOf(rig.fake, threadTs), `the status message of run ${run}`);
       const at = killPoint(point, status.ts);
-      await fake.waitFor(() => fake.calls.slice(from).some(at), `run ${run}: ${point}`, 60_000);
+      await rig.fake.waitFor(() => rig.fake.calls.slice(from).some(at), `run ${run}: ${point}`, 60_000);
       await sleep(Math.random() * 30);
-      await bot.kill();
+      await rig.bot.kill();
       kills.set(point, (kills.get(point) ?? 0) + 1);
-      bot = await startBot(fake, env);
-      await fake.waitFor(() => isFinal(statusOf(fake, threadTs)) && fake.imageMessages(CHANNEL, threadTs).length > 0, `run ${run}: the result after the restart`, 60_000);
+      rig.bot = await startBot(rig.fake, rig.env);
+      await resultShown(rig.fake, threadTs, `run ${run}: the result after the restart`);
     }
     // Claims lapse and sweeps run again: nothing more may be posted.
     await sleep(2_000);
-    const t = tally(fake, threads);
+    const t = tally(rig.fake, threads);
     console.info(`[fault suite] bot SIGKILLed: runs=${RUNS} kills=${JSON.stringify(Object.fromEntries(kills))} duplicates=${t.duplicates} lost=${t.lost} notFinal=${t.notFinal}`);
     expect(t.images).toEqual(threads.map(() => 1));
     expect(t).toMatchObject({ duplicates: 0, lost: 0, notFinal: 0 });

@@ -6,89 +6,67 @@
  *   4. two bot processes at once, one of them replaced mid-way (a rolling restart)
  * Each ends with every user's result in their thread exactly once and every status final.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningWorker } from '../../src/jobs/worker.ts';
+import { describe, expect, it } from 'vitest';
 import { UNDELIVERABLE_TEXT } from '../../src/jobs/failures.ts';
-import { FakeSlack } from '../fakes/slack/fake-slack.ts';
-import { testRedis, type TestRedis } from '../helpers/redis.ts';
-import { askForPainting, baseEnv, BOT_TOKEN, CHANNEL, isFinal, sleep, startBot, startEngineWorker, statusOf, tally, type BotProcess } from './harness.ts';
+import { askForPainting, CHANNEL, resultShown, sleep, startBot, statusOf, tally, useSlackFaultRig } from './harness.ts';
 
-let fake: FakeSlack;
-let redis: TestRedis;
-let worker: RunningWorker;
-let bot: BotProcess;
-let env: Record<string, string>;
+const rig = useSlackFaultRig('faults-slack');
 
-beforeAll(async () => {
-  fake = await FakeSlack.start({ botToken: BOT_TOKEN });
-  redis = await testRedis('faults-slack');
-  env = baseEnv(redis.url, redis.prefix);
-  ({ worker } = await startEngineWorker(env));
-  bot = await startBot(fake, env);
-});
-
-afterAll(async () => {
-  await bot?.kill();
-  await worker?.close();
-  await fake?.close();
-  await redis?.cleanup();
-});
-
-const delivered = (threadTs: string) => fake.waitFor(() => isFinal(statusOf(fake, threadTs)) && fake.imageMessages(CHANNEL, threadTs).length > 0, `the result in ${threadTs}`, 60_000);
+const delivered = (threadTs: string) => resultShown(rig.fake, threadTs);
 
 describe('fault suite on Slack', () => {
   it('an upload that hangs longer than the timeout and the claim, then succeeds: posted once', async () => {
-    fake.holdUploads(3_000, 1);
-    const { threadTs } = await askForPainting(fake, bot.sender);
+    rig.fake.holdUploads(3_000, 1);
+    const { threadTs } = await askForPainting(rig.fake, rig.bot.sender);
     await delivered(threadTs);
     await sleep(3_500); // the held upload completes now, late; nothing more may appear
-    expect(tally(fake, [threadTs])).toMatchObject({ duplicates: 0, lost: 0, notFinal: 0, images: [1] });
+    expect(tally(rig.fake, [threadTs])).toMatchObject({ duplicates: 0, lost: 0, notFinal: 0, images: [1] });
     console.info('[fault suite] slack upload hang 3 s (timeout 1 s, claim 1 s): runs=1 duplicates=0 lost=0');
   });
 
   it('500 five times, then 200: posted once', async () => {
-    fake.failNext('files.completeUploadExternal', ...Array.from({ length: 5 }, () => ({ status: 500 as const })));
-    const { threadTs } = await askForPainting(fake, bot.sender);
+    rig.fake.failNext('files.completeUploadExternal', ...Array.from({ length: 5 }, () => ({ status: 500 as const })));
+    const { threadTs } = await askForPainting(rig.fake, rig.bot.sender);
     await delivered(threadTs);
     await sleep(1_500);
-    expect(fake.callsOf('files.completeUploadExternal').filter((c) => c.status === 500)).toHaveLength(5);
-    expect(tally(fake, [threadTs])).toMatchObject({ duplicates: 0, lost: 0, notFinal: 0, images: [1] });
+    expect(rig.fake.callsOf('files.completeUploadExternal').filter((c) => c.status === 500)).toHaveLength(5);
+    expect(tally(rig.fake, [threadTs])).toMatchObject({ duplicates: 0, lost: 0, notFinal: 0, images: [1] });
   });
 
   it('500 forever: the user gets the failure notice and easel_delivery_failed_total counts it', async () => {
-    fake.failWhen('files.completeUploadExternal', () => true, ...Array.from({ length: 200 }, () => ({ status: 500 as const })));
+    rig.fake.failWhen('files.completeUploadExternal', () => true, ...Array.from({ length: 200 }, () => ({ status: 500 as const })));
     try {
-      const { threadTs } = await askForPainting(fake, bot.sender);
-      const status = await fake.waitFor(() => {
-        const s = statusOf(fake, threadTs);
+      const { threadTs } = await askForPainting(rig.fake, rig.bot.sender);
+      const status = await rig.fake.waitFor(() => {
+        const s = statusOf(rig.fake, threadTs);
         return s && s.text.includes(UNDELIVERABLE_TEXT) ? s : undefined;
       }, 'the undeliverable notice', 60_000);
       expect(status.text.startsWith('⚠️')).toBe(true);
-      expect(fake.imageMessages(CHANNEL, threadTs)).toHaveLength(0);
-      const opsPort = bot.output().match(/"opsPort":(\d+)/)?.[1];
+      expect(rig.fake.imageMessages(CHANNEL, threadTs)).toHaveLength(0);
+      const opsPort = rig.bot.output().match(/"opsPort":(\d+)/)?.[1];
       const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
       expect(metrics).toMatch(/easel_delivery_failed_total\{platform="slack",reason="undeliverable"\} 1/);
     } finally {
-      fake.recover('files.completeUploadExternal');
+      rig.fake.recover('files.completeUploadExternal');
     }
   });
 
   it('two bot processes at once, one replaced mid-way (rolling restart): every result posted once', async () => {
-    let second = await startBot(fake, env);
+    let second = await startBot(rig.fake, rig.env);
     try {
       const threads: string[] = [];
       for (let i = 0; i < 8; i++) {
-        const via = i % 2 === 0 ? bot : second;
-        threads.push((await askForPainting(fake, via.sender)).threadTs);
+        const via = i % 2 === 0 ? rig.bot : second;
+        threads.push((await askForPainting(rig.fake, via.sender)).threadTs);
         if (i === 3) {
           // Rolling restart of the second process: SIGTERM, and a new one takes its place.
           await second.stop();
-          second = await startBot(fake, env);
+          second = await startBot(rig.fake, rig.env);
         }
       }
       for (const t of threads) await delivered(t);
       await sleep(1_500);
-      const t = tally(fake, threads);
+      const t = tally(rig.fake, threads);
       console.info(`[fault suite] two bots at once + rolling restart: jobs=${threads.length} duplicates=${t.duplicates} lost=${t.lost} notFinal=${t.notFinal}`);
       expect(t).toMatchObject({ duplicates: 0, lost: 0, notFinal: 0 });
       expect(t.images).toEqual(threads.map(() => 1));
