@@ -12,7 +12,9 @@
  *                                                 3 : 1 is the baseline's, whose look is the paper's
  *   optimiser         L-BFGS, 8 pairs, first step 8 px   30 pairs: no gain at 128 px (style 0.125 vs 0.127
  *                                                 after 80 evals); first step 32 px: worse at 256 (1.75× vs 1.61×)
- *   init              the photo                   fewest evaluations to a recognisable result
+ *   preconditioner    multi-scale, growth 2       the same quality in ~0.4× the evaluations (PRECONDITIONER)
+ *   init              the photo, or the preset's fast network (presets.json)   fast start: at 256 px,
+ *                                                 64 evals, stata × Scream style 0.137 vs 0.145 from the photo
  *   pooling           max                         the paper's; the distances are measured with max
  *   style scale       1 (painting at the output's size, at every scale)   as the metric sizes it
  *   tiers             see TIERS below
@@ -58,22 +60,22 @@ export function lossMixFor(strength: number): LossMix {
 
 /**
  * Quality tiers: scales (fractions of the output's longest side, coarse to fine) and loss+gradient
- * evaluations at each; a coarse scale's stylisation is handed to the next as (x − photo) upsampled
- * onto the sharper photo (render.ts handOff). Measured at 256 px, golden_gate × starry-night, with
- * the cost of an evaluation ∝ pixels:
- *   - at the budget of 22 full-size evaluations, one scale (style 1.61× / content 1.13× the
- *     baseline) beat coarse-to-fine ([½, 1] × [20, 17]: 1.64× / 1.18×; [¼, ½, 1] × [120, 40, 6]:
- *     1.82× / 1.36×): a coarse scale's deep-layer Grams (relu4_1, relu5_1, which dominate the
- *     style distance) do not carry over to the full size, so its work is mostly redone there.
- *   - at 8 full-size evaluations a coarse start helps ([½, 1] × [16, 4]: 3.25× / 1.26× against
- *     one scale's 3.70× / 1.22×): there is not enough budget at full size to paint at all.
- * draft    [½, 1] × [16, 4] ≈ 0.05× the baseline's cost: 256 px, 3 pairs: style 2.7–3.3×, content
- *          1.02–1.26× the baseline's in 0.03–0.06× its time — a quick look, visibly painted.
- * balanced 36 evaluations at full size: 256 px, 3 pairs: style 1.36–1.84×, content 1.01–1.09× in
- *          0.11–0.30× the time (a loaded machine); 22 evaluations (0.15×) measured 1.61× / 1.13× on
- *          golden gate — too little paint for the default.
- * best     300 evaluations at full size, twice the baseline's (stops at a plateau): 128 px, golden
- *          gate 0.95× / 0.99×, stata × scream 0.94× / 1.00× — better on both.
+ * evaluations at each. All are one scale, preconditioned (PRECONDITIONER), from the photo or the
+ * preset's fast network. Measured at 256 px against the baseline's 150 evaluations (style / content
+ * distance ratios; time ≈ evaluations / 150):
+ *   - coarse-to-fine does not pay: at the cost of 36 full-size evaluations, [½, 1] × [40, 26] gave
+ *     1.15× / 1.12× against one scale's 1.14× / 1.09× (golden gate × Starry Night): a coarse scale's
+ *     deep-layer Grams (relu4_1, relu5_1, which dominate the style distance) do not carry over to
+ *     the full size, so its work is mostly redone there. The preconditioner gets the coarse moves
+ *     at full size instead.
+ *   - with the preconditioner, L-BFGS reaches the baseline in ~64 evaluations (golden gate 1.03× /
+ *     1.05×, stata × Scream 0.95× / 0.99× from its fast network, ballerina × Great Wave 0.98× /
+ *     1.05× from its fast network); 22 evaluations give 1.30× / 1.15×, 8 give ~3×.
+ * draft    16 evaluations (~0.11× the baseline's time): painted, coarser than balanced (style
+ *          1.5–1.8× the baseline's) — a quick look.
+ * balanced 64 evaluations (~0.43×): the baseline's look (within 5% on both distances on the
+ *          measured pairs); the 0.15× of issue #14 would leave it 1.3× off in style.
+ * best     300 evaluations (stops at a plateau): beyond the baseline on both distances.
  */
 export interface Tier {
   scales: number[];
@@ -81,10 +83,21 @@ export interface Tier {
 }
 
 export const TIERS: Record<Exclude<Quality, 'fast'>, Tier> = {
-  draft: { scales: [0.5, 1], iterations: [16, 4] },
-  balanced: { scales: [1], iterations: [36] },
+  draft: { scales: [1], iterations: [16] },
+  balanced: { scales: [1], iterations: [64] },
   best: { scales: [1], iterations: [300] },
 };
+
+/**
+ * The optimiser's multi-scale preconditioner (optim/precondition.ts): level k ≥ 1 is a triangle blur
+ * of radius 2^(k−1) weighted growth^k = 2^k, so structure 2^k px wide moves 2^k times as far per step as
+ * single-pixel detail. 128 px, golden_gate × starry-night, 22 evaluations: style 0.163 against
+ * 0.220 without it (the baseline's 150 give 0.114); weights 4^k overshoot (0.227), 1 per level
+ * helps less (0.176), growth 1.6 or 2.5 the same (0.162, 0.163); a colour preconditioner, a longer
+ * history (4, 20), a style-heavy first phase and a colour-matched start added nothing. At 256 px:
+ * 22 evaluations 0.146 against 0.207 without it; 64 reach the baseline's 0.112 (0.116).
+ */
+export const PRECONDITIONER = { growth: 2 };
 
 /** Smallest side a scale may have (VGG's relu5_1 is 1/16 of the input). */
 export const MIN_SCALE_PX = 48;
@@ -103,8 +116,8 @@ export interface ScalePlan {
  * the next one up (its iterations with it), so small outputs get the whole budget at one or two
  * scales. `iterations` overrides the total, shared in the tier's proportions.
  */
-export function planScales(size: number, quality: Exclude<Quality, 'fast'>, iterations?: number): ScalePlan[] {
-  const tier = TIERS[quality];
+export function planScales(size: number, quality: Exclude<Quality, 'fast'> | Tier, iterations?: number): ScalePlan[] {
+  const tier = typeof quality === 'string' ? TIERS[quality] : quality;
   const plan: ScalePlan[] = [];
   let carried = 0;
   tier.scales.forEach((f, i) => {

@@ -12,7 +12,8 @@
  */
 import { blendGramTargets, lossWeights } from './loss-spec.ts';
 import { optimise, type StepReport } from './optimise.ts';
-import { CONTENT_LAYER, PLATEAU, STYLE_LAYERS, lossMixFor, planScales, type ScalePlan } from './params.ts';
+import { CONTENT_LAYER, PLATEAU, PRECONDITIONER, STYLE_LAYERS, lossMixFor, planScales, type ScalePlan } from './params.ts';
+import { imagePreconditioner } from './optim/precondition.ts';
 import { fitLongest } from '../images/resize.ts';
 import { resizeBilinear, resizeFloat, subtract, toFloat, toRgb, type FloatImage } from './pixels.ts';
 import { greyOf, matchedGrey, withChromaOf } from './colour.ts';
@@ -127,7 +128,8 @@ export async function render(deps: RenderDeps, input: RenderInput, onProgress?: 
     };
     let result;
     try {
-      result = await optimise(evaluator, x0.data, { optimizer: o.optimizer, maxEvaluations: plan[k].iterations, signal, plateau: PLATEAU, onStep });
+      const precondition = imagePreconditioner(w, h, PRECONDITIONER.growth);
+      result = await optimise(evaluator, x0.data, { optimizer: o.optimizer, maxEvaluations: plan[k].iterations, signal, plateau: PLATEAU, onStep, lbfgs: { precondition } });
     } finally {
       evaluator.dispose();
     }

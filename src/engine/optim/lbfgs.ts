@@ -6,6 +6,7 @@
 import { pathSlope, maskBlocked, projectedStep, type Box } from './box.ts';
 import { DEFAULT_LINE_SEARCH, strongWolfeSearch, type LineSearchOptions } from './line-search.ts';
 import type { Objective, Point } from './objective.ts';
+import type { Preconditioner } from './precondition.ts';
 
 export interface LbfgsOptions {
   /** Curvature pairs kept (memory: 2 × history × image floats). */
@@ -13,6 +14,8 @@ export interface LbfgsOptions {
   /** Largest pixel change of the very first step (the scale of the first, steepest-descent, step). */
   firstStep: number;
   lineSearch: LineSearchOptions;
+  /** H₀'s shape (precondition.ts); the identity when absent. */
+  precondition?: Preconditioner;
 }
 
 export const DEFAULT_LBFGS: LbfgsOptions = { history: 8, firstStep: 8, lineSearch: DEFAULT_LINE_SEARCH };
@@ -25,9 +28,9 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-/** −H·g by the two-loop recursion, with H₀ = (sᵀy / yᵀy)·I from the newest pair. */
-export function lbfgsDirection(g: Float32Array, S: Float32Array[], Y: Float32Array[], rho: number[]): Float64Array {
-  const q = Float64Array.from(g);
+/** −H·g by the two-loop recursion, with H₀ = (sᵀy / yᵀPy)·P from the newest pair (P = I by default). */
+export function lbfgsDirection(g: Float32Array, S: Float32Array[], Y: Float32Array[], rho: number[], precondition?: Preconditioner): Float64Array {
+  let q: Float64Array = Float64Array.from(g);
   const k = S.length;
   const alpha = new Array<number>(k);
   for (let i = k - 1; i >= 0; i--) {
@@ -35,7 +38,13 @@ export function lbfgsDirection(g: Float32Array, S: Float32Array[], Y: Float32Arr
     const y = Y[i];
     for (let j = 0; j < q.length; j++) q[j] -= alpha[i] * y[j];
   }
-  if (k > 0) {
+  if (precondition) {
+    q = precondition(q);
+    if (k > 0) {
+      const gamma = dot(S[k - 1], Y[k - 1]) / dot(Y[k - 1], precondition(Float64Array.from(Y[k - 1])));
+      for (let j = 0; j < q.length; j++) q[j] *= gamma;
+    }
+  } else if (k > 0) {
     const gamma = dot(S[k - 1], Y[k - 1]) / dot(Y[k - 1], Y[k - 1]);
     for (let j = 0; j < q.length; j++) q[j] *= gamma;
   }
@@ -61,12 +70,12 @@ export async function lbfgs(obj: Objective, x0: Float32Array, box: Box, opts: Lb
 
   while (true) {
     if (obj.plateaued()) return 'plateau';
-    let d = maskBlocked(cur.x, lbfgsDirection(cur.grad, S, Y, rho), box);
+    let d = maskBlocked(cur.x, lbfgsDirection(cur.grad, S, Y, rho, opts.precondition), box);
     let slope0 = dot(cur.grad, d);
     if (!(slope0 < 0)) {
       // Not a descent direction (stale curvature): forget it and go downhill.
       reset();
-      d = maskBlocked(cur.x, lbfgsDirection(cur.grad, S, Y, rho), box);
+      d = maskBlocked(cur.x, lbfgsDirection(cur.grad, S, Y, rho, opts.precondition), box);
       slope0 = dot(cur.grad, d);
       if (!(slope0 < 0)) return 'converged';
     }
