@@ -89,13 +89,15 @@ export const TIERS: Record<Exclude<Quality, 'fast'>, Tier> = {
 };
 
 /**
- * The optimiser's multi-scale preconditioner (optim/precondition.ts): level k ≥ 1 is a triangle blur
- * of radius 2^(k−1) weighted growth^k = 2^k, so structure 2^k px wide moves 2^k times as far per step as
- * single-pixel detail. 128 px, golden_gate × starry-night, 22 evaluations: style 0.163 against
- * 0.220 without it (the baseline's 150 give 0.114); weights 4^k overshoot (0.227), 1 per level
- * helps less (0.176), growth 1.6 or 2.5 the same (0.162, 0.163); a colour preconditioner, a longer
- * history (4, 20), a style-heavy first phase and a colour-matched start added nothing. At 256 px:
- * 22 evaluations 0.146 against 0.207 without it; 64 reach the baseline's 0.112 (0.116).
+ * The optimiser's multi-scale preconditioner (optim/precondition.ts): L-BFGS's H₀ is the identity
+ * plus pyramid levels smoothing at spacings 2, 4, … px (up to a quarter of the image), level k
+ * weighted growth^k, so structure 2^k px wide moves about 2^k times as far per step as single-pixel
+ * detail. 128 px, golden_gate × starry-night, 22 evaluations: style 0.161 against 0.220 without it
+ * (the baseline's 150 give 0.114); at 256 px 0.146 against 0.207, and 64 evaluations reach the
+ * baseline (0.116 vs 0.112). Weights 4^k overshoot (0.227), 1 per level helps less (0.176), growth
+ * 1.6 or 2.5 the same (0.162, 0.163), triangle blurs instead of a pyramid the same (0.163) at 5×
+ * the cost; a colour preconditioner, a longer history (4, 20), a style-heavy first phase and a
+ * colour-matched start added nothing. `growth` 0 turns it off (plain L-BFGS).
  */
 export const PRECONDITIONER = { growth: 2 };
 

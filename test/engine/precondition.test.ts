@@ -11,7 +11,7 @@ const randomVector = (n: number, seed: number) => {
 const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, x, i) => s + x * b[i], 0);
 
 describe('pyramid preconditioner', () => {
-  const spec = { width: 13, height: 9, channels: 3, weights: [1, 2, 4, 8] };
+  const spec = { width: 13, height: 9, channels: 3, weights: [1, 2, 4, 8] }; // odd sizes: edges of every level
   const n = 13 * 9 * 3;
 
   it('is symmetric: uᵀPv = vᵀPu (what L-BFGS needs of H₀)', () => {
@@ -36,22 +36,22 @@ describe('pyramid preconditioner', () => {
     expect(dot(checker, P(checker)) / dot(checker, checker)).toBeLessThan(2);
   });
 
-  it('has levels up to a quarter of the longest side, weighted growth^k', () => {
-    // 64 px: radii 1, 2, 4, 8, 16 → six weights; the identity of a constant image gets 1 + Σ 2^k·(≤1)
-    const P = imagePreconditioner(64, 32, 2);
-    const v = new Float64Array(64 * 32 * 3);
-    v[(16 * 64 + 32) * 3] = 1; // an impulse in the middle
-    const out = P(v);
+  it('has levels up to a quarter of the longest side, weighted growth^k, channels apart', () => {
+    // 64 px: spacings 2, 4, 8, 16 → weights 1, 2, 4, 8, 16
+    const v = randomVector(64 * 32 * 3, 3);
+    expect(Array.from(imagePreconditioner(64, 32, 2)(v))).toEqual(Array.from(pyramidPreconditioner({ width: 64, height: 32, channels: 3, weights: [1, 2, 4, 8, 16] })(v)));
+    const impulse = new Float64Array(64 * 32 * 3);
+    impulse[(16 * 64 + 32) * 3] = 1;
+    const out = imagePreconditioner(64, 32, 2)(impulse);
     expect(out[(16 * 64 + 32) * 3]).toBeGreaterThan(1);
-    // the widest blur (radius 16, triangle of half-width 32) reaches 20 px away; radius 8 alone would not
-    expect(out[(16 * 64 + 52) * 3]).toBeGreaterThan(0);
-    expect(out[(16 * 64 + 52) * 3 + 1]).toBe(0); // channels stay separate
+    expect(out[(16 * 64 + 52) * 3]).toBeGreaterThan(0); // the coarse levels reach 20 px away
+    expect(out[(16 * 64 + 32) * 3 + 1]).toBe(0); // channels stay separate
   });
 
   it('makes L-BFGS converge faster where the slow directions are smooth, as in style transfer', async () => {
-    // f(x) = ½ rᵀ(I − 0.999·T)r, r = x − t, T a triangle blur (spectrum in [0, 1]): pixel detail is
-    // stiff (curvature ≈ 1) and smooth structure nearly flat (≈ 0.001), as the style loss's gradient
-    // is dominated by detail while the deep layers' structure converges slowly.
+    // f(x) = ½ rᵀ(I − 0.999·B)r, r = x − t, B the projection onto 8×8-block averages (eigenvalues 0
+    // and 1): pixel detail is stiff (curvature 1) and block structure nearly flat (0.001), as the
+    // style loss's gradient is dominated by detail while the deep layers' structure converges slowly.
     const w = 32;
     const h = 32;
     const n = w * h * 3;
@@ -59,11 +59,19 @@ describe('pyramid preconditioner', () => {
       const p = Math.floor(i / 3);
       return 128 + 60 * Math.sin((p % w) / 6) * Math.cos(Math.floor(p / w) / 5);
     });
-    const T = pyramidPreconditioner({ width: w, height: h, channels: 3, weights: [1e-12, 0, 0, 1] });
+    const blockAverage = (r: Float64Array) => {
+      const out = new Float64Array(n);
+      for (let by = 0; by < h; by += 8) for (let bx = 0; bx < w; bx += 8) for (let ch = 0; ch < 3; ch++) {
+        let sum = 0;
+        for (let y = by; y < by + 8; y++) for (let x = bx; x < bx + 8; x++) sum += r[(y * w + x) * 3 + ch];
+        for (let y = by; y < by + 8; y++) for (let x = bx; x < bx + 8; x++) out[(y * w + x) * 3 + ch] = sum / 64;
+      }
+      return out;
+    };
     const fn = (x: Float32Array) => {
       const r = Float64Array.from(x, (xi, i) => xi - target[i]);
-      const tr = T(r);
-      const grad = Float32Array.from(r, (ri, i) => ri - 0.999 * tr[i]);
+      const br = blockAverage(r);
+      const grad = Float32Array.from(r, (ri, i) => ri - 0.999 * br[i]);
       return { loss: 0.5 * r.reduce((s, ri, i) => s + ri * grad[i], 0), grad };
     };
     const x0 = new Float32Array(n).fill(128);
