@@ -54,6 +54,8 @@ export interface QualityRow {
   style: number;
   content: number;
   ms: number;
+  /** Loss+gradient evaluations: the work, whatever else the machine was doing meanwhile. */
+  evaluations: number;
   /** Ratios to the baseline of the same pair and size (1 for the baseline itself). */
   styleRatio: number;
   contentRatio: number;
@@ -135,13 +137,13 @@ export async function runQualityBench(opts: QualityBenchOptions): Promise<Qualit
         await renderBaseline(backend, pair.photo, pair.painting, size, 1);
         const base = await renderBaseline(backend, pair.photo, pair.painting, size);
         const baseD = await measureDistances(backend, base.image, pair.photo, pair.painting);
-        const row = (tier: QualityRow['tier'], d: Distances, ms: number): QualityRow => {
-          const r = { pair: pair.name, size, tier, ...d, ms, styleRatio: d.style / baseD.style, contentRatio: d.content / baseD.content, timeRatio: ms / base.ms };
+        const row = (tier: QualityRow['tier'], d: Distances, ms: number, evaluations: number): QualityRow => {
+          const r = { pair: pair.name, size, tier, ...d, ms, evaluations, styleRatio: d.style / baseD.style, contentRatio: d.content / baseD.content, timeRatio: ms / base.ms };
           const done = { ...r, meetsBar: tier === 'baseline' ? null : meetsBar(tier, r) };
           say(`  ${tier}: ${fmt(d)} in ${(ms / 1000).toFixed(1)} s${tier === 'baseline' ? '' : ` (${r.styleRatio.toFixed(2)} / ${r.contentRatio.toFixed(2)} / ${r.timeRatio.toFixed(3)} of the baseline)`}`);
           return done;
         };
-        rows.push(row('baseline', baseD, base.ms));
+        rows.push(row('baseline', baseD, base.ms, base.evaluations));
         const cells: SheetRow['cells'] = [
           { caption: 'photo', image: await resizeToLongest(pair.photo, size) },
           { caption: `baseline ${fmt(baseD)}`, image: base.image },
@@ -154,7 +156,7 @@ export async function runQualityBench(opts: QualityBenchOptions): Promise<Qualit
           const plan = planRender({ quality: tier, size }, pair.style, { defaultSize: size, maxSize: size, defaultQuality: tier, maxIterations: Number.MAX_SAFE_INTEGER, strict: true });
           const r = await render({ backend, fastStyle: engine.fastStyle }, { content: pair.photo, styles: [{ image: pair.painting, weight: 1 }], options: plan.options, fastNetwork: plan.fastNetwork });
           const d = await measureDistances(backend, r.image, pair.photo, pair.painting);
-          rows.push(row(tier, d, r.ms));
+          rows.push(row(tier, d, r.ms, r.iterations));
           cells.push({ caption: `${tier} ${fmt(d)}`, image: r.image });
         }
         sheet.push({ label: pair.name, cells });
@@ -190,9 +192,9 @@ function fmt(d: Distances): string {
 }
 
 export function formatQualityTable(rows: QualityRow[]): string {
-  const header = ['pair', 'size', 'tier', 'style ↓', 'content ↓', 'time', 'vs baseline (style / content / time)', 'bar'];
+  const header = ['pair', 'size', 'tier', 'style ↓', 'content ↓', 'evals', 'time', 'vs baseline (style / content / time)', 'bar'];
   const table = rows.map((r) => [
-    r.pair, String(r.size), r.tier, r.style.toFixed(3), r.content.toFixed(3), `${(r.ms / 1000).toFixed(1)} s`,
+    r.pair, String(r.size), r.tier, r.style.toFixed(3), r.content.toFixed(3), String(r.evaluations), `${(r.ms / 1000).toFixed(1)} s`,
     r.tier === 'baseline' ? '—' : `${r.styleRatio.toFixed(2)} / ${r.contentRatio.toFixed(2)} / ${r.timeRatio.toFixed(3)}`,
     r.meetsBar === null ? '' : r.meetsBar ? 'met' : 'MISSED',
   ]);

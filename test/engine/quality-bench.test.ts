@@ -33,9 +33,9 @@ describe('the quality bench’s bars and table', () => {
   });
 
   it('prints one line per render with ratios and the verdict', () => {
-    const row = (tier: QualityRow['tier'], style: number, meets: boolean | null): QualityRow => ({ pair: 'p × q', size: 64, tier, style, content: 0.5, ms: 1000, styleRatio: style / 0.1, contentRatio: 1, timeRatio: 0.1, meetsBar: meets });
+    const row = (tier: QualityRow['tier'], style: number, meets: boolean | null): QualityRow => ({ pair: 'p × q', size: 64, tier, style, content: 0.5, ms: 1000, evaluations: tier === 'baseline' ? 150 : 64, styleRatio: style / 0.1, contentRatio: 1, timeRatio: 0.1, meetsBar: meets });
     const text = formatQualityTable([row('baseline', 0.1, null), row('balanced', 0.104, true), row('draft', 0.2, false)]);
-    expect(text).toMatch(/balanced .*1\.04 \/ 1\.00 \/ 0\.100 .*met/);
+    expect(text).toMatch(/balanced .*\| 64 .*1\.04 \/ 1\.00 \/ 0\.100 .*met/);
     expect(text).toMatch(/draft .*MISSED/);
     expect(text).toMatch(/1 of 2 tier renders meet their bar/);
   });
