@@ -404,7 +404,7 @@ export interface LossModelSpec {
 
 /**
  * Names of the loss model's inputs and outputs.
- * Inputs: x [1,H,W,3] (NHWC RGB 0–255); content_target [1,C,h,w] (NCHW); style_target_<i> [C,C];
+ * Inputs: x [1,H,W,3] (NHWC RGB 0–255); content_target [1,h,w,C] (NHWC); style_target_<i> [C,C];
  * coefficients (each [1]) content_coef, style_coef_<i>, tv_coef — the factors of each term's
  * gradient, fed at run time so one session serves any weights.
  * Outputs: grad [1,H,W,3]; content_sq [C] (Σ over positions of (F−P)² per channel);
@@ -477,7 +477,9 @@ export function buildLossModel(spec: LossModelSpec, weights: Map<string, ConvWei
 
   // Content: L_c = mean (F − P)²;  dL/dF = contentWeight · 2 (F − P) / (M C) = content_coef · (F − P).
   const content = fwd.acts.get(spec.contentLayer)!;
-  const target = g.input(LOSS_IO.contentTarget, [1, ...content.shape]);
+  // The target comes as the LossSpec holds it (NHWC): transposed here, not copied once more in JS.
+  const [cc, ch, cw] = content.shape;
+  const target = g.transpose(g.input(LOSS_IO.contentTarget, [1, ch, cw, cc]), [0, 3, 1, 2]);
   const residual = g.sub(content.tensor, target);
   g.output(g.sumSquares(residual, [0, 2, 3]), LOSS_IO.contentSq, [content.shape[0]]);
   inject(spec.contentLayer, shapedLike(spec.contentLayer, g.mul(residual, g.input(LOSS_IO.contentCoef, [1])), content.shape[0], content.shape[2]));
