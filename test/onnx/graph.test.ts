@@ -77,6 +77,37 @@ describe('session cache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('releases a session acquired not to be kept as soon as it is idle, and every idle one on demand', async () => {
+    const ort = await loadOrt();
+    const released: string[] = [];
+    const cache = new SessionCache(async (m) => {
+      const session = await ort.InferenceSession.create(m);
+      const name = `s${m.length}:${released.length}`;
+      const release = session.release.bind(session);
+      session.release = async () => {
+        released.push(session.outputNames[0] === 'y' ? name : '?');
+        await release();
+      };
+      return session;
+    }, 3);
+    const large = await cache.acquire('large', () => tinyModel(2), { keepIdle: false });
+    const again = await cache.acquire('large', () => tinyModel(2), { keepIdle: false });
+    large.release();
+    expect(cache.size).toBe(1); // still leased
+    again.release();
+    expect(cache.size).toBe(0);
+    const small = await cache.acquire('small', () => tinyModel(3));
+    small.release();
+    const busy = await cache.acquire('busy', () => tinyModel(4));
+    expect(cache.size).toBe(2);
+    await cache.releaseIdle();
+    expect(cache.size).toBe(1); // 'busy' stays
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(released).toHaveLength(2);
+    busy.release();
+    await cache.dispose();
+  });
+
   it('forgets a failed build so the next acquire retries', async () => {
     const ort = await loadOrt();
     const cache = new SessionCache((m) => ort.InferenceSession.create(m), 2);

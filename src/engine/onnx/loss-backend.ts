@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from '../../log.ts';
 import type { Evaluation, Evaluator, LayerName, LossBackend, LossSpec, Pooling } from '../types.ts';
 import { loadVggWeights, type ConvWeights } from '../vgg19/weights.ts';
 import { chooseProvider, DEFAULT_PROVIDERS, loadOrt, sessionOptions, type Ort } from './runtime.ts';
-import { SessionCache } from './session-cache.ts';
+import { SessionCache, type AcquireOptions } from './session-cache.ts';
 import { activationShape, buildLossModel, buildProbeModel, LOSS_IO } from './vgg-graph.ts';
 
 export interface OnnxLossBackendOptions {
@@ -24,7 +24,19 @@ export interface OnnxLossBackendOptions {
   loadRuntime?: () => Promise<Ort>;
   /** Idle sessions kept per kind (loss / probe); default 3. */
   maxIdleSessions?: number;
+  /** Images above this many pixels get large sessions (see LARGE_SESSION_PIXELS). */
+  largeSessionPixels?: number;
 }
+
+/**
+ * Sessions for images above this many pixels are large: every idle session is released before one
+ * is used (so that it runs alone), and it is released as soon as it is done (its memory arena holds
+ * ~0.9 KB per pixel: 0.6 GB at 1024×683) instead of being kept for the next render. A render's large
+ * scale is its last, and its evaluations are long enough that making the session again costs little.
+ * Loss sessions have a memory arena at every size (see runtime.ts); feature and Gram sessions only
+ * when large (a small one runs once per image, and is kept: without its arena, it holds only weights).
+ */
+export const LARGE_SESSION_PIXELS = 512 * 512;
 
 export async function createOnnxLossBackend(opts: OnnxLossBackendOptions): Promise<LossBackend> {
   const log = opts.log ?? silentLogger;
@@ -32,9 +44,13 @@ export async function createOnnxLossBackend(opts: OnnxLossBackendOptions): Promi
   const { provider, skipped } = await chooseProvider(ort, opts.providers ?? DEFAULT_PROVIDERS, log);
   const weights = await loadVggWeights(vggDir(opts.weightsDir));
   const options = sessionOptions(provider);
-  const create = (model: Uint8Array) => ort.InferenceSession.create(model, options);
-  const lossSessions = new SessionCache(create, opts.maxIdleSessions ?? 3);
-  const probeSessions = new SessionCache(create, opts.maxIdleSessions ?? 3);
+  const lossOptions = sessionOptions(provider, { arena: true });
+  const lossSessions = new SessionCache((model) => ort.InferenceSession.create(model, lossOptions), opts.maxIdleSessions ?? 3);
+  const probeSessions = new SessionCache((model) => ort.InferenceSession.create(model, options), opts.maxIdleSessions ?? 3);
+  const largeProbeSessions = new SessionCache((model) => ort.InferenceSession.create(model, lossOptions), 0);
+  const largePixels = opts.largeSessionPixels ?? LARGE_SESSION_PIXELS;
+  /** Before a large session is used: every idle session goes, so that it runs alone. */
+  const makeRoom = () => Promise.all([lossSessions.releaseIdle(), probeSessions.releaseIdle(), largeProbeSessions.releaseIdle()]);
   log.info({ engine: 'onnx', backend: provider, skipped, threads: options.intraOpNumThreads }, 'onnx loss backend ready');
 
   async function probe(image: Float32Array, height: number, width: number, pooling: Pooling, features: LayerName[], grams: LayerName[]): Promise<Float32Array[]> {
@@ -44,7 +60,9 @@ export async function createOnnxLossBackend(opts: OnnxLossBackendOptions): Promi
       if (h < 1 || w < 1) throw new Error(`image ${width}×${height} is too small for VGG19's ${name}`);
     }
     const key = `probe:${pooling}:f=${features.join(',')}:g=${grams.join(',')}`;
-    const lease = await probeSessions.acquire(key, () => buildProbeModel({ pooling, features, grams }, weights));
+    const large = height * width > largePixels;
+    if (large) await makeRoom();
+    const lease = await (large ? largeProbeSessions : probeSessions).acquire(key, () => buildProbeModel({ pooling, features, grams }, weights), { keepIdle: !large });
     try {
       const out = await lease.session.run({ x: new ort.Tensor('float32', image, [1, height, width, 3]) });
       const gramOut = grams.map((name, i) => {
@@ -65,10 +83,15 @@ export async function createOnnxLossBackend(opts: OnnxLossBackendOptions): Promi
     backend: provider,
     features: (image, height, width, layers, pooling) => probe(image, height, width, pooling, layers, []),
     grams: (image, height, width, layers, pooling) => probe(image, height, width, pooling, [], layers),
-    createEvaluator: (spec) => createEvaluator(ort, lossSessions, weights, spec),
+    async createEvaluator(spec) {
+      const large = spec.height * spec.width > largePixels;
+      if (large) await makeRoom();
+      return createEvaluator(ort, lossSessions, weights, spec, { keepIdle: !large });
+    },
     dispose() {
       void lossSessions.dispose();
       void probeSessions.dispose();
+      void largeProbeSessions.dispose();
     },
   };
 }
@@ -82,21 +105,13 @@ function checkImage(image: Float32Array, height: number, width: number): void {
   if (image.length !== height * width * 3) throw new Error(`image has ${image.length} values, expected ${height}×${width}×3`);
 }
 
-/** NHWC (h·w·c, the LossSpec layout) → NCHW (c·h·w, the graph's). */
-export function nhwcToNchw(src: Float32Array, [c, h, w]: [number, number, number]): Float32Array {
-  const m = h * w;
-  const out = new Float32Array(src.length);
-  for (let p = 0; p < m; p++) for (let k = 0; k < c; k++) out[k * m + p] = src[p * c + k];
-  return out;
-}
-
 function sum64(values: Float32Array): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i];
   return s;
 }
 
-async function createEvaluator(ort: Ort, sessions: SessionCache, weights: Map<string, ConvWeights>, spec: LossSpec): Promise<Evaluator> {
+async function createEvaluator(ort: Ort, sessions: SessionCache, weights: Map<string, ConvWeights>, spec: LossSpec, acquire: AcquireOptions): Promise<Evaluator> {
   const { height: H, width: W, pooling, contentLayer, styleLayers } = spec;
   if (spec.styleTargets.length !== styleLayers.length || spec.styleLayerWeights.length !== styleLayers.length) {
     throw new Error(`LossSpec: ${styleLayers.length} style layers but ${spec.styleTargets.length} targets and ${spec.styleLayerWeights.length} weights`);
@@ -111,7 +126,7 @@ async function createEvaluator(ort: Ort, sessions: SessionCache, weights: Map<st
   });
 
   const key = `loss:${H}x${W}:${pooling}:${contentLayer}:${styleLayers.join(',')}`;
-  const lease = await sessions.acquire(key, () => buildLossModel({ height: H, width: W, pooling, contentLayer, styleLayers }, weights).model);
+  const lease = await sessions.acquire(key, () => buildLossModel({ height: H, width: W, pooling, contentLayer, styleLayers }, weights).model, acquire);
   const { session } = lease;
 
   // Constant inputs, prepared once: the targets and the factor of each term's gradient.
@@ -119,7 +134,7 @@ async function createEvaluator(ort: Ort, sessions: SessionCache, weights: Map<st
   const coef = (v: number) => f32(Float32Array.of(v), [1]);
   const contentM = ch * cw;
   const feeds: Record<string, Tensor> = {
-    [LOSS_IO.contentTarget]: f32(nhwcToNchw(spec.contentTarget, contentShape), [1, cc, ch, cw]),
+    [LOSS_IO.contentTarget]: f32(spec.contentTarget, [1, ch, cw, cc]),
     [LOSS_IO.contentCoef]: coef((spec.contentWeight * 2) / (contentM * cc)),
     [LOSS_IO.tvCoef]: coef((spec.tvWeight * 2) / (H * W * 3)),
   };

@@ -46,19 +46,23 @@ export function loadOrt(): Promise<Ort> {
 }
 
 /**
- * Session options shared by every model: full graph optimisation, one intra-op thread per core.
- * No CPU memory arena and no memory-pattern pre-allocation: with them each session (a loss graph
- * per size, feature and Gram graphs) keeps its peak buffers for life — a 1024 px render peaked at
- * 5.7 GB RSS, 2.6 GB without, at the same speed per evaluation (bench/memory.ts, `npm run bench`).
+ * Session options: full graph optimisation, one intra-op thread per core, no memory-pattern
+ * pre-allocation. The CPU memory arena is off unless asked for: a session's arena keeps its peak
+ * buffers for the session's life (with one for every cached size, a 1024 px render peaked at 5.7
+ * GB RSS). The loss graph asks for it (`arena`): an evaluation allocates gigabytes of short-lived
+ * tensors (8.6 GB at 1024×683), and without the arena each is a fresh mapping whose pages the
+ * kernel faults in and zeroes anew — 3.7× the time of an evaluation at 1024 px on the 2-core
+ * reference machine (bench/speed.ts); the loss backend releases a large loss session as soon as its
+ * evaluator is done, so the arena does not outlive the render scale (loss-backend.ts).
  */
-export function sessionOptions(provider: string): InferenceSession.SessionOptions {
+export function sessionOptions(provider: string, { arena = false }: { arena?: boolean } = {}): InferenceSession.SessionOptions {
   return {
     executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     intraOpNumThreads: os.availableParallelism(),
     interOpNumThreads: 1,
-    enableCpuMemArena: false,
+    enableCpuMemArena: arena,
     enableMemPattern: false,
   };
 }

@@ -3,6 +3,8 @@
  * session costs ~0.5 s (graph optimisation, kernel folding, pre-packing), an evaluation at 256 px
  * about as much. Sessions in use are reference-counted; idle ones beyond `maxIdle` are released,
  * least recently used first, so a long-running worker that sees many sizes keeps its memory bounded.
+ * A session acquired with `keepIdle: false` (a large one) is released as soon as it is idle, and
+ * releaseIdle() releases every idle session at once (before a large one is made).
  */
 import type { InferenceSession } from 'onnxruntime-node';
 
@@ -10,6 +12,13 @@ interface Entry {
   session: Promise<InferenceSession>;
   refs: number;
   lastUsed: number;
+  /** False: released as soon as no lease holds it. */
+  keepIdle: boolean;
+}
+
+export interface AcquireOptions {
+  /** Keep the session once idle, for the next lease (default true). */
+  keepIdle?: boolean;
 }
 
 export interface Lease {
@@ -29,15 +38,16 @@ export class SessionCache {
   ) {}
 
   /** The session for `key`, building its model with `build` the first time. */
-  async acquire(key: string, build: () => Uint8Array | Promise<Uint8Array>): Promise<Lease> {
+  async acquire(key: string, build: () => Uint8Array | Promise<Uint8Array>, options: AcquireOptions = {}): Promise<Lease> {
     if (this.disposed) throw new Error('ONNX session cache is disposed');
     let entry = this.entries.get(key);
     if (!entry) {
       const session = Promise.resolve().then(build).then((model) => this.create(model));
-      entry = { session, refs: 0, lastUsed: 0 };
+      entry = { session, refs: 0, lastUsed: 0, keepIdle: true };
       this.entries.set(key, entry);
       session.catch(() => this.entries.delete(key));
     }
+    entry.keepIdle = options.keepIdle ?? true;
     entry.refs++;
     entry.lastUsed = ++this.tick;
     const held = entry;
@@ -66,10 +76,19 @@ export class SessionCache {
 
   private evictIdle(): void {
     const idle = [...this.entries].filter(([, e]) => e.refs === 0).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
-    for (const [key, entry] of idle.slice(0, Math.max(0, idle.length - this.maxIdle))) {
-      this.entries.delete(key);
-      void entry.session.then((s) => s.release()).catch(() => undefined);
-    }
+    const kept = idle.filter(([, e]) => e.keepIdle);
+    const evicted = [...idle.filter(([, e]) => !e.keepIdle), ...kept.slice(0, Math.max(0, kept.length - this.maxIdle))];
+    for (const [key, entry] of evicted) void this.releaseEntry(key, entry);
+  }
+
+  private releaseEntry(key: string, entry: Entry): Promise<void> {
+    this.entries.delete(key);
+    return entry.session.then((s) => s.release()).catch(() => undefined);
+  }
+
+  /** Releases every idle session now (those in use stay). */
+  async releaseIdle(): Promise<void> {
+    await Promise.all([...this.entries].filter(([, e]) => e.refs === 0).map(([key, entry]) => this.releaseEntry(key, entry)));
   }
 
   /** Releases every session (in-flight leases must not be used afterwards). */

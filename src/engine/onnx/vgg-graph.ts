@@ -21,6 +21,9 @@ import { channelsOf, layersUpTo, VGG_MEAN_BGR, type VggLayer } from '../vgg19/la
 import type { ConvWeights } from '../vgg19/weights.ts';
 import { GraphBuilder } from './graph-builder.ts';
 
+/** ONNX's element type code for float32 (Cast's `to`). */
+const FLOAT = 1;
+
 /** [channels, height, width] of an activation (batch 1). */
 type Chw = [number, number, number];
 
@@ -34,19 +37,23 @@ interface ForwardStep {
   /** The layer's output: ReLU output for convs, pooled output for pools. */
   out: string;
   outShape: Chw;
-  /** Forward kernel, OIHW (conv layers only). */
+  /** Forward kernel, OIHW, and bias (conv layers only). */
   kernel?: string;
+  bias?: string;
   /**
    * What the backward pass needs of this layer, taken in the forward pass as booleans (loss model
-   * only): where the ReLU output is positive (convs), where the input is its window's maximum (max
-   * pools). Taking them right after the layer lets ORT free the float activation as soon as the next
-   * layer has read it, instead of keeping every activation alive until the backward pass — a quarter
-   * of the bytes (bool vs float), which is most of the loss model's memory at large sizes.
+   * only), so that the float activation can be freed once the next layer has read it — a quarter of
+   * the bytes: where the ReLU output is positive (convs), where the input is its window's maximum
+   * (max pools). A ReLU followed by a max pool (and no loss term of its own) has no mask: the pool's
+   * mask includes it (poolMask). Nor has a ReLU that a loss term reads: its output is there anyway
+   * when the backward pass arrives, which takes the mask from it then.
    */
   mask?: string;
 }
 
 interface Forward {
+  /** The network's input: x in NCHW, mean subtracted. */
+  input: string;
   steps: ForwardStep[];
   /** Activation name (conv*, relu*, pool*) → tensor name and shape. */
   acts: Map<string, { tensor: string; shape: Chw }>;
@@ -80,19 +87,28 @@ function convKernel(g: GraphBuilder, name: string, w: ConvWeights, reverseInputs
   return reverseInputs ? g.reverse(oihw, [1]) : oihw;
 }
 
+/** Options of the loss model's forward pass: masks for the backward pass. */
+interface MaskOptions {
+  /** Activations (relu*, conv*, pool*) where a loss term injects a gradient. */
+  injected: ReadonlySet<string>;
+}
+
 /**
  * Builds the forward pass for the layers needed by `names`, from x (NHWC, RGB 0–255). Shapes are
  * tracked for the backward pass; a model with symbolic sizes (the probe) passes NaN and ignores them.
+ * With `masks` (the loss model), each layer also takes the mask its backward pass needs.
  */
-function buildForward(g: GraphBuilder, x: string, height: number, width: number, pooling: Pooling, names: string[], weights: Map<string, ConvWeights>, withMasks = false): Forward {
-  const zero = withMasks ? g.scalar(0, 'zero') : '';
+function buildForward(g: GraphBuilder, x: string, height: number, width: number, pooling: Pooling, names: string[], weights: Map<string, ConvWeights>, masks?: MaskOptions): Forward {
+  const zero = masks ? g.scalar(0, 'zero') : '';
   // Mean in RGB order, since the input stays RGB (the BGR swap lives in conv1_1's kernel).
   const meanRgb = g.floatTensor('mean_rgb', Float32Array.from([...VGG_MEAN_BGR].reverse()), [1, 3, 1, 1]);
-  let cur = g.sub(g.transpose(x, [0, 3, 1, 2]), meanRgb);
+  const input = g.sub(g.transpose(x, [0, 3, 1, 2]), meanRgb);
+  let cur = input;
   let shape: Chw = [3, height, width];
   const steps: ForwardStep[] = [];
   const acts = new Map<string, { tensor: string; shape: Chw }>();
-  layersUpTo(names).forEach((layer, i) => {
+  const layers = layersUpTo(names);
+  layers.forEach((layer, i) => {
     if (layer.kind === 'conv') {
       const w = weights.get(layer.keras);
       if (!w) throw new Error(`vgg19 weights lack ${layer.keras}`);
@@ -101,9 +117,14 @@ function buildForward(g: GraphBuilder, x: string, height: number, width: number,
       const pre = g.node('Conv', [cur, kernel, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, g.fresh(layer.name));
       const out = g.node('Relu', [pre], {}, g.fresh(layer.relu));
       const outShape: Chw = [layer.outChannels, shape[1], shape[2]];
-      // ReLU backward passes where the output is positive (Greater + Where: cheaper in ORT than Sign).
-      const mask = withMasks ? g.node('Greater', [out, zero]) : undefined;
-      steps.push({ layer, input: cur, inShape: shape, pre, out, outShape, kernel, mask });
+      // ReLU backward passes where the output is positive. The mask is taken here, unless a loss term
+      // reads this ReLU's output (the output is then kept, or recomputed, and the backward pass takes
+      // the mask from it) or a max pool follows (the pool's mask includes it).
+      const next = layers[i + 1];
+      const kept = masks?.injected.has(layer.relu) ?? false;
+      const maskedByPool = pooling === 'max' && next?.kind === 'pool' && !kept;
+      const mask = masks && !kept && !maskedByPool ? g.node('Greater', [out, zero]) : undefined;
+      steps.push({ layer, input: cur, inShape: shape, pre, out, outShape, kernel, bias, mask });
       acts.set(layer.name, { tensor: pre, shape: outShape });
       acts.set(layer.relu, { tensor: out, shape: outShape });
       cur = out;
@@ -114,14 +135,15 @@ function buildForward(g: GraphBuilder, x: string, height: number, width: number,
       const outShape: Chw = [shape[0], pooledSize(shape[1]), pooledSize(shape[2])];
       if (!(outShape[1] >= 1 && outShape[2] >= 1) && !Number.isNaN(height)) throw new Error(`image ${height}×${width} is too small for VGG19 up to ${names.join(', ')}`);
       const step: ForwardStep = { layer, input: cur, inShape: shape, out, outShape };
-      if (withMasks && pooling === 'max') step.mask = maxMask(g, step);
+      const before = steps[steps.length - 1];
+      if (masks && pooling === 'max') step.mask = poolMask(g, step, before.layer.kind === 'conv' && !before.mask && !masks.injected.has(before.layer.relu));
       steps.push(step);
       acts.set(layer.name, { tensor: out, shape: outShape });
       cur = out;
       shape = outShape;
     }
   });
-  return { steps, acts };
+  return { input, steps, acts };
 }
 
 /** Sum of the gradients that meet at one tensor (undefined when none flows there). */
@@ -131,75 +153,210 @@ function sumOf(g: GraphBuilder, terms: Array<string | undefined>): string | unde
   return g.node('Sum', present);
 }
 
-/** Nearest-neighbour ×2 upsample of [1,C,h,w] to [1,C,2h,2w]. */
-function upsample2x(g: GraphBuilder, t: string, [c, h, w]: Chw): string {
-  const sizes = g.int64s([1, c, 2 * h, 2 * w], 'sizes');
-  return g.node('Resize', [t, '', '', sizes], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+/**
+ * Nearest-neighbour ×2 upsample of [1,C,h,w] to [1,C,2h,2w]. By scales, not sizes: the loss model's
+ * activations have no static shape for ORT (see buildLossModel), and neither does this.
+ */
+function upsample2x(g: GraphBuilder, t: string): string {
+  const scales = g.floatTensor('scales', Float32Array.of(1, 1, 2, 2), [4]);
+  return g.node('Resize', [t, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
 }
 
 /**
  * Where a max pool's input (cropped to whole windows) equals its window's maximum: the gradient goes
- * there. Pool inputs are ReLU outputs, so ties happen at 0, and the ReLU mask below zeroes those anyway.
+ * there. Pool inputs are ReLU outputs, so ties happen at 0, and the ReLU mask zeroes those anyway.
+ * `withRelu` folds that ReLU mask in (the conv before has none of its own): a window whose maximum
+ * is 0 is compared with −1 instead, which no ReLU output equals, so the mask is true exactly where
+ * the input is positive and its window's maximum — the product of the two masks, in one.
  */
-function maxMask(g: GraphBuilder, step: Pick<ForwardStep, 'input' | 'inShape' | 'out' | 'outShape'>): string {
+function poolMask(g: GraphBuilder, step: Pick<ForwardStep, 'input' | 'inShape' | 'out' | 'outShape'>, withRelu: boolean): string {
   const [, hIn, wIn] = step.inShape;
   const [, h, w] = step.outShape;
+  // max − [max = 0]: −1 where the window's maximum is 0 (pooled ReLU outputs are never negative).
+  const max = withRelu ? g.sub(step.out, g.node('Cast', [g.node('Equal', [step.out, g.scalar(0, 'zero')])], { to: FLOAT })) : step.out;
+  // The upsampled maximum is built before the crop, so that ORT (which walks the newer input first)
+  // crops the full-size input, and can free it, before it upsamples.
+  const up = upsample2x(g, max);
   const input = hIn !== 2 * h || wIn !== 2 * w ? g.slice(step.input, [0, 0], [2 * h, 2 * w], [2, 3]) : step.input;
-  return g.node('Equal', [input, upsample2x(g, step.out, step.outShape)]);
+  return g.node('Equal', [input, up]);
+}
+
+/**
+ * The mask as 0/1 floats, to multiply a gradient with: d × float(mask) is d where the mask is true,
+ * else 0 (ORT's Where would take two full-size temporaries and one thread for the same result).
+ */
+function maskFloat(g: GraphBuilder, mask: string): string {
+  return g.node('Cast', [mask], { to: FLOAT });
 }
 
 /** Pool backward: dOut [1,C,h,w] → dIn [1,C,H,W]. The rows/columns a floor pool dropped get zero. */
-function poolBackward(g: GraphBuilder, step: ForwardStep, dOut: string, pooling: Pooling, zero: string): string {
+function poolBackward(g: GraphBuilder, step: ForwardStep, dOut: string, pooling: Pooling, maskF?: string): string {
   const [, hIn, wIn] = step.inShape;
   const [, h, w] = step.outShape;
   const cropped = hIn !== 2 * h || wIn !== 2 * w;
   let dIn: string;
   if (pooling === 'avg') {
-    dIn = upsample2x(g, g.mul(dOut, g.scalar(0.25, 'quarter')), step.outShape);
+    dIn = upsample2x(g, g.mul(dOut, g.scalar(0.25, 'quarter')));
   } else {
-    dIn = g.node('Where', [step.mask!, upsample2x(g, dOut, step.outShape), zero]);
+    dIn = g.mul(upsample2x(g, dOut), maskF!);
   }
   return cropped ? g.pad(dIn, [0, 0, 0, 0, 0, 0, hIn - 2 * h, wIn - 2 * w]) : dIn;
 }
 
 /**
- * The adjoint of the forward pass: given gradients injected at activations (by name), returns
- * dL/d(x in NCHW). Walks the layer list in reverse; skips layers below the deepest injection.
+ * Conv backward w.r.t. its input: correlate with the kernel flipped in space, in/out swapped.
+ * `vertical` pads (top, bottom) for a strip of rows; by default the whole height (1, 1).
  */
-function buildBackward(g: GraphBuilder, fwd: Forward, injected: Map<string, string[]>, pooling: Pooling): string {
-  const zero = g.scalar(0, 'zero');
+function convBackward(g: GraphBuilder, step: ForwardStep, dPre: string, [top, bottom] = [1, 1]): string {
+  // Built from the forward kernel so the model holds it once; ORT constant-folds this at load.
+  const flipped = g.reverse(g.transpose(step.kernel!, [1, 0, 2, 3]), [2, 3]);
+  return g.node('Conv', [dPre, flipped], { kernel_shape: [3, 3], pads: [top, 1, bottom, 1] }, g.fresh(`d_${step.layer.name}`));
+}
+
+/** dL/d(conv output) of a conv step from the gradients at its ReLU output and at the conv output. */
+function reluBackward(g: GraphBuilder, dRelu: string | undefined, maskF: string | undefined, dConv: string[]): string | undefined {
+  // No mask: the max pool after this layer applied it (poolMask), and nothing else flows here.
+  const dMasked = dRelu && maskF ? g.mul(dRelu, maskF) : dRelu;
+  return sumOf(g, [dMasked, ...dConv]);
+}
+
+/** The gradient terms injected at one layer of the backward pass. */
+interface Injected {
+  /** At the layer's output (a conv's ReLU output, a pool's output). */
+  terms: string[];
+  /** At a conv's output before the ReLU. */
+  preTerms: string[];
+  /** The ReLU's mask (bool), when the forward pass took none (see ForwardStep.mask). */
+  reluMask?: string;
+}
+
+/**
+ * The adjoint of the forward pass, from the deepest injection down to step `lowest`: the gradient at
+ * that step's input (dL/d(x in NCHW) for step 0). `injectedAt` gives the terms at each layer, given
+ * the gradient flowing there from above (if any).
+ */
+function buildBackward(g: GraphBuilder, fwd: Forward, deepest: number, lowest: number, pooling: Pooling, injectedAt: (step: ForwardStep, flowing: string | undefined) => Injected): string | undefined {
+  // The float casts of the forward pass's masks are added before the backward pass's own nodes: ORT
+  // walks a node's newer input first, so each cast is then taken when the gradient it multiplies is
+  // already there, rather than before the deeper layers' backward pass (holding four bytes per
+  // element all that time). Likewise below, a cast is added before the sum it multiplies.
+  const maskF = new Map(fwd.steps.slice(lowest, deepest + 1).filter((s) => s.mask).map((s) => [s, maskFloat(g, s.mask!)]));
   let flowing: string | undefined;
-  for (let i = fwd.steps.length - 1; i >= 0; i--) {
+  for (let i = deepest; i >= lowest; i--) {
     const step = fwd.steps[i];
-    const { layer } = step;
-    if (layer.kind === 'pool') {
-      const d = sumOf(g, [flowing, ...(injected.get(layer.name) ?? [])]);
-      flowing = d && poolBackward(g, step, d, pooling, zero);
-      continue;
+    const { terms, preTerms, reluMask } = injectedAt(step, flowing);
+    const mask = maskF.get(step) ?? (reluMask && maskFloat(g, reluMask));
+    if (step.layer.kind === 'pool') {
+      const d = sumOf(g, [flowing, ...terms]);
+      flowing = d && poolBackward(g, step, d, pooling, mask);
+    } else {
+      const dPre = reluBackward(g, sumOf(g, [flowing, ...terms]), mask, preTerms);
+      flowing = dPre && convBackward(g, step, dPre);
     }
-    const dRelu = sumOf(g, [flowing, ...(injected.get(layer.relu) ?? [])]);
-    const dMasked = dRelu && g.node('Where', [step.mask!, dRelu, zero]);
-    const dPre = sumOf(g, [dMasked, ...(injected.get(layer.name) ?? [])]);
-    if (!dPre) {
-      flowing = undefined;
-      continue;
-    }
-    // Conv backward w.r.t. its input: correlate with the kernel flipped in space, in/out swapped.
-    // Built from the forward kernel so the model holds it once; ORT constant-folds this at load.
-    const flipped = g.reverse(g.transpose(step.kernel!, [1, 0, 2, 3]), [2, 3]);
-    flowing = g.node('Conv', [dPre, flipped], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, g.fresh(`d_${layer.name}`));
   }
-  if (!flowing) throw new Error('VGG backward: no loss term reaches the image');
   return flowing;
+}
+
+/**
+ * `t` (of shape `dims`) as computed after `dep`: a Reshape to its own shape, with the shape taken
+ * through an empty slice of dep's shape — no copy, but a data dependency, so ORT cannot compute t
+ * (nor what t alone needs, such as a recomputed activation) before dep, whatever order it picks.
+ */
+function after(g: GraphBuilder, t: string, dims: number[], dep: string): string {
+  const none = g.slice(g.node('Shape', [dep]), [0], [0], [0]);
+  return g.node('Reshape', [t, g.node('Concat', [g.int64s(dims, 'shape'), none], { axis: 0 })]);
+}
+
+/** Rows [a, b) of an NCHW tensor. */
+function rows(g: GraphBuilder, t: string, a: number, b: number): string {
+  return g.slice(t, [a], [b], [2]);
+}
+
+/** Pixels per strip of the first block's backward pass (firstBlockInStrips): larger images are cut in strips. */
+export const STRIP_PIXELS = 400_000;
+
+/** How many strips the first block's backward pass takes at height × width (1: not cut). */
+export function stripsFor(height: number, width: number): number {
+  return Math.max(1, Math.min(Math.floor(height / 8), Math.ceil((height * width) / STRIP_PIXELS)));
+}
+
+/** Row bounds of `count` strips of `height` rows, the inner ones even (a strip holds whole pooling windows). */
+export function stripBounds(height: number, count: number): number[] {
+  const bounds = [0];
+  for (let s = 1; s < count; s++) bounds.push(2 * Math.round((s * height) / (2 * count)));
+  bounds.push(height);
+  if (bounds.some((b, i) => i > 0 && b <= bounds[i - 1])) throw new Error(`cannot cut ${height} rows in ${count} strips`);
+  return bounds;
+}
+
+/**
+ * The first block's backward pass (max pool1 → conv1_2 → conv1_1, with relu1_1's style term and
+ * mask from relu1_1 computed again) in horizontal strips: dL/d(x in NCHW), exactly as in one piece.
+ * At full resolution every map of this block is 64 channels × H × W, and each step of the backward
+ * pass holds three of them; in strips, each holds a strip's worth. A strip of output rows [a, b)
+ * needs the gradient at relu1_1 on rows [a−1, b+1), which needs the pooled gradient's input on
+ * rows [a−2, b+2), and zeros beyond the image (the convolutions' padding, here per strip).
+ */
+function firstBlockInStrips(g: GraphBuilder, fwd: Forward, dPooled: string, styleD: string, count: number): string {
+  const [conv1, conv2, pool] = fwd.steps;
+  const [c, H, W] = conv1.outShape;
+  const [, h, w] = pool.outShape;
+  const zero = g.scalar(0, 'zero');
+  const bounds = stripBounds(H, count);
+  const parts: string[] = [];
+  for (let s = 0; s < count; s++) {
+    const [a, b] = [bounds[s], bounds[s + 1]];
+    const [a1, b1] = [Math.max(0, a - 1), Math.min(H, b + 1)];
+    const [a2, b2] = [Math.max(0, a - 2), Math.min(H, b + 2)];
+    // Pool backward on rows [a2, b2): whole windows up to row 2h, zeros below (and right of 2w).
+    const [p0, p1] = [a2 / 2, Math.min(b2, 2 * h) / 2];
+    const poolMaskF = maskFloat(g, rows(g, pool.mask!, a2, 2 * p1)); // before the gradient it multiplies (see buildBackward)
+    const up = g.mul(upsample2x(g, rows(g, dPooled, p0, p1)), poolMaskF);
+    const d2 = g.pad(up, [0, 0, 0, 0, 0, 0, b2 - 2 * p1, W - 2 * w]);
+    // conv1_2 backward: rows [a1, b1).
+    const dRelu = convBackward(g, conv2, d2, [a1 === 0 ? 1 : 0, b1 === H ? 1 : 0]);
+    // relu1_1 on rows [a1, b1), from x rows [a1 − 1, b1 + 1), once this strip's gradient is there.
+    const [x0, x1] = [Math.max(0, a1 - 1), Math.min(H, b1 + 1)];
+    const xs = after(g, rows(g, fwd.input, x0, x1), [1, 3, x1 - x0, W], dRelu);
+    const relu = g.node('Relu', [g.node('Conv', [xs, conv1.kernel!, conv1.bias!], { kernel_shape: [3, 3], pads: [a1 === 0 ? 1 : 0, 1, b1 === H ? 1 : 0, 1] })]);
+    const mask = g.node('Greater', [relu, zero]);
+    const dF = g.node('Reshape', [g.node('MatMul', [styleD, g.reshape(relu, [c, -1])]), g.node('Shape', [mask])]);
+    const maskF = maskFloat(g, mask); // before the sum it multiplies (see buildBackward)
+    const dPre = g.mul(g.node('Sum', [dRelu, dF]), maskF);
+    // conv1_1 backward: rows [a, b).
+    parts.push(convBackward(g, conv1, dPre, [a === 0 ? 1 : 0, b === H ? 1 : 0]));
+  }
+  return parts.length > 1 ? g.node('Concat', parts, { axis: 2 }) : parts[0];
 }
 
 /** F [1,C,h,w] → (F as C×M, G = F Fᵀ / M). */
 function gram(g: GraphBuilder, act: { tensor: string; shape: Chw }): { f2: string; gram: string } {
   const [c, h, w] = act.shape;
   const m = h * w;
-  const f2 = g.reshape(act.tensor, [c, m]);
+  const f2 = g.reshape(act.tensor, [c, -1]); // M left to ORT (see buildLossModel's input)
   const gram = g.mul(g.node('MatMul', [f2, g.transpose(f2, [1, 0])]), g.scalar(1 / m, 'inv_m'));
   return { f2, gram };
+}
+
+/**
+ * ONNX Runtime runs a graph in a depth-first post-order from its last leaf (the leaf added last is
+ * walked first, and a node's inputs newest first): a tensor is computed when the first path that
+ * needs it is walked. Left alone, the gradient's path walks the whole forward pass before any ReLU
+ * mask or Gram matrix is taken (they sit on side branches, reached only on the way back), so every
+ * float activation stays alive until the backward pass. This output, added last, reads one element
+ * of each anchor, newest node first = first anchor, so ORT computes the anchors in the given order,
+ * each as soon as its layer is there: a layer's mask and Gram matrix are taken before the next
+ * layer runs, and the layer's float activation is freed once they and the next layer have read it.
+ * The values are meaningless; the output need not be fetched.
+ */
+function scheduleOutput(g: GraphBuilder, anchors: Array<{ tensor: string; rank: number }>): void {
+  const reads: string[] = [];
+  for (let i = anchors.length - 1; i >= 0; i--) {
+    const axes = [...Array(anchors[i].rank).keys()];
+    const one = g.slice(anchors[i].tensor, axes.map(() => 0), axes.map(() => 1), axes);
+    reads.push(g.reshape(g.node('Cast', [one], { to: FLOAT }), [1]));
+  }
+  g.output(g.node('Concat', reads.reverse(), { axis: 0 }), LOSS_IO.schedule, [anchors.length]);
 }
 
 // ── Probe model: features and Gram matrices ─────────────────────────────────────────────────────
@@ -241,11 +398,13 @@ export interface LossModelSpec {
   pooling: Pooling;
   contentLayer: string;
   styleLayers: string[];
+  /** Strips of the first block's backward pass (see firstBlockInStrips); default stripsFor(height, width). */
+  strips?: number;
 }
 
 /**
  * Names of the loss model's inputs and outputs.
- * Inputs: x [1,H,W,3] (NHWC RGB 0–255); content_target [1,C,h,w] (NCHW); style_target_<i> [C,C];
+ * Inputs: x [1,H,W,3] (NHWC RGB 0–255); content_target [1,h,w,C] (NHWC); style_target_<i> [C,C];
  * coefficients (each [1]) content_coef, style_coef_<i>, tv_coef — the factors of each term's
  * gradient, fed at run time so one session serves any weights.
  * Outputs: grad [1,H,W,3]; content_sq [C] (Σ over positions of (F−P)² per channel);
@@ -263,40 +422,32 @@ export const LOSS_IO = {
   styleSq: (i: number) => `style_sq_${i}`,
   tvSqV: 'tv_sq_v',
   tvSqH: 'tv_sq_h',
+  schedule: 'schedule',
+  /** The input's symbolic sizes (the model itself is built for one size). */
+  height: 'height',
+  width: 'width',
 } as const;
 
 export function buildLossModel(spec: LossModelSpec, weights: Map<string, ConvWeights>): { model: Uint8Array; nodes: number } {
   const { height: H, width: W } = spec;
   if (H < 2 || W < 2) throw new Error(`image ${H}×${W} is too small`);
   const g = new GraphBuilder('vgg19_gatys_loss_and_gradient');
-  const x = g.input(LOSS_IO.x, [1, H, W, 3]);
-  const fwd = buildForward(g, x, H, W, spec.pooling, [spec.contentLayer, ...spec.styleLayers], weights, true);
+  // The model is built for H×W (crops, pads), but its input is declared with symbolic sizes: ORT's
+  // allocation planner then cannot prove two activations the same size, so it frees each one after
+  // its last use instead of keeping a dead forward buffer for a same-sized tensor of the backward
+  // pass (which holds most of the forward pass's memory until the backward pass: 1.9× the peak).
+  const x = g.input(LOSS_IO.x, [1, LOSS_IO.height, LOSS_IO.width, 3]);
+  const names = [spec.contentLayer, ...spec.styleLayers];
+  const fwd = buildForward(g, x, H, W, spec.pooling, names, weights, { injected: new Set(names) });
   const injected = new Map<string, string[]>();
   const inject = (name: string, d: string) => injected.set(name, [...(injected.get(name) ?? []), d]);
-
-  // Content: L_c = mean (F − P)²;  dL/dF = contentWeight · 2 (F − P) / (M C) = content_coef · (F − P).
-  const content = fwd.acts.get(spec.contentLayer)!;
-  const target = g.input(LOSS_IO.contentTarget, [1, ...content.shape]);
-  const residual = g.sub(content.tensor, target);
-  g.output(g.sumSquares(residual, [0, 2, 3]), LOSS_IO.contentSq, [content.shape[0]]);
-  inject(spec.contentLayer, g.mul(residual, g.input(LOSS_IO.contentCoef, [1])));
-
-  // Style: L_s = Σ_l w_l mean (G_l − A_l)²;  dL/dF_l = styleWeight · w_l · 4/(C² M) · (G − A) F, as C×M.
-  spec.styleLayers.forEach((name, i) => {
-    const act = fwd.acts.get(name)!;
-    const [c, h, w] = act.shape;
-    const { f2, gram: gm } = gram(g, act);
-    const diff = g.sub(gm, g.input(LOSS_IO.styleTarget(i), [c, c]));
-    g.output(g.sumSquares(diff, [1]), LOSS_IO.styleSq(i), [c]);
-    const dF = g.node('MatMul', [g.mul(diff, g.input(LOSS_IO.styleCoef(i), [1])), f2]);
-    inject(name, g.reshape(dF, [1, c, h, w]));
-  });
-
-  const dxNchw = buildBackward(g, fwd, injected, spec.pooling);
-  const dxVgg = g.transpose(dxNchw, [0, 2, 3, 1]);
+  /** Tensors to compute in this order, each as soon as it can be (see scheduleOutput). */
+  const schedule = new Map<ForwardStep, Array<{ tensor: string; rank: number }>>(fwd.steps.map((s) => [s, []]));
+  const stepOf = (name: string) => fwd.steps.find((s) => s.layer.name === name || (s.layer.kind === 'conv' && s.layer.relu === name))!;
 
   // Total variation on x (NHWC): v = x[i+1,j] − x[i,j], h = x[i,j+1] − x[i,j];
   // dL/dx = tv_coef · (v[i−1,j] − v[i,j] + h[i,j−1] − h[i,j]), with zeros past the edges.
+  // Built before the VGG gradient, so ORT computes it after (at the end, not held through it).
   const dv = g.sub(g.slice(x, [1], [H], [1]), g.slice(x, [0], [H - 1], [1]));
   const dh = g.sub(g.slice(x, [1], [W], [2]), g.slice(x, [0], [W - 1], [2]));
   g.output(g.sumSquares(dv, [0, 2, 3]), LOSS_IO.tvSqV, [H - 1]);
@@ -310,6 +461,84 @@ export function buildLossModel(spec: LossModelSpec, weights: Map<string, ConvWei
     g.pad(sh, [0, 0, 1, 0, 0, 0, 0, 0]),
     g.node('Neg', [g.pad(sh, [0, 0, 0, 0, 0, 0, 1, 0])]),
   ]);
-  g.output(g.add(dxVgg, dxTv), LOSS_IO.grad, [1, H, W, 3]);
+
+  // A ReLU output that a loss term reads is there when the backward pass arrives (kept, or computed
+  // again): the ReLU mask is taken from it then. Each term is reshaped to the mask's shape, which
+  // makes ORT take the mask before the term (the output can then be freed as the term is made).
+  const zero = g.scalar(0, 'zero');
+  const reluMasks = new Map<string, string>();
+  const reluMask = (name: string, out: string) => {
+    if (!reluMasks.has(name)) reluMasks.set(name, g.node('Greater', [out, zero]));
+    return reluMasks.get(name)!;
+  };
+  const isRelu = (name: string) => fwd.steps.some((s) => s.layer.kind === 'conv' && s.layer.relu === name);
+  const shapedLike = (name: string, t: string, c: number, w: number) =>
+    isRelu(name) ? g.node('Reshape', [t, g.node('Shape', [reluMask(name, fwd.acts.get(name)!.tensor)])]) : g.reshape(t, [1, c, -1, w]);
+
+  // Content: L_c = mean (F − P)²;  dL/dF = contentWeight · 2 (F − P) / (M C) = content_coef · (F − P).
+  const content = fwd.acts.get(spec.contentLayer)!;
+  // The target comes as the LossSpec holds it (NHWC): transposed here, not copied once more in JS.
+  const [cc, ch, cw] = content.shape;
+  const target = g.transpose(g.input(LOSS_IO.contentTarget, [1, ch, cw, cc]), [0, 3, 1, 2]);
+  const residual = g.sub(content.tensor, target);
+  g.output(g.sumSquares(residual, [0, 2, 3]), LOSS_IO.contentSq, [content.shape[0]]);
+  inject(spec.contentLayer, shapedLike(spec.contentLayer, g.mul(residual, g.input(LOSS_IO.contentCoef, [1])), content.shape[0], content.shape[2]));
+
+  // Style: L_s = Σ_l w_l mean (G_l − A_l)²;  dL/dF_l = styleWeight · w_l · 4/(C² M) · (G − A) F, as C×M.
+  // At the first layer (relu1_1), F is not kept for the backward pass: it is a full-resolution
+  // 64-channel map, cheap to compute again from x (3 input channels), which is done when the
+  // backward pass gets there.
+  const first = fwd.steps[0];
+  const firstRelu = first.layer.kind === 'conv' ? first.layer.relu : undefined;
+  const recomputed: string[] = [];
+  spec.styleLayers.forEach((name, i) => {
+    const act = fwd.acts.get(name)!;
+    const [c, , w] = act.shape;
+    const { f2, gram: gm } = gram(g, act);
+    const diff = g.sub(gm, g.input(LOSS_IO.styleTarget(i), [c, c]));
+    schedule.get(stepOf(name))!.push({ tensor: diff, rank: 2 });
+    g.output(g.sumSquares(diff, [1]), LOSS_IO.styleSq(i), [c]);
+    const scaled = g.mul(diff, g.input(LOSS_IO.styleCoef(i), [1]));
+    if (name === firstRelu) recomputed.push(scaled);
+    else inject(name, shapedLike(name, g.node('MatMul', [scaled, f2]), c, w));
+  });
+
+  const namesOf = (step: ForwardStep) => [step.layer.name, ...(step.layer.kind === 'conv' ? [step.layer.relu] : [])];
+  let deepest = fwd.steps.length - 1;
+  while (deepest > 0 && !namesOf(fwd.steps[deepest]).some((n) => injected.has(n))) deepest--;
+  // The first block (conv1_1, conv1_2, max pool1) in strips, when only relu1_1's recomputed style
+  // term enters there and something flows down from above.
+  const strips = spec.strips ?? stripsFor(H, W);
+  const [s0, s1, s2] = fwd.steps;
+  const inStrips = strips > 1 && spec.pooling === 'max' && deepest > 2 && recomputed.length > 0 && s2?.layer.kind === 'pool' && !s1.mask && !!s2.mask &&
+    [s0, s1, s2].every((st) => namesOf(st).every((n) => !injected.has(n)));
+  const flowing = buildBackward(g, fwd, deepest, inStrips ? 3 : 0, spec.pooling, (step, flowing) => {
+    if (step.layer.kind === 'pool') return { terms: injected.get(step.layer.name) ?? [], preTerms: [] };
+    const { relu } = step.layer;
+    const preTerms = injected.get(step.layer.name) ?? [];
+    if (relu === firstRelu && recomputed.length > 0) {
+      // relu1_1 again, from x, once the gradient arriving here is there (see after).
+      const [, H1, W1] = step.outShape;
+      const input = flowing ? after(g, fwd.input, [1, 3, H1, W1], flowing) : fwd.input;
+      const out = g.node('Relu', [g.node('Conv', [input, first.kernel!, first.bias!], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })]);
+      const mask = g.node('Greater', [out, zero]);
+      const [c] = step.outShape;
+      const dF = g.node('Reshape', [g.node('MatMul', [sumOf(g, recomputed)!, g.reshape(out, [c, -1])]), g.node('Shape', [mask])]);
+      return { terms: [...(injected.get(relu) ?? []), dF], preTerms, reluMask: mask };
+    }
+    return { terms: injected.get(relu) ?? [], preTerms, reluMask: reluMasks.get(relu) };
+  });
+  const dx = inStrips ? firstBlockInStrips(g, fwd, flowing!, sumOf(g, recomputed)!, strips) : flowing;
+  if (!dx) throw new Error('VGG backward: no loss term reaches the image');
+  g.output(g.add(g.transpose(dx, [0, 2, 3, 1]), dxTv), LOSS_IO.grad, [1, H, W, 3]);
+
+  // Masks right after their layer; before a max pool's mask, the pooled map it compares with.
+  const anchors: Array<{ tensor: string; rank: number }> = [];
+  for (const step of fwd.steps) {
+    if (step.layer.kind === 'pool' && step.mask) anchors.push({ tensor: step.out, rank: 4 });
+    if (step.mask) anchors.push({ tensor: step.mask, rank: 4 });
+    anchors.push(...schedule.get(step)!);
+  }
+  scheduleOutput(g, anchors);
   return { model: g.encode(), nodes: g.nodeCount };
 }
