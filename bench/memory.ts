@@ -1,14 +1,15 @@
 /**
  * Peak memory of a worker rendering a 50 MP photo at 1024 px (the README's figure):
  *
- *   npx tsx bench/memory.ts [--megapixels 50] [--size 1024] [--quality draft] [--iterations 4] [--json]
+ *   npx tsx bench/memory.ts [--megapixels 50] [--size 1024] [--quality draft] [--iterations 4] [--runs 1] [--json]
  *
  * Generates a photo-like JPEG of that many pixels with sharp (in this process), then measures in a
  * fresh child process what a worker does with it: the render thread (as `easel worker` runs it)
  * decodes it with shrink-on-load and renders it with the real engine; the child reports its peak
  * RSS (process.resourceUsage().maxRSS: main thread, render thread, ONNX Runtime and libvips
  * together). `--iterations` keeps a CPU run short: the working set at a given size does not grow
- * with the iteration count beyond L-BFGS's fixed history.
+ * with the iteration count beyond L-BFGS's fixed history. `--runs N` measures N fresh processes and
+ * reports their median (the peak varies by ±5% from run to run with the allocator's fragmentation).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '1024' },
     quality: { type: 'string', default: 'draft' },
     iterations: { type: 'string', default: '4' },
+    runs: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
     measure: { type: 'string' },
   },
@@ -78,16 +80,25 @@ if (values.measure) {
     await writeFile(file, await generatePhoto(Number(values.megapixels)));
     const self = fileURLToPath(import.meta.url);
     const args = ['--import', 'tsx', self, '--measure', file, '--size', values.size, '--quality', values.quality, '--iterations', values.iterations];
-    const line = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`measurement exited with ${code}`))));
-    });
-    if (values.json) process.stdout.write(`${line}\n`);
-    else {
-      const r = JSON.parse(line);
-      process.stdout.write(`${r.inputMP} MP JPEG (${r.input}, ${r.jpegMB} MB) → ${r.output} ${r.quality} (${r.iterations} evaluations, ${r.engine}) in ${(r.renderMs / 1000).toFixed(1)} s: peak RSS ${r.peakRssMB} MB\n`);
+    const measureOnce = () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`measurement exited with ${code}`))));
+      });
+    const results = [];
+    for (let i = 0; i < Math.max(1, Number(values.runs)); i++) {
+      const r = JSON.parse(await measureOnce());
+      results.push(r);
+      if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      else process.stdout.write(`${r.inputMP} MP JPEG (${r.input}, ${r.jpegMB} MB) → ${r.output} ${r.quality} (${r.iterations} evaluations, ${r.engine}) in ${(r.renderMs / 1000).toFixed(1)} s: peak RSS ${r.peakRssMB} MB\n`);
+    }
+    if (results.length > 1) {
+      const peaks = results.map((r) => r.peakRssMB as number).sort((a, b) => a - b);
+      const median = peaks[Math.floor(peaks.length / 2)];
+      if (values.json) process.stdout.write(`${JSON.stringify({ runs: peaks.length, peakRssMB: { median, min: peaks[0], max: peaks[peaks.length - 1] } })}\n`);
+      else process.stdout.write(`peak RSS over ${peaks.length} runs: median ${median} MB (${peaks[0]}–${peaks[peaks.length - 1]})\n`);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -51,9 +51,9 @@ export function loadOrt(): Promise<Ort> {
  * buffers for the session's life (with one for every cached size, a 1024 px render peaked at 5.7
  * GB RSS). The loss graph asks for it (`arena`): an evaluation allocates gigabytes of short-lived
  * tensors (8.6 GB at 1024×683), and without the arena each is a fresh mapping whose pages the
- * kernel faults in and zeroes anew — 3.7× the time of an evaluation at 1024 px on the 2-core
- * reference machine (bench/speed.ts); the loss backend releases a large loss session as soon as its
- * evaluator is done, so the arena does not outlive the render scale (loss-backend.ts).
+ * kernel faults in and zeroes anew — an evaluation at 1024×683 took 44–55 s instead of 7–8 s on the
+ * 2-core reference machine. The loss backend releases a large session as soon as it is done, so its
+ * arena does not outlive the render scale (loss-backend.ts).
  */
 export function sessionOptions(provider: string, { arena = false }: { arena?: boolean } = {}): InferenceSession.SessionOptions {
   return {

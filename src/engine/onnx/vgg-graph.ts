@@ -6,18 +6,26 @@
  *                   ─► forward ─► loss terms ─► backward (hand-written adjoint) ─► dL/dx
  *                                 └─► per-row partial sums of squares (the caller sums in float64)
  *
- * The backward pass walks the same layer list in reverse: ReLU backward is a mask (Greater + Where),
- * conv backward is a forward Conv with the flipped, in/out-swapped kernel (built in-graph from the
- * forward kernel with Transpose + Slice, which ORT folds at session creation, so the model carries
- * each kernel once), pool backward is a nearest ×2 upsample (average: scaled by ¼; max: through the
- * mask of the window's maximum), with odd sizes restored exactly by padding. Gradients that meet are
- * summed. The loss is exactly loss-spec.ts.
+ * The backward pass walks the same layer list in reverse: ReLU backward is a mask (Greater, applied
+ * as Cast + Mul), conv backward is a forward Conv with the flipped, in/out-swapped kernel (built
+ * in-graph from the forward kernel with Transpose + Slice, which ORT folds at session creation, so
+ * the model carries each kernel once), pool backward is a nearest ×2 upsample (average: scaled by ¼;
+ * max: through the mask of the window's maximum), with odd sizes restored exactly by padding.
+ * Gradients that meet are summed. The loss is exactly loss-spec.ts.
+ *
+ * Memory (the loss model at large sizes, where one 64-channel map is 179 MB at 1024×683): the
+ * forward pass keeps booleans (masks) rather than activations, takes them right after each layer
+ * (scheduleOutput: ORT's own order would take them on the way back), keeps only the activations that
+ * a loss term reads (relu1_1's is computed again from x instead), and ORT frees every tensor after
+ * its last use (the input's sizes are symbolic: see buildLossModel). Above STRIP_PIXELS, the first
+ * block runs in strips of rows, forward and backward (firstBlockForwardInStrips, firstBlockBackwardInStrips).
+ * One evaluation then holds about 0.55 KB per pixel at a time (1024×683), against 1.9 KB before.
  *
  * The graph works in NCHW (ONNX's convolution layout). The image comes in NHWC RGB 0–255; VGG's
  * RGB→BGR swap is folded into the first kernel's input channels and the mean is subtracted in-graph.
  */
 import type { Pooling } from '../types.ts';
-import { channelsOf, layersUpTo, VGG_MEAN_BGR, type VggLayer } from '../vgg19/layers.ts';
+import { channelsOf, layersUpTo, VGG19_LAYERS, VGG_MEAN_BGR, type VggLayer } from '../vgg19/layers.ts';
 import type { ConvWeights } from '../vgg19/weights.ts';
 import { GraphBuilder } from './graph-builder.ts';
 
@@ -40,6 +48,8 @@ interface ForwardStep {
   /** Forward kernel, OIHW, and bias (conv layers only). */
   kernel?: string;
   bias?: string;
+  /** The kernel for its backward pass (convBackward). */
+  flipped?: string;
   /**
    * What the backward pass needs of this layer, taken in the forward pass as booleans (loss model
    * only), so that the float activation can be freed once the next layer has read it — a quarter of
@@ -55,8 +65,18 @@ interface Forward {
   /** The network's input: x in NCHW, mean subtracted. */
   input: string;
   steps: ForwardStep[];
-  /** Activation name (conv*, relu*, pool*) → tensor name and shape. */
+  /** Activation name (conv*, relu*, pool*) → tensor name and shape (not the first block's, in strips). */
   acts: Map<string, { tensor: string; shape: Chw }>;
+  /** The first block in strips (see firstBlockForwardInStrips). */
+  strips?: FirstBlockStrips;
+}
+
+interface FirstBlockStrips {
+  bounds: number[];
+  /** relu1_1's Gram matrix, unnormalised (Σ F Fᵀ over the strips). */
+  gram: string;
+  /** Tensors to compute in this order (see scheduleOutput): each strip's pooled rows, mask and Gram. */
+  anchors: Array<{ tensor: string; rank: number }>;
 }
 
 /** VGG's spatial size after each 2×2 stride-2 pool: floor, as Keras' 'valid' pooling. */
@@ -91,6 +111,8 @@ function convKernel(g: GraphBuilder, name: string, w: ConvWeights, reverseInputs
 interface MaskOptions {
   /** Activations (relu*, conv*, pool*) where a loss term injects a gradient. */
   injected: ReadonlySet<string>;
+  /** Row bounds of the first block's strips, when it runs in strips (firstBlockForwardInStrips). */
+  strips?: number[];
 }
 
 /**
@@ -108,7 +130,17 @@ function buildForward(g: GraphBuilder, x: string, height: number, width: number,
   const steps: ForwardStep[] = [];
   const acts = new Map<string, { tensor: string; shape: Chw }>();
   const layers = layersUpTo(names);
+  let strips: FirstBlockStrips | undefined;
   layers.forEach((layer, i) => {
+    if (masks?.strips && i < 3) {
+      if (i === 2) {
+        strips = firstBlockForwardInStrips(g, input, height, width, layers, weights, masks.strips, steps);
+        cur = steps[2].out;
+        shape = steps[2].outShape;
+        acts.set(layer.name, { tensor: cur, shape });
+      }
+      return;
+    }
     if (layer.kind === 'conv') {
       const w = weights.get(layer.keras);
       if (!w) throw new Error(`vgg19 weights lack ${layer.keras}`);
@@ -143,7 +175,54 @@ function buildForward(g: GraphBuilder, x: string, height: number, width: number,
       shape = outShape;
     }
   });
-  return { input, steps, acts };
+  return { input, steps, acts, strips };
+}
+
+/**
+ * The first block's forward pass (conv1_1, conv1_2, max pool1) in strips of rows: the pooled map,
+ * the pool's mask (with relu1_2's) and relu1_1's Gram matrix, as in one piece, but holding a strip's
+ * worth of each full-resolution map at a time. A strip of rows [a, b) needs relu1_1 on rows
+ * [a−1, b+1), which needs x on rows [a−2, b+2): zeros beyond the image (the convolutions' padding,
+ * here per strip). Pushes the block's three steps (their full-resolution maps do not exist).
+ */
+function firstBlockForwardInStrips(g: GraphBuilder, input: string, H: number, W: number, layers: VggLayer[], weights: Map<string, ConvWeights>, bounds: number[], steps: ForwardStep[]): FirstBlockStrips {
+  const [l0, l1, l2] = layers;
+  if (l0.kind !== 'conv' || l1.kind !== 'conv' || l2.kind !== 'pool') throw new Error('the first block is conv, conv, pool');
+  const conv = (layer: typeof l0, reverse: boolean) => {
+    const w = weights.get(layer.keras);
+    if (!w) throw new Error(`vgg19 weights lack ${layer.keras}`);
+    return { kernel: convKernel(g, layer.name, w, reverse), bias: g.floatTensor(`${layer.name}_b`, w.bias, [layer.outChannels]) };
+  };
+  const [c0, c1] = [conv(l0, true), conv(l1, false)];
+  const C = l1.outChannels;
+  const pooled: string[] = [];
+  const masks: string[] = [];
+  const grams: string[] = [];
+  const anchors: FirstBlockStrips['anchors'] = [];
+  for (let s = 0; s + 1 < bounds.length; s++) {
+    const [a, b] = [bounds[s], bounds[s + 1]];
+    const [a1, b1] = [Math.max(0, a - 1), Math.min(H, b + 1)];
+    const xs = rows(g, input, Math.max(0, a1 - 1), Math.min(H, b1 + 1));
+    const relu1 = g.node('Relu', [g.node('Conv', [xs, c0.kernel, c0.bias], { kernel_shape: [3, 3], pads: [a1 === 0 ? 1 : 0, 1, b1 === H ? 1 : 0, 1] })]);
+    const own = g.reshape(a1 === a && b1 === b ? relu1 : rows(g, relu1, a - a1, b - a1), [C, -1]);
+    const gram = g.node('MatMul', [own, g.transpose(own, [1, 0])]);
+    const relu2 = g.node('Relu', [g.node('Conv', [relu1, c1.kernel, c1.bias], { kernel_shape: [3, 3], pads: [a === 0 ? 1 : 0, 1, b === H ? 1 : 0, 1] })]);
+    const p = g.node('MaxPool', [relu2], { kernel_shape: [2, 2], strides: [2, 2] });
+    const mask = poolMask(g, { input: relu2, inShape: [C, b - a, W], out: p, outShape: [C, pooledSize(b - a), pooledSize(W)] }, true);
+    pooled.push(p);
+    masks.push(mask);
+    grams.push(gram);
+    anchors.push({ tensor: gram, rank: 2 }, { tensor: p, rank: 4 }, { tensor: mask, rank: 4 });
+  }
+  const cat = (parts: string[]) => (parts.length > 1 ? g.node('Concat', parts, { axis: 2 }) : parts[0]);
+  const shape1: Chw = [C, H, W];
+  const pooledShape: Chw = [C, pooledSize(H), pooledSize(W)];
+  steps.push(
+    { layer: l0, input, inShape: [3, H, W], out: '', outShape: shape1, kernel: c0.kernel, bias: c0.bias },
+    { layer: l1, input: '', inShape: shape1, out: '', outShape: shape1, kernel: c1.kernel, bias: c1.bias },
+    { layer: l2, input: '', inShape: shape1, out: cat(pooled), outShape: pooledShape, mask: cat(masks) },
+  );
+  return { bounds, gram: sumOf(g, grams)!, anchors };
 }
 
 /** Sum of the gradients that meet at one tensor (undefined when none flows there). */
@@ -209,8 +288,8 @@ function poolBackward(g: GraphBuilder, step: ForwardStep, dOut: string, pooling:
  */
 function convBackward(g: GraphBuilder, step: ForwardStep, dPre: string, [top, bottom] = [1, 1]): string {
   // Built from the forward kernel so the model holds it once; ORT constant-folds this at load.
-  const flipped = g.reverse(g.transpose(step.kernel!, [1, 0, 2, 3]), [2, 3]);
-  return g.node('Conv', [dPre, flipped], { kernel_shape: [3, 3], pads: [top, 1, bottom, 1] }, g.fresh(`d_${step.layer.name}`));
+  step.flipped ??= g.reverse(g.transpose(step.kernel!, [1, 0, 2, 3]), [2, 3]);
+  return g.node('Conv', [dPre, step.flipped], { kernel_shape: [3, 3], pads: [top, 1, bottom, 1] }, g.fresh(`d_${step.layer.name}`));
 }
 
 /** dL/d(conv output) of a conv step from the gradients at its ReLU output and at the conv output. */
@@ -272,10 +351,15 @@ function rows(g: GraphBuilder, t: string, a: number, b: number): string {
   return g.slice(t, [a], [b], [2]);
 }
 
-/** Pixels per strip of the first block's backward pass (firstBlockInStrips): larger images are cut in strips. */
-export const STRIP_PIXELS = 400_000;
+/**
+ * Pixels per strip of the first block (firstBlockForwardInStrips, firstBlockBackwardInStrips): larger
+ * images are cut in strips. 4 strips at 1024×683: with ORT's memory arena, an evaluation's peak there
+ * was 480 MB above the session's, against 598 in 2 strips and 1190 in one piece (the arena's
+ * fragmentation follows the largest tensors), at the same speed.
+ */
+export const STRIP_PIXELS = 192_000;
 
-/** How many strips the first block's backward pass takes at height × width (1: not cut). */
+/** How many strips the first block takes at height × width (1: not cut). */
 export function stripsFor(height: number, width: number): number {
   return Math.max(1, Math.min(Math.floor(height / 8), Math.ceil((height * width) / STRIP_PIXELS)));
 }
@@ -297,14 +381,13 @@ export function stripBounds(height: number, count: number): number[] {
  * needs the gradient at relu1_1 on rows [a−1, b+1), which needs the pooled gradient's input on
  * rows [a−2, b+2), and zeros beyond the image (the convolutions' padding, here per strip).
  */
-function firstBlockInStrips(g: GraphBuilder, fwd: Forward, dPooled: string, styleD: string, count: number): string {
+function firstBlockBackwardInStrips(g: GraphBuilder, fwd: Forward, dPooled: string, styleD: string, bounds: number[]): string {
   const [conv1, conv2, pool] = fwd.steps;
   const [c, H, W] = conv1.outShape;
   const [, h, w] = pool.outShape;
   const zero = g.scalar(0, 'zero');
-  const bounds = stripBounds(H, count);
   const parts: string[] = [];
-  for (let s = 0; s < count; s++) {
+  for (let s = 0; s + 1 < bounds.length; s++) {
     const [a, b] = [bounds[s], bounds[s + 1]];
     const [a1, b1] = [Math.max(0, a - 1), Math.min(H, b + 1)];
     const [a2, b2] = [Math.max(0, a - 2), Math.min(H, b + 2)];
@@ -317,7 +400,7 @@ function firstBlockInStrips(g: GraphBuilder, fwd: Forward, dPooled: string, styl
     const dRelu = convBackward(g, conv2, d2, [a1 === 0 ? 1 : 0, b1 === H ? 1 : 0]);
     // relu1_1 on rows [a1, b1), from x rows [a1 − 1, b1 + 1), once this strip's gradient is there.
     const [x0, x1] = [Math.max(0, a1 - 1), Math.min(H, b1 + 1)];
-    const xs = after(g, rows(g, fwd.input, x0, x1), [1, 3, x1 - x0, W], dRelu);
+    const xs = rows(g, after(g, fwd.input, [1, 3, H, W], dRelu), x0, x1);
     const relu = g.node('Relu', [g.node('Conv', [xs, conv1.kernel!, conv1.bias!], { kernel_shape: [3, 3], pads: [a1 === 0 ? 1 : 0, 1, b1 === H ? 1 : 0, 1] })]);
     const mask = g.node('Greater', [relu, zero]);
     const dF = g.node('Reshape', [g.node('MatMul', [styleD, g.reshape(relu, [c, -1])]), g.node('Shape', [mask])]);
@@ -398,7 +481,7 @@ export interface LossModelSpec {
   pooling: Pooling;
   contentLayer: string;
   styleLayers: string[];
-  /** Strips of the first block's backward pass (see firstBlockInStrips); default stripsFor(height, width). */
+  /** Strips of the first block (see firstBlockForwardInStrips); default stripsFor(height, width). */
   strips?: number;
 }
 
@@ -438,7 +521,15 @@ export function buildLossModel(spec: LossModelSpec, weights: Map<string, ConvWei
   // pass (which holds most of the forward pass's memory until the backward pass: 1.9× the peak).
   const x = g.input(LOSS_IO.x, [1, LOSS_IO.height, LOSS_IO.width, 3]);
   const names = [spec.contentLayer, ...spec.styleLayers];
-  const fwd = buildForward(g, x, H, W, spec.pooling, names, weights, { injected: new Set(names) });
+  // The first block (conv1_1, conv1_2, max pool1) in strips, forward and backward, when its only
+  // loss term is relu1_1's style term (which the strips compute again in the backward pass) and
+  // others lie beyond it.
+  const block = VGG19_LAYERS.slice(0, 3);
+  const blockNames = block.flatMap((l) => (l.kind === 'conv' ? [l.name, l.relu] : [l.name]));
+  const count = spec.strips ?? stripsFor(H, W);
+  const inStrips = count > 1 && spec.pooling === 'max' && layersUpTo(names).length > 3 && spec.contentLayer !== 'relu1_1' &&
+    names.every((n) => n === 'relu1_1' || !blockNames.includes(n));
+  const fwd = buildForward(g, x, H, W, spec.pooling, names, weights, { injected: new Set(names), strips: inStrips ? stripBounds(H, count) : undefined });
   const injected = new Map<string, string[]>();
   const inject = (name: string, d: string) => injected.set(name, [...(injected.get(name) ?? []), d]);
   /** Tensors to compute in this order, each as soon as it can be (see scheduleOutput). */
@@ -481,7 +572,6 @@ export function buildLossModel(spec: LossModelSpec, weights: Map<string, ConvWei
   const [cc, ch, cw] = content.shape;
   const target = g.transpose(g.input(LOSS_IO.contentTarget, [1, ch, cw, cc]), [0, 3, 1, 2]);
   const residual = g.sub(content.tensor, target);
-  g.output(g.sumSquares(residual, [0, 2, 3]), LOSS_IO.contentSq, [content.shape[0]]);
   inject(spec.contentLayer, shapedLike(spec.contentLayer, g.mul(residual, g.input(LOSS_IO.contentCoef, [1])), content.shape[0], content.shape[2]));
 
   // Style: L_s = Σ_l w_l mean (G_l − A_l)²;  dL/dF_l = styleWeight · w_l · 4/(C² M) · (G − A) F, as C×M.
@@ -492,6 +582,13 @@ export function buildLossModel(spec: LossModelSpec, weights: Map<string, ConvWei
   const firstRelu = first.layer.kind === 'conv' ? first.layer.relu : undefined;
   const recomputed: string[] = [];
   spec.styleLayers.forEach((name, i) => {
+    if (name === firstRelu && fwd.strips) {
+      const [c, h, w] = first.outShape;
+      const diff = g.sub(g.mul(fwd.strips.gram, g.scalar(1 / (h * w), 'inv_m')), g.input(LOSS_IO.styleTarget(i), [c, c]));
+      g.output(g.sumSquares(diff, [1]), LOSS_IO.styleSq(i), [c]);
+      recomputed.push(g.mul(diff, g.input(LOSS_IO.styleCoef(i), [1])));
+      return;
+    }
     const act = fwd.acts.get(name)!;
     const [c, , w] = act.shape;
     const { f2, gram: gm } = gram(g, act);
@@ -508,11 +605,7 @@ export function buildLossModel(spec: LossModelSpec, weights: Map<string, ConvWei
   while (deepest > 0 && !namesOf(fwd.steps[deepest]).some((n) => injected.has(n))) deepest--;
   // The first block (conv1_1, conv1_2, max pool1) in strips, when only relu1_1's recomputed style
   // term enters there and something flows down from above.
-  const strips = spec.strips ?? stripsFor(H, W);
-  const [s0, s1, s2] = fwd.steps;
-  const inStrips = strips > 1 && spec.pooling === 'max' && deepest > 2 && recomputed.length > 0 && s2?.layer.kind === 'pool' && !s1.mask && !!s2.mask &&
-    [s0, s1, s2].every((st) => namesOf(st).every((n) => !injected.has(n)));
-  const flowing = buildBackward(g, fwd, deepest, inStrips ? 3 : 0, spec.pooling, (step, flowing) => {
+  const flowing = buildBackward(g, fwd, deepest, fwd.strips ? 3 : 0, spec.pooling, (step, flowing) => {
     if (step.layer.kind === 'pool') return { terms: injected.get(step.layer.name) ?? [], preTerms: [] };
     const { relu } = step.layer;
     const preTerms = injected.get(step.layer.name) ?? [];
@@ -528,13 +621,17 @@ export function buildLossModel(spec: LossModelSpec, weights: Map<string, ConvWei
     }
     return { terms: injected.get(relu) ?? [], preTerms, reluMask: reluMasks.get(relu) };
   });
-  const dx = inStrips ? firstBlockInStrips(g, fwd, flowing!, sumOf(g, recomputed)!, strips) : flowing;
+  const dx = fwd.strips ? firstBlockBackwardInStrips(g, fwd, flowing!, sumOf(g, recomputed)!, fwd.strips.bounds) : flowing;
   if (!dx) throw new Error('VGG backward: no loss term reaches the image');
   g.output(g.add(g.transpose(dx, [0, 2, 3, 1]), dxTv), LOSS_IO.grad, [1, H, W, 3]);
+  // Added after the gradient, so that ORT walks it first: the residual's sum of squares is taken
+  // before the backward pass, which then frees the residual once its term is in.
+  g.output(g.sumSquares(residual, [0, 2, 3]), LOSS_IO.contentSq, [content.shape[0]]);
 
   // Masks right after their layer; before a max pool's mask, the pooled map it compares with.
   const anchors: Array<{ tensor: string; rank: number }> = [];
-  for (const step of fwd.steps) {
+  if (fwd.strips) anchors.push(...fwd.strips.anchors);
+  for (const step of fwd.strips ? fwd.steps.slice(3) : fwd.steps) {
     if (step.layer.kind === 'pool' && step.mask) anchors.push({ tensor: step.out, rank: 4 });
     if (step.mask) anchors.push({ tensor: step.mask, rank: 4 });
     anchors.push(...schedule.get(step)!);
