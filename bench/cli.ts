@@ -14,7 +14,7 @@ import { silentLogger } from '../src/log.ts';
 import { decodeImage, fitLongest, resizeRgb } from '../src/images/index.ts';
 import { ENGINE_FACTORIES, type EngineFactory } from '../src/engine/index.ts';
 import { render } from '../src/engine/render.ts';
-import { CONTENT_LAYER, STYLE_LAYERS, lossMixFor, planScales, resolveOptions } from '../src/engine/params.ts';
+import { CONTENT_LAYER, STYLE_LAYERS, lossMixFor, evaluationsFor, resolveOptions } from '../src/engine/params.ts';
 import { lossWeights } from '../src/engine/loss-spec.ts';
 import { toFloat } from '../src/engine/pixels.ts';
 import type { LossBackend } from '../src/engine/types.ts';
@@ -79,7 +79,7 @@ async function timeEvaluations(backend: LossBackend, content: RgbImage, style: R
 
 /** A balanced render's cost from the measured time per evaluation (∝ pixels). */
 function estimateBalancedMs(size: number, msPerEvalAt: (px: number) => number): number {
-  return planScales(size, 'balanced').reduce((a, p) => a + p.iterations * msPerEvalAt(p.size), 0);
+  return evaluationsFor('balanced') * msPerEvalAt(size);
 }
 
 function fmtMs(ms?: number): string {

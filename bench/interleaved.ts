@@ -11,7 +11,7 @@ import type { EngineFactory } from '../src/engine/index.ts';
 import { fitLongest, resizeRgb } from '../src/images/resize.ts';
 import type { RgbImage } from '../src/images/types.ts';
 import type { Logger } from '../src/log.ts';
-import { CONTENT_LAYER, STYLE_LAYERS, lossMixFor, planScales, resolveOptions } from '../src/engine/params.ts';
+import { CONTENT_LAYER, STYLE_LAYERS, lossMixFor, evaluationsFor, resolveOptions } from '../src/engine/params.ts';
 import { lossWeights } from '../src/engine/loss-spec.ts';
 import { toFloat } from '../src/engine/pixels.ts';
 import { render } from '../src/engine/render.ts';
@@ -113,7 +113,7 @@ export async function benchInterleaved(o: InterleavedOptions): Promise<Interleav
       const measured = perEval.get(b);
       if (!measured) continue;
       const [s0, ms0] = [...measured].sort((p, q) => Math.abs(p[0] - size) - Math.abs(q[0] - size))[0];
-      const estimate = planScales(size, 'balanced').reduce((a, p) => a + p.iterations * ms0 * (p.size / s0) ** 2, 0);
+      const estimate = evaluationsFor('balanced') * ms0 * (size / s0) ** 2;
       const d = fitLongest(o.photo.width, o.photo.height, size);
       if (estimate > o.renderBudgetMs) {
         rows.push({ engine: b.engine, backend: b.backend, size: `${d.width}×${d.height}`, note: `balanced render skipped (estimated ${Math.round(estimate / 1000)} s)` });

@@ -12,7 +12,7 @@
  */
 import { fitLongest, resizeRgb } from '../images/resize.ts';
 import type { RgbImage } from '../images/types.ts';
-import { planScales } from './params.ts';
+import { evaluationsFor } from './params.ts';
 import { RenderCancelled, type Engine, type ProgressCallback, type RenderOptions, type StyleInput } from './types.ts';
 
 export interface AnimationLimits {
@@ -100,7 +100,7 @@ export async function renderAnimation(
   const options: RenderOptions = { ...input.options, size: Math.max(dims.width, dims.height), previewEvery: 0 };
   const fast = options.quality === 'fast';
   const chain = input.chain ?? true;
-  const budget = fast ? Array(n).fill(0) : planAnimationEvaluations(n, options.iterations ?? planScales(options.size, options.quality as Exclude<RenderOptions['quality'], 'fast'>).reduce((a, p) => a + p.iterations, 0), limits.maxEvaluations, chain);
+  const budget = fast ? Array(n).fill(0) : planAnimationEvaluations(n, evaluationsFor(options.quality as Exclude<RenderOptions['quality'], 'fast'>, options.iterations), limits.maxEvaluations, chain);
   const totalWork = fast ? n : budget.reduce((a, b) => a + b, 0);
 
   const out: RgbImage[] = [];

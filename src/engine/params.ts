@@ -59,34 +59,37 @@ export function lossMixFor(strength: number): LossMix {
 }
 
 /**
- * Quality tiers: scales (fractions of the output's longest side, coarse to fine) and loss+gradient
- * evaluations at each. All are one scale, preconditioned (PRECONDITIONER), from the photo or the
- * preset's fast network. Measured at 256 px against the baseline's 150 evaluations (style / content
- * distance ratios; time ≈ evaluations / 150):
- *   - coarse-to-fine does not pay: at the cost of 36 full-size evaluations, [½, 1] × [40, 26] gave
- *     1.15× / 1.12× against one scale's 1.14× / 1.09× (golden gate × Starry Night): a coarse scale's
- *     deep-layer Grams (relu4_1, relu5_1, which dominate the style distance) do not carry over to
- *     the full size, so its work is mostly redone there. The preconditioner gets the coarse moves
- *     at full size instead.
+ * Quality tiers: loss+gradient evaluations at the output's size, preconditioned (PRECONDITIONER),
+ * from the photo or the preset's fast network. Measured at 256 px against the baseline's 150
+ * evaluations (style / content distance ratios; time ≈ evaluations / 150):
+ *   - one scale: coarse-to-fine does not pay. At the cost of 36 full-size evaluations, [½, 1] ×
+ *     [40, 26] gave 1.15× / 1.12× against one scale's 1.14× / 1.09× (golden gate × Starry Night): a
+ *     coarse scale's deep-layer Grams (relu4_1, relu5_1, which dominate the style distance) do not
+ *     carry over to the full size, so its work is mostly redone there. The preconditioner gets the
+ *     coarse moves at full size instead.
  *   - with the preconditioner, L-BFGS reaches the baseline in ~64 evaluations (golden gate 1.03× /
  *     1.05×, stata × Scream 0.95× / 0.99× from its fast network, ballerina × Great Wave 0.98× /
  *     1.05× from its fast network); 22 evaluations give 1.30× / 1.15×, 8 give ~3×.
  * draft    16 evaluations (~0.11× the baseline's time): painted, coarser than balanced (style
- *          1.5–1.8× the baseline's) — a quick look.
- * balanced 64 evaluations (~0.43×): the baseline's look (within 5% on both distances on the
- *          measured pairs); the 0.15× of issue #14 would leave it 1.3× off in style.
+ *          1.2–1.7× the baseline's) — a quick look.
+ * balanced 64 evaluations (~0.43×): the baseline's look (within 5% on both distances on 9 of 12
+ *          pairs, 7% on all); the 0.15× of issue #14 would leave it 1.3× off in style.
  * best     300 evaluations (stops at a plateau): beyond the baseline on both distances.
  */
 export interface Tier {
-  scales: number[];
-  iterations: number[];
+  evaluations: number;
 }
 
 export const TIERS: Record<Exclude<Quality, 'fast'>, Tier> = {
-  draft: { scales: [1], iterations: [16] },
-  balanced: { scales: [1], iterations: [64] },
-  best: { scales: [1], iterations: [300] },
+  draft: { evaluations: 16 },
+  balanced: { evaluations: 64 },
+  best: { evaluations: 300 },
 };
+
+/** A render's evaluation budget: an explicit `iterations`, else its tier's. */
+export function evaluationsFor(quality: Exclude<Quality, 'fast'>, iterations?: number): number {
+  return iterations ?? TIERS[quality].evaluations;
+}
 
 /**
  * The optimiser's multi-scale preconditioner (optim/precondition.ts): L-BFGS's H₀ is the identity
@@ -101,54 +104,8 @@ export const TIERS: Record<Exclude<Quality, 'fast'>, Tier> = {
  */
 export const PRECONDITIONER = { growth: 2 };
 
-/** Smallest side a scale may have (VGG's relu5_1 is 1/16 of the input). */
-export const MIN_SCALE_PX = 48;
-
-/** Early stopping: stop a scale when its loss improved < 0.2% over the last 15 evaluations. */
+/** Early stopping: stop when the loss improved < 0.2% over the last 15 evaluations. */
 export const PLATEAU = { window: 15, relTol: 2e-3 };
-
-export interface ScalePlan {
-  /** Longest side at this scale. */
-  size: number;
-  iterations: number;
-}
-
-/**
- * The scales of a render: the tier's fractions of `size`. A scale under MIN_SCALE_PX is merged into
- * the next one up (its iterations with it), so small outputs get the whole budget at one or two
- * scales. `iterations` overrides the total, shared in the tier's proportions.
- */
-export function planScales(size: number, quality: Exclude<Quality, 'fast'> | Tier, iterations?: number): ScalePlan[] {
-  const tier = typeof quality === 'string' ? TIERS[quality] : quality;
-  const plan: ScalePlan[] = [];
-  let carried = 0;
-  tier.scales.forEach((f, i) => {
-    const s = Math.min(size, Math.round(size * f));
-    const its = tier.iterations[i] + carried;
-    carried = 0;
-    if (s < MIN_SCALE_PX && i < tier.scales.length - 1) {
-      carried = its;
-      return;
-    }
-    const prev = plan[plan.length - 1];
-    if (prev && prev.size === s) prev.iterations += its;
-    else plan.push({ size: s, iterations: its });
-  });
-  if (iterations !== undefined && iterations < plan.length) return [{ size, iterations }];
-  if (iterations !== undefined) {
-    // each scale gets 1, the rest in the tier's proportions (largest remainders), summing exactly
-    const total = plan.reduce((a, p) => a + p.iterations, 0);
-    const spare = iterations - plan.length;
-    const exact = plan.map((p) => (p.iterations * spare) / total);
-    const given = exact.map(Math.floor);
-    let left = spare - given.reduce((a, b) => a + b, 0);
-    [...exact.keys()].sort((i, j) => (exact[j] - given[j]) - (exact[i] - given[i])).forEach((i) => {
-      if (left-- > 0) given[i]++;
-    });
-    plan.forEach((p, i) => (p.iterations = 1 + given[i]));
-  }
-  return plan;
-}
 
 /** Defaults of every RenderOptions field (size and quality come from the Config when not given). */
 export const DEFAULT_OPTIONS: Omit<RenderOptions, 'size' | 'quality'> = {

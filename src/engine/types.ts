@@ -73,7 +73,7 @@ export interface LossParts {
 export interface RenderProgress {
   step: number;
   total: number;
-  /** e.g. 'scale 2/3', 'fast network' */
+  /** e.g. '256×171' (the size being optimised), 'fast network' */
   stage: string;
   losses?: LossParts;
   /** Estimated ms left, from the time per step so far. */

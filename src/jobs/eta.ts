@@ -1,8 +1,8 @@
 /**
  * The cost model behind queue order, ETA and deadlines — one model for all three.
  *
- * A render's cost is the work the engine does: pixels × loss evaluations, summed over its scales
- * (params.planScales, the plan the engine runs), in units of one evaluation on a 64×64 image. A
+ * A render's cost is the work the engine does: pixels × loss evaluations (params.evaluationsFor,
+ * the budget the engine runs), in units of one evaluation on a 64×64 image. A
  * 'fast' render is one feed-forward pass at the output size, counted as one evaluation. The cost
  * is the job's BullMQ priority (lower runs first), so a small job overtakes a huge one whatever
  * their tiers; equal costs keep arrival order.
@@ -13,7 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import { fitLongest } from '../images/resize.ts';
-import { planScales } from '../engine/params.ts';
+import { evaluationsFor } from '../engine/params.ts';
 import type { Quality } from '../requests/render-plan.ts';
 import type { Keys } from './keys.ts';
 
@@ -37,11 +37,8 @@ export interface CostInput {
 
 /** Cost units of a render of a `width`×`height` photo (see the module comment); at least 1. */
 export function renderCost(o: CostInput, content: { width: number; height: number }): number {
-  const px = (longest: number) => {
-    const d = fitLongest(content.width, content.height, Math.min(longest, o.size));
-    return d.width * d.height;
-  };
-  const pixelEvaluations = o.quality === 'fast' ? px(o.size) : planScales(o.size, o.quality, o.iterations).reduce((a, s) => a + px(s.size) * s.iterations, 0);
+  const d = fitLongest(content.width, content.height, o.size);
+  const pixelEvaluations = d.width * d.height * (o.quality === 'fast' ? 1 : evaluationsFor(o.quality, o.iterations));
   return Math.max(1, Math.ceil(pixelEvaluations / PIXEL_EVALUATIONS_PER_UNIT));
 }
 

@@ -1,31 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_SCALE_PX, TIERS, STRENGTH_DECADES, planScales, resolveOptions, styleWeightFor, lossMixFor, LOSS_WEIGHTS } from '../../src/engine/params.ts';
+import { TIERS, STRENGTH_DECADES, evaluationsFor, resolveOptions, styleWeightFor, lossMixFor, LOSS_WEIGHTS } from '../../src/engine/params.ts';
 import { lossWeights } from '../../src/engine/loss-spec.ts';
 
-describe('quality tiers → scales', () => {
-  it('a tier’s scales are fractions of the size, with the tier’s iterations', () => {
+describe('quality tiers', () => {
+  it('a tier’s budget is its evaluations unless the request names a count', () => {
     for (const q of ['draft', 'balanced', 'best'] as const) {
-      expect(planScales(512, q)).toEqual(TIERS[q].scales.map((f, i) => ({ size: 512 * f, iterations: TIERS[q].iterations[i] })));
+      expect(evaluationsFor(q)).toBe(TIERS[q].evaluations);
+      expect(evaluationsFor(q, 7)).toBe(7);
     }
-  });
-
-  // Every shipped tier is one scale today (coarse-to-fine measured no gain, params.ts); the planner
-  // still handles several, for a tier that wants them.
-  const coarseToFine = { scales: [0.5, 1], iterations: [16, 4] };
-
-  it('merges scales under the minimum into the next one, keeping the total', () => {
-    const plan = planScales(80, coarseToFine); // half of 80 is under MIN_SCALE_PX
-    expect(plan).toEqual([{ size: 80, iterations: 20 }]);
-    expect(MIN_SCALE_PX).toBeGreaterThan(40);
-    expect(planScales(96, coarseToFine).map((p) => p.size)).toEqual([48, 96]);
-  });
-
-  it('an explicit iteration count is the total, shared in the tier’s proportions', () => {
-    for (const n of [1, 2, 3, 50, 301]) {
-      const plan = planScales(512, coarseToFine, n);
-      expect(plan.reduce((a, p) => a + p.iterations, 0)).toBe(n);
-      expect(plan[plan.length - 1].size).toBe(512);
-    }
+    expect(TIERS.draft.evaluations).toBeLessThan(TIERS.balanced.evaluations);
+    expect(TIERS.balanced.evaluations).toBeLessThan(TIERS.best.evaluations);
   });
 });
 

@@ -28,8 +28,16 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-/** −H·g by the two-loop recursion, with H₀ = (sᵀy / yᵀPy)·P from the newest pair (P = I by default). */
-export function lbfgsDirection(g: Float32Array, S: Float32Array[], Y: Float32Array[], rho: number[], precondition?: Preconditioner): Float64Array {
+/** H₀'s scale γ = sᵀy / yᵀPy for a curvature pair (P = I by default). */
+export function initialScale(s: Float32Array, y: Float32Array, precondition?: Preconditioner): number {
+  return dot(s, y) / dot(y, precondition ? precondition(Float64Array.from(y)) : y);
+}
+
+/**
+ * −H·g by the two-loop recursion, with H₀ = γ·P from the newest pair. `gamma` is that pair's
+ * initialScale when the caller keeps it (it costs a preconditioner pass); computed here otherwise.
+ */
+export function lbfgsDirection(g: Float32Array, S: Float32Array[], Y: Float32Array[], rho: number[], precondition?: Preconditioner, gamma?: number): Float64Array {
   let q: Float64Array = Float64Array.from(g);
   const k = S.length;
   const alpha = new Array<number>(k);
@@ -38,15 +46,10 @@ export function lbfgsDirection(g: Float32Array, S: Float32Array[], Y: Float32Arr
     const y = Y[i];
     for (let j = 0; j < q.length; j++) q[j] -= alpha[i] * y[j];
   }
-  if (precondition) {
-    q = precondition(q);
-    if (k > 0) {
-      const gamma = dot(S[k - 1], Y[k - 1]) / dot(Y[k - 1], precondition(Float64Array.from(Y[k - 1])));
-      for (let j = 0; j < q.length; j++) q[j] *= gamma;
-    }
-  } else if (k > 0) {
-    const gamma = dot(S[k - 1], Y[k - 1]) / dot(Y[k - 1], Y[k - 1]);
-    for (let j = 0; j < q.length; j++) q[j] *= gamma;
+  if (precondition) q = precondition(q);
+  if (k > 0) {
+    const scale = gamma ?? initialScale(S[k - 1], Y[k - 1], precondition);
+    for (let j = 0; j < q.length; j++) q[j] *= scale;
   }
   for (let i = 0; i < k; i++) {
     const beta = rho[i] * dot(Y[i], q);
@@ -62,6 +65,7 @@ export async function lbfgs(obj: Objective, x0: Float32Array, box: Box, opts: Lb
   const S: Float32Array[] = [];
   const Y: Float32Array[] = [];
   const rho: number[] = [];
+  let gamma = 1; // the newest pair's initialScale, kept: it costs a preconditioner pass
   const reset = () => {
     S.length = 0;
     Y.length = 0;
@@ -70,12 +74,12 @@ export async function lbfgs(obj: Objective, x0: Float32Array, box: Box, opts: Lb
 
   while (true) {
     if (obj.plateaued()) return 'plateau';
-    let d = maskBlocked(cur.x, lbfgsDirection(cur.grad, S, Y, rho, opts.precondition), box);
+    let d = maskBlocked(cur.x, lbfgsDirection(cur.grad, S, Y, rho, opts.precondition, gamma), box);
     let slope0 = dot(cur.grad, d);
     if (!(slope0 < 0)) {
       // Not a descent direction (stale curvature): forget it and go downhill.
       reset();
-      d = maskBlocked(cur.x, lbfgsDirection(cur.grad, S, Y, rho, opts.precondition), box);
+      d = maskBlocked(cur.x, lbfgsDirection(cur.grad, S, Y, rho, opts.precondition, gamma), box);
       slope0 = dot(cur.grad, d);
       if (!(slope0 < 0)) return 'converged';
     }
@@ -120,6 +124,7 @@ export async function lbfgs(obj: Objective, x0: Float32Array, box: Box, opts: Lb
       S.push(s);
       Y.push(y);
       rho.push(1 / sy);
+      gamma = initialScale(s, y, opts.precondition);
     }
     cur = next;
   }
