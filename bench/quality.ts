@@ -122,7 +122,8 @@ export async function runQualityBench(opts: QualityBenchOptions): Promise<Qualit
       return { name: `${photoName} × ${preset.id}`, photo, painting, style };
     }),
   );
-  const say = (s: string) => (opts.json ? undefined : process.stderr.write(`${s}\n`));
+  // Progress goes to stderr in both modes: a full run is an hour at 512 px, and --json keeps stdout for the rows.
+  const say = (s: string) => process.stderr.write(`${s}\n`);
   const engine = await engineForBench();
   const { backend } = engine;
   const rows: QualityRow[] = [];
