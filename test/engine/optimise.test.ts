@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { optimise } from '../../src/engine/optimise.ts';
 import { cubicStep, strongWolfeSearch } from '../../src/engine/optim/line-search.ts';
-import { lbfgsDirection } from '../../src/engine/optim/lbfgs.ts';
+import { initialScale, lbfgsDirection } from '../../src/engine/optim/lbfgs.ts';
+import { imagePreconditioner } from '../../src/engine/optim/precondition.ts';
 import { mulberry32, noiseImage } from '../../src/engine/init.ts';
 import { RenderCancelled } from '../../src/engine/types.ts';
 import { fnEvaluator } from './helpers.ts';
@@ -125,6 +126,20 @@ describe('L-BFGS', () => {
     const sy = 1 * 2 + 2 * 1 - 0.5;
     const d = lbfgsDirection(y, [s], [y], [1 / sy]); // d = −H·y
     d.forEach((v, i) => expect(-v).toBeCloseTo(s[i], 5));
+  });
+
+  it('with a preconditioner too, and the kept H₀ scale gives the same direction as one computed afresh', () => {
+    const P = imagePreconditioner(8, 6, 2)!;
+    const n = 8 * 6 * 3;
+    const s = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7) + 0.3);
+    const y = Float32Array.from({ length: n }, (_, i) => 2 * s[i] + 0.5 * Math.cos(i * 1.3));
+    const rho = [1 / s.reduce((a, v, i) => a + v * y[i], 0)];
+    const afresh = lbfgsDirection(y, [s], [y], rho, P);
+    afresh.forEach((v, i) => expect(-v).toBeCloseTo(s[i], 4)); // H·y = s whatever H₀
+    const g = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.31));
+    const kept = lbfgsDirection(g, [s], [y], rho, P, initialScale(s, y, P));
+    lbfgsDirection(g, [s], [y], rho, P).forEach((v, i) => expect(kept[i]).toBe(v));
+    expect(lbfgsDirection(g, [s], [y], rho, P, 2 * initialScale(s, y, P))).not.toEqual(kept); // the scale is used
   });
 });
 
