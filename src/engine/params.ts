@@ -12,6 +12,8 @@
  *                                                 3 : 1 is the baseline's, whose look is the paper's
  *   optimiser         L-BFGS, 8 pairs, first step 8 px   30 pairs: no gain at 128 px (style 0.125 vs 0.127
  *                                                 after 80 evals); first step 32 px: worse at 256 (1.75× vs 1.61×)
+ *   line search       strong Wolfe, c2 0.9        every iteration takes its first trial (256 px, golden gate ×
+ *                                                 Starry Night: 64 evaluations = 64 iterations): no budget is lost to it
  *   preconditioner    multi-scale, growth 2       the same quality in ~0.4× the evaluations (PRECONDITIONER)
  *   init              the photo, or the preset's fast network (presets.json)   fast start: at 256 px,
  *                                                 64 evals, stata × Scream style 0.137 vs 0.145 from the photo
