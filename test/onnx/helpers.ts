@@ -1,6 +1,8 @@
 /** Shared by the ONNX tests: real images through sharp, error measures, a seeded generator. */
 import path from 'node:path';
 import sharp from 'sharp';
+import type { Ort } from '../../src/engine/onnx/runtime.ts';
+import { activationShape, LOSS_IO } from '../../src/engine/onnx/vgg-graph.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const WEIGHTS = path.join(ROOT, 'weights');
@@ -40,4 +42,29 @@ export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): nu
 export function seeded(seed: number): () => number {
   let s = seed;
   return () => (s = (s * 16807) % 2147483647) / 2147483647;
+}
+
+/**
+ * Random feeds for a loss model at height × width: an image in 0–255, content and style targets of
+ * the given scales, and the coefficients. Memory and strip tests need the shapes, not a real photo.
+ */
+export function randomLossFeeds(
+  ort: Ort, seed: number, height: number, width: number, styleLayers: string[],
+  scales: { styleTarget: number; styleCoef: number },
+): Record<string, InstanceType<Ort['Tensor']>> {
+  const rnd = seeded(seed);
+  const tensor = (n: number, scale: number, dims: number[]) => new ort.Tensor('float32', Float32Array.from({ length: n }, () => rnd() * scale), dims);
+  const [c, h, w] = activationShape('relu4_2', height, width);
+  const feeds: Record<string, InstanceType<Ort['Tensor']>> = {
+    [LOSS_IO.x]: tensor(height * width * 3, 255, [1, height, width, 3]),
+    [LOSS_IO.contentTarget]: tensor(c * h * w, 10, [1, h, w, c]),
+    [LOSS_IO.contentCoef]: tensor(1, 1e-3, [1]),
+    [LOSS_IO.tvCoef]: tensor(1, 1e-3, [1]),
+  };
+  styleLayers.forEach((name, i) => {
+    const [k] = activationShape(name, height, width);
+    feeds[LOSS_IO.styleTarget(i)] = tensor(k * k, scales.styleTarget, [k, k]);
+    feeds[LOSS_IO.styleCoef(i)] = tensor(1, scales.styleCoef, [1]);
+  });
+  return feeds;
 }

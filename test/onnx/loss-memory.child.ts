@@ -6,9 +6,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadOrt, sessionOptions } from '../../src/engine/onnx/runtime.ts';
-import { activationShape, buildLossModel, LOSS_IO } from '../../src/engine/onnx/vgg-graph.ts';
+import { buildLossModel } from '../../src/engine/onnx/vgg-graph.ts';
 import { loadVggWeights } from '../../src/engine/vgg19/weights.ts';
-import { seeded, WEIGHTS } from './helpers.ts';
+import { randomLossFeeds, WEIGHTS } from './helpers.ts';
 
 const [height, width] = [Number(process.argv[2]), Number(process.argv[3])];
 const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))![1]);
@@ -16,20 +16,7 @@ const ort = await loadOrt();
 const styleLayers = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
 const { model } = buildLossModel({ height, width, pooling: 'max', contentLayer: 'relu4_2', styleLayers }, await loadVggWeights(`${WEIGHTS}/vgg19`));
 const session = await ort.InferenceSession.create(model, sessionOptions('cpu'));
-const rnd = seeded(height * width);
-const tensor = (n: number, scale: number, dims: number[]) => new ort.Tensor('float32', Float32Array.from({ length: n }, () => rnd() * scale), dims);
-const [c, h, w] = activationShape('relu4_2', height, width);
-const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {
-  [LOSS_IO.x]: tensor(height * width * 3, 255, [1, height, width, 3]),
-  [LOSS_IO.contentTarget]: tensor(c * h * w, 10, [1, h, w, c]),
-  [LOSS_IO.contentCoef]: tensor(1, 1e-3, [1]),
-  [LOSS_IO.tvCoef]: tensor(1, 1e-3, [1]),
-};
-styleLayers.forEach((name, i) => {
-  const [k] = activationShape(name, height, width);
-  feeds[LOSS_IO.styleTarget(i)] = tensor(k * k, 100, [k, k]);
-  feeds[LOSS_IO.styleCoef(i)] = tensor(1, 1e-9, [1]);
-});
+const feeds = randomLossFeeds(ort, height * width, height, width, styleLayers, { styleTarget: 100, styleCoef: 1e-9 });
 await session.run(feeds);
 const before = kb('VmRSS');
 writeFileSync('/proc/self/clear_refs', '5'); // resets VmHWM to the current RSS

@@ -11,10 +11,10 @@ import { describe, expect, it } from 'vitest';
 import type { InferenceSession } from 'onnxruntime-node';
 import { createOnnxLossBackend } from '../../src/engine/onnx/loss-backend.ts';
 import { loadOrt, sessionOptions, type Ort } from '../../src/engine/onnx/runtime.ts';
-import { activationShape, buildLossModel, LOSS_IO, stripBounds, stripsFor } from '../../src/engine/onnx/vgg-graph.ts';
+import { buildLossModel, LOSS_IO, stripBounds, stripsFor } from '../../src/engine/onnx/vgg-graph.ts';
 import { loadVggWeights } from '../../src/engine/vgg19/weights.ts';
 import { lossWeights } from '../../src/engine/loss-spec.ts';
-import { seeded, WEIGHTS } from './helpers.ts';
+import { randomLossFeeds, seeded, WEIGHTS } from './helpers.ts';
 
 const STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
 
@@ -34,20 +34,7 @@ describe('first block in strips', () => {
   ])('gives the same gradient as one piece at %i×%i (odd sizes drop pooled rows)', async (height, width) => {
     const ort = await loadOrt();
     const weights = await loadVggWeights(`${WEIGHTS}/vgg19`);
-    const rnd = seeded(height * 100 + width);
-    const tensor = (n: number, scale: number, dims: number[]) => new ort.Tensor('float32', Float32Array.from({ length: n }, () => rnd() * scale), dims);
-    const [c, h, w] = activationShape('relu4_2', height, width);
-    const feeds: Record<string, InstanceType<Ort['Tensor']>> = {
-      [LOSS_IO.x]: tensor(height * width * 3, 255, [1, height, width, 3]),
-      [LOSS_IO.contentTarget]: tensor(c * h * w, 10, [1, h, w, c]),
-      [LOSS_IO.contentCoef]: tensor(1, 1e-3, [1]),
-      [LOSS_IO.tvCoef]: tensor(1, 1e-3, [1]),
-    };
-    STYLE_LAYERS.forEach((name, i) => {
-      const [k] = activationShape(name, height, width);
-      feeds[LOSS_IO.styleTarget(i)] = tensor(k * k, 1000, [k, k]);
-      feeds[LOSS_IO.styleCoef(i)] = tensor(1, 1e-5, [1]);
-    });
+    const feeds = randomLossFeeds(ort, height * 100 + width, height, width, STYLE_LAYERS, { styleTarget: 1000, styleCoef: 1e-5 });
     const grads: Float32Array[] = [];
     for (const strips of [1, 2, 3]) {
       const { model } = buildLossModel({ height, width, pooling: 'max', contentLayer: 'relu4_2', styleLayers: STYLE_LAYERS, strips }, weights);
