@@ -10,6 +10,7 @@
  *   <prefix>:server:<p>:<s>:jobs    zset of a server's (guild's, workspace's) waiting job ids
  *   <prefix>:admitting             zset of admitted requests not yet in the queue (global cap)
  *   <prefix>:pending-blobs         zset blob key → expiry, of uploads no job refers to yet (budget)
+ *   <prefix>:pending-blobs:holders  hash blob key → requests holding that pending upload
  *   <prefix>:cache:<hash>        finished result for (photo, style, effective options)
  *   <prefix>:pending:<platform>  hash jobId → request, for every job not yet delivered
  *   <prefix>:outcome:<jobId>     outcome of a job that never ran (cached, cancelled while waiting)

@@ -111,6 +111,11 @@ export interface BlobStore extends RenderBlobs {
    * when the pending uploads would pass EASEL_PENDING_BLOB_BUDGET_BYTES. `submit` gives it the full TTL.
    */
   putPending(bytes: Buffer): Promise<string | undefined>;
+  /**
+   * Give back an upload `putPending` stored for a request that will not become a job: it stops
+   * counting against the budget and its bytes go, unless another request or a job still holds them.
+   */
+  discardPending(key: string): Promise<void>;
 }
 
 export interface JobsClient {
