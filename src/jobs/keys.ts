@@ -18,6 +18,7 @@
  *   <prefix>:delivered:<jobId>   marker that a job's final event was delivered (tells "delivered" from "lost")
  *   <prefix>:delivery-failures:<jobId>  failed delivery attempts so far
  *   <prefix>:cancel:<jobId>      a cancellation request (the worker checks it before starting)
+ *   <prefix>:result:<p>:<place>  which job's result sits at a chat place (message) and whose it is (Delete)
  *   <prefix>:stats:render:<q>    recent render times per quality (ETA)
  *   <prefix>:workers             hash workerId → heartbeat (slots for ETA, /healthz)
  */
@@ -57,6 +58,7 @@ export interface Keys {
   deliveryFailures(jobId: string): string;
   delivered(jobId: string): string;
   cancel(jobId: string): string;
+  result(platform: Platform, place: string): string;
   renderStats(quality: string): string;
   workers(): string;
 }
@@ -81,6 +83,7 @@ export function keys(prefix: string): Keys {
     deliveryFailures: (jobId) => `${prefix}:delivery-failures:${jobId}`,
     delivered: (jobId) => `${prefix}:delivered:${jobId}`,
     cancel: (jobId) => `${prefix}:cancel:${jobId}`,
+    result: (platform, place) => `${prefix}:result:${platform}:${safe(place)}`,
     renderStats: (quality) => `${prefix}:stats:render:${quality}`,
     workers: () => `${prefix}:workers`,
   };

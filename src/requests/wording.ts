@@ -66,4 +66,5 @@ export const WORDING = {
   // Buttons under a result
   bestAlready: "That's already the highest quality and size I can paint.",
   notYoursToDelete: 'Only the person who asked for this painting (or a moderator) can delete it.',
+  resultOwnerUnknown: "I no longer have a record of who asked for this painting, so I can't delete it for you — a moderator can remove it.",
 } as const;

@@ -185,10 +185,10 @@ describe('Discord, a small pending-upload budget', () => {
     await h?.close();
   });
 
-  /** Bytes the pending uploads hold (what the budget counts), and whether any blob of them is left. */
+  /** Bytes the pending uploads hold: what the budget counts. */
   async function pendingBytes(): Promise<number> {
     let total = 0;
-    for (const hash of await h.redis.redis.zrange(`${h.redis.prefix}:pending-blobs`, 0, -1)) total += await h.redis.redis.strlen(`${h.redis.prefix}:blob:${hash}`);
+    for (const hash of await h.redis.redis.zrange(`${h.redis.prefix}:pending-blobs`, 0, '-1')) total += await h.redis.redis.strlen(`${h.redis.prefix}:blob:${hash}`);
     return total;
   }
 
