@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORDING } from '../../src/requests/wording.ts';
 import { BOT_USER_ID } from '../fakes/slack/fake-slack.ts';
+import { buttonPayload } from '../fakes/slack/signed-sender.ts';
 import { CHANNEL, decodeUpload, hostPhoto, newUser, startSlackStack, statusMessages, waitForEphemeral, waitForUpload, type SlackStack } from './harness.ts';
 
 let s: SlackStack;
@@ -64,6 +65,38 @@ describe('/stylize settings', () => {
     expect(await settings(admin, 'quota=lots')).toContain('quota must be a whole number');
     expect(await settings(admin, 'quota=off size=default uploads=on')).toContain('Daily quota per member: none');
   });
+
+  // Issue #20 (2): follow-ups on a result painted from an uploaded style image were queued while
+  // uploads were off. The policy now sees the style the job would paint with.
+  it('uploads=off holds for follow-ups on a result painted from an uploaded style image: a thread photo and the buttons', async () => {
+    const admin = newUser();
+    s.fake.admins.add(admin);
+    const owner = newUser();
+    const { mention } = s.fake.userMessage({ channel: CHANNEL, user: owner, text: `<@${BOT_USER_ID}> iterations=2 strength=0.5`, files: [await hostPhoto(s.fake), await hostPhoto(s.fake, 'stata.jpg')] });
+    await s.sender.event(mention);
+    await waitForUpload(s.fake, CHANNEL, mention.ts);
+    const status = await s.fake.waitFor(() => statusMessages(s.fake, CHANNEL, mention.ts).find((m) => m.text.startsWith('✅')), 'the final status');
+    expect(await settings(admin, 'uploads=off')).toContain('Members may upload style images: no');
+
+    const jobsBefore = await s.jobs.queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed');
+    // A photo posted in the result's thread would be painted with the stored style image.
+    const poster = newUser();
+    const second = await hostPhoto(s.fake, 'golden_gate.jpg');
+    await s.sender.event(s.fake.userMessage({ channel: CHANNEL, user: poster, threadTs: mention.ts, files: [second] }).message);
+    await waitForEphemeral(s.fake, poster, /own style images/);
+    expect(s.fake.downloads.filter((d) => d.fileId === second.id)).toEqual([]);
+    // Reroll, Stronger, Subtler and Higher quality on the result.
+    for (const actionId of ['easel_vary_reroll', 'easel_vary_stronger', 'easel_vary_subtler', 'easel_hq']) {
+      const value = (status.blocks ?? []).flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === actionId)?.value;
+      expect(value, actionId).toBeTruthy();
+      const clicker = newUser();
+      await s.sender.interaction(buttonPayload({ user: clicker, channel: CHANNEL, messageTs: status.ts, threadTs: mention.ts, actionId, value }));
+      const refusal = await waitForEphemeral(s.fake, clicker, /own style images/);
+      expect(refusal.text).toContain(WORDING.styleUploadsOff);
+    }
+    expect(await s.jobs.queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed')).toEqual(jobsBefore);
+    await settings(admin, 'uploads=on');
+  }, 120_000);
 
   it('channels=<#C…>: elsewhere Easel politely declines before downloading anything', async () => {
     const admin = newUser();

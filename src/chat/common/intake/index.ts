@@ -25,7 +25,7 @@ import { ImageError, isAnimation, probeAnimation, probeImage } from '../../../im
 import { DuplicateRequest, JobRefused, type Admitted, type JobsClient, type Submitted } from '../../../jobs/types.ts';
 import { parseStyleRequest, type BlobRef, type RequestOptions, type StyleChoice } from '../../../requests/style-request.ts';
 import { WORDING } from '../../../requests/wording.ts';
-import { applyServerSettings, type DailyQuota, type ServerScope, type ServerSettingsStore } from '../../../settings/index.ts';
+import { applyServerSettings, usesOwnStyleImage, type DailyQuota, type ServerScope, type ServerSettingsStore } from '../../../settings/index.ts';
 import { describeUrl, FetchError, fetchTrusted } from './fetch.ts';
 import type { FilePlatform, SourcePolicy } from './sources.ts';
 
@@ -247,7 +247,8 @@ async function serverRules(settings: ServerSettingsDeps, scope: ServerScope, req
   } catch {
     return { ok: false, code: 'unavailable', text: WORDING.queueDown };
   }
-  const verdict = applyServerSettings(current, { channelId: req.channel, ownStyleImage: req.style.kind === 'image', size: req.options.size, quality: req.options.quality });
+  // The effective request: a follow-up's stored style image counts like a new upload.
+  const verdict = applyServerSettings(current, { channelId: req.channel, ownStyleImage: usesOwnStyleImage(req.style), size: req.options.size, quality: req.options.quality });
   if (!verdict.ok) return { ok: false, code: verdict.code, text: verdict.code === 'channel-not-allowed' ? WORDING.channelNotAllowed : WORDING.styleUploadsOff };
   const options: RequestOptions = { ...req.options };
   if (verdict.size !== undefined) options.size = verdict.size;
