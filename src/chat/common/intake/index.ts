@@ -22,6 +22,7 @@ import { describeError } from '../../../util/describe-error.ts';
 import type { Config } from '../../../config.ts';
 import type { Logger } from '../../../log.ts';
 import { ImageError, isAnimation, probeAnimation, probeImage } from '../../../images/index.ts';
+import { imageErrorText } from '../../../jobs/failures.ts';
 import { DuplicateRequest, JobRefused, type Admitted, type JobsClient, type Submitted } from '../../../jobs/types.ts';
 import { parseStyleRequest, type BlobRef, type RequestOptions, type StyleChoice } from '../../../requests/style-request.ts';
 import { WORDING } from '../../../requests/wording.ts';
@@ -285,7 +286,7 @@ function asRefusal(err: unknown, maxBytes: number): IntakeRefusal {
   }
   if (err instanceof ImageError) {
     const unreadable = err.code === 'unsupported-format' || err.code === 'corrupt' || err.code === 'empty';
-    return new IntakeRefusal(`image-${err.code}`, unreadable ? WORDING.notAnImage : err.userMessage, err.message);
+    return new IntakeRefusal(`image-${err.code}`, unreadable ? WORDING.notAnImage : imageErrorText(err), err.message);
   }
   if (err instanceof JobRefused) return new IntakeRefusal(err.code, err.userMessage, err.message);
   return new IntakeRefusal('unexpected', WORDING.queueDown, err instanceof Error ? err.message : String(err));
