@@ -123,6 +123,15 @@ describe('trusted sources', () => {
     const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => publicOnlyLookup('localhost', {}, (e) => resolve(e)));
     expect(err?.code).toBe('EASEL_FORBIDDEN_ADDRESS');
   });
+
+  it('the check is the connection’s own lookup: a trusted name that resolves to loopback is never connected to', async () => {
+    // As if DNS answered loopback for a platform host (rebinding): the address the socket would
+    // use comes from the same lookup that refuses it, so there is no second lookup to win.
+    const policy: SourcePolicy = { platform: 'discord', hosts: new Set(['localhost']), origins: new Set() };
+    const err = await fetchTrusted('https://localhost/attachments/1/2/p.jpg', policy, { maxBytes: 1000, timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FetchError);
+    expect((err as FetchError).code).toBe('forbidden-address');
+  });
 });
 
 describe('fetchTrusted', () => {
