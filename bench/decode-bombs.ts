@@ -23,9 +23,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
-import { ImageError, isAnimation, probeImage } from '../src/images/index.ts';
-import { DecodeSandbox } from '../src/images/sandbox.ts';
-import { inlineDecoder } from '../src/jobs/engine-renderer.ts';
+import { decodeAnimation, decodeImage, ImageError, isAnimation, probeImage } from '../src/images/index.ts';
+import { DecodeSandbox, type ImageDecoder } from '../src/images/sandbox.ts';
 import { allBombs } from '../test/fixtures/bombs.ts';
 
 const { values } = parseArgs({
@@ -66,7 +65,9 @@ async function measure(file: string): Promise<void> {
 
   const sandbox = values.inline ? undefined : new DecodeSandbox({ memoryBytes: config.limits.decodeMemoryBytes, timeoutMs: config.limits.decodeTimeoutMs });
   await sandbox?.start();
-  const decoder = sandbox ?? inlineDecoder;
+  // The inline decoder is the engine renderer's (jobs/engine-renderer.ts), without loading an engine here.
+  const inline: ImageDecoder = { probe: probeImage, image: decodeImage, animation: decodeAnimation };
+  const decoder = sandbox ?? inline;
   const sampler = setInterval(() => sandbox?.peakRssBytes(), 20);
   t0 = performance.now();
   let worker: string;
