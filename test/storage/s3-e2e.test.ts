@@ -68,7 +68,7 @@ async function engineWorker(): Promise<void> {
 }
 
 /** A phone-photo-like JPEG (noise, so each one is distinct and none comes from the cache). */
-const photo = () => sharp({ create: { width: 900, height: 600, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
+const photo = () => sharp({ create: { width: 900, height: 600, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
 
 let userSeq = 0;
 async function ask(bytes?: Buffer): Promise<{ user: string; threadTs: string; bytes: number }> {
