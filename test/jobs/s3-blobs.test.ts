@@ -4,6 +4,8 @@
  * clock the test moves (no sleeping), the pending budget, missing keys, an outage and the races
  * between an upload and the sweeper.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { blobKeyOf, BlobStoreUnavailable } from '../../src/jobs/blobs.ts';
@@ -207,6 +209,24 @@ describe('S3BlobStore', () => {
     expect(await store.putPending(noise(140_000, 10))).toBeDefined();
     expect(await store.get(kept)).not.toBeNull();
     expect(await store.get(await store.put(await png(41)))).not.toBeNull();
+  });
+
+  it('a store that accepts connections but never answers: calls give up after EASEL_S3_TIMEOUT_MS as BlobStoreUnavailable', async () => {
+    const hung = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const config = r.config({ ...s3.env(), EASEL_S3_ENDPOINT: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`, EASEL_S3_TIMEOUT_MS: '300' });
+      const store = createS3BlobStore(config, r.redis, { log: silentLogger, sweep: false });
+      stores.push(store);
+      const put = store.putPending(await png(60));
+      await expect(put).rejects.toBeInstanceOf(BlobStoreUnavailable);
+      await expect(put).rejects.toThrow(/timed out/);
+      // The pending budget was given back.
+      expect(await r.redis.zcard(keys(r.prefix).pendingBlobs())).toBe(0);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
+    }
   });
 
   it('an upload of bytes a sweeper is deleting waits for the delete, then writes them again', async () => {
