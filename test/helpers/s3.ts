@@ -1,5 +1,6 @@
 /**
- * A real S3-compatible server on loopback for tests and benches: s3rver (npm) on a free port, in a
+ * A real S3-compatible server on loopback for tests and benches: s3rver (npm) in a child process of
+ * its own (a render blocking the test's event loop must not stall the store), on a free port, in a
  * temp dir of its own, with one bucket. It can be stopped and started again on the same port with
  * the same objects (an object store outage).
  *
@@ -12,10 +13,12 @@
  * The AWS SDK takes credentials from its standard chain: the process gets s3rver's fixed test keys
  * (and the instance-metadata lookup is turned off, so the SDK never tries an address off this machine).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import S3rver from 's3rver';
+import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
 export const S3_TEST_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_EC2_METADATA_DISABLED: 'true' } as const;
@@ -25,8 +28,24 @@ export function useS3TestCredentials(): void {
   Object.assign(process.env, S3_TEST_CREDENTIALS, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
 }
 
+const S3RVER_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules', 's3rver', 'bin', 's3rver.js');
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const answers = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+    socket.on('error', () => resolve(false));
+  });
+
 export class LocalS3 {
-  private server?: S3rver;
+  private server?: ChildProcess;
   private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'easel-s3-'));
   private client?: S3Client;
   port = 0;
@@ -60,17 +79,25 @@ export class LocalS3 {
 
   async start(): Promise<void> {
     if (this.server) return;
-    const server = new S3rver({ address: '127.0.0.1', port: this.port, silent: true, directory: this.dir, configureBuckets: [{ name: this.bucket, configs: [] }] });
-    const info = await server.run();
-    this.port = info.port;
+    this.port ||= await freePort();
+    const server = spawn(process.execPath, [S3RVER_BIN, '--directory', this.dir, '--address', '127.0.0.1', '--port', String(this.port), '--silent', '--configure-bucket', this.bucket], { stdio: 'ignore' });
     this.server = server;
+    const deadline = Date.now() + 20_000;
+    while (!(await answers(this.port))) {
+      if (server.exitCode !== null) throw new Error(`s3rver exited (${server.exitCode})`);
+      if (Date.now() > deadline) throw new Error('s3rver did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Stop answering (connections are refused) until start(); the objects stay. */
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    await server?.close();
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+    server.kill('SIGKILL');
+    await exited;
   }
 
   private get s3(): S3Client {

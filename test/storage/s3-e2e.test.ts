@@ -90,7 +90,7 @@ beforeAll(async () => {
   redis = await PrivateRedis.start(false);
   inspect = new Redis(redis.url);
   fake = await FakeSlack.start({ botToken: BOT_TOKEN });
-  env = baseEnv(redis.url, PREFIX, { ...s3.env(), EASEL_S3_TIMEOUT_MS: '2000', EASEL_BLOB_TTL_S: String(TTL_S), EASEL_WORKER_CONCURRENCY: '1' });
+  env = baseEnv(redis.url, PREFIX, { ...s3.env(), EASEL_BLOB_TTL_S: String(TTL_S), EASEL_WORKER_CONCURRENCY: '1' });
   config = loadConfig(env, REPO_ROOT);
   bot = await startBot(fake, env);
   await engineWorker();
