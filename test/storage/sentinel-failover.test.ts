@@ -38,7 +38,7 @@ async function elevenJobsOneRendering() {
 
   const threads: string[] = [];
   for (let i = 0; i < JOBS; i++) threads.push((await askForPainting(fake, bot.sender)).threadTs);
-  await fake.waitFor(() => threads.every((t) => /Queued/.test(statusOf(fake, t)?.text ?? '')), 'all 11 queued', 30_000);
+  await fake.waitFor(() => threads.every((t) => /Queued/.test(statusOf(fake, t)?.text ?? '')), 'all 11 queued', 120_000);
 
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
@@ -47,7 +47,7 @@ async function elevenJobsOneRendering() {
     open();
     await worker.close();
   });
-  await fake.waitFor(() => threads.some((t) => /Painting/.test(statusOf(fake, t)?.text ?? '')), 'the first render to start', 30_000);
+  await fake.waitFor(() => threads.some((t) => /Painting/.test(statusOf(fake, t)?.text ?? '')), 'the first render to start', 120_000);
   const waiting = threads.filter((t) => /Queued/.test(statusOf(fake, t)?.text ?? '')).length;
   return { group, fake, bot, threads, waiting, open };
 }
