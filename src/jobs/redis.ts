@@ -30,9 +30,6 @@ export function redisTarget(config: Config): { url?: string; options: RedisOptio
       ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
       ...(db ? { db } : {}),
       ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
-      // Subscribe to the Sentinels' +switch-master: a failover is followed at once, not only when
-      // the old primary's socket finally errors.
-      failoverDetector: true,
       // A demoted primary answers writes with READONLY until the connection is re-established on
       // the new one: reconnect and resend the command.
       reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
