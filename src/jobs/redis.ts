@@ -40,7 +40,11 @@ export function redisTarget(config: Config): { url?: string; options: RedisOptio
 /** BullMQ connection options: it requires maxRetriesPerRequest null for its blocking clients. */
 export function bullConnection(config: Config): BullRedisOptions {
   const { url, options } = redisTarget(config);
-  return { ...(url ? { url } : {}), ...(options as BullRedisOptions), maxRetriesPerRequest: null };
+  // With Sentinel, BullMQ's blocking connections also follow the Sentinels' +switch-master at once:
+  // in a planned switchover the old primary stays up (as a replica) and a blocked worker connection
+  // was seen to stay with it. (Not for the command clients: an idle fail-fast client was once seen
+  // not to come back after a crash with it on.)
+  return { ...(url ? { url } : {}), ...(options as BullRedisOptions), ...(config.redis.sentinel ? { failoverDetector: true } : {}), maxRetriesPerRequest: null };
 }
 
 /**
