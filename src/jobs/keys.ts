@@ -11,6 +11,11 @@
  *   <prefix>:admitting             zset of admitted requests not yet in the queue (global cap)
  *   <prefix>:pending-blobs         zset blob key → expiry, of uploads no job refers to yet (budget)
  *   <prefix>:pending-blobs:holders  hash blob key → requests holding that pending upload
+ *   <prefix>:blobs:deadline      (S3 store) zset blob key → when its object is deleted (Easel's own expiry)
+ *   <prefix>:blobs:stored        (S3 store) hash blob key → "<bytes>:<written at>", set once the object is written
+ *   <prefix>:blobs:pending-bytes (S3 store) hash blob key → bytes, of the pending uploads (budget)
+ *   <prefix>:blobs:pending-holders (S3 store) hash blob key → requests holding that pending upload
+ *   <prefix>:blobs:deleting      (S3 store) hash blob key → lease end, while a sweeper deletes its object
  *   <prefix>:cache:<hash>        finished result for (photo, style, effective options)
  *   <prefix>:pending:<platform>  hash jobId → request, for every job not yet delivered
  *   <prefix>:outcome:<jobId>     outcome of a job that never ran (cached, cancelled while waiting)
@@ -51,6 +56,8 @@ export interface Keys {
   serverJobs(platform: Platform, server: string): string;
   admitting(): string;
   pendingBlobs(): string;
+  /** The object store's index in Redis (S3 blob store): small keys only, never bytes. */
+  blobIndex(): BlobIndexKeys;
   cache(hash: string): string;
   pending(platform: Platform): string;
   outcome(jobId: string): string;
@@ -61,6 +68,16 @@ export interface Keys {
   result(platform: Platform, place: string): string;
   renderStats(quality: string): string;
   workers(): string;
+}
+
+export interface BlobIndexKeys {
+  deadline: string;
+  stored: string;
+  pending: string;
+  pendingBytes: string;
+  /** Requests holding each pending upload (discardPending deletes only when the last gives it back). */
+  pendingHolders: string;
+  deleting: string;
 }
 
 // User ids come from chat platforms; encode them so no id can forge another key's shape.
@@ -76,6 +93,14 @@ export function keys(prefix: string): Keys {
     serverJobs: (platform, server) => `${prefix}:server:${platform}:${safe(server)}:jobs`,
     admitting: () => `${prefix}:admitting`,
     pendingBlobs: () => `${prefix}:pending-blobs`,
+    blobIndex: () => ({
+      deadline: `${prefix}:blobs:deadline`,
+      stored: `${prefix}:blobs:stored`,
+      pending: `${prefix}:pending-blobs`,
+      pendingBytes: `${prefix}:blobs:pending-bytes`,
+      pendingHolders: `${prefix}:blobs:pending-holders`,
+      deleting: `${prefix}:blobs:deleting`,
+    }),
     cache: (hash) => `${prefix}:cache:${hash}`,
     pending: (platform) => `${prefix}:pending:${platform}`,
     outcome: (jobId) => `${prefix}:outcome:${jobId}`,

@@ -23,7 +23,7 @@ import type { Config } from '../../../config.ts';
 import type { Logger } from '../../../log.ts';
 import { ImageError, isAnimation, probeAnimation, probeImage } from '../../../images/index.ts';
 import { imageErrorText } from '../../../jobs/failures.ts';
-import { DuplicateRequest, JobRefused, type Admitted, type JobsClient, type Submitted } from '../../../jobs/types.ts';
+import { BlobStoreUnavailable, DuplicateRequest, JobRefused, type Admitted, type JobsClient, type Submitted } from '../../../jobs/types.ts';
 import { parseStyleRequest, type BlobRef, type RequestOptions, type StyleChoice } from '../../../requests/style-request.ts';
 import { WORDING } from '../../../requests/wording.ts';
 import { applyServerSettings, usesOwnStyleImage, type DailyQuota, type ServerScope, type ServerSettingsStore } from '../../../settings/index.ts';
@@ -289,5 +289,6 @@ function asRefusal(err: unknown, maxBytes: number): IntakeRefusal {
     return new IntakeRefusal(`image-${err.code}`, unreadable ? WORDING.notAnImage : imageErrorText(err), err.message);
   }
   if (err instanceof JobRefused) return new IntakeRefusal(err.code, err.userMessage, err.message);
+  if (err instanceof BlobStoreUnavailable) return new IntakeRefusal('storage-unavailable', WORDING.storageDown, err.message);
   return new IntakeRefusal('unexpected', WORDING.queueDown, err instanceof Error ? err.message : String(err));
 }
