@@ -20,7 +20,7 @@ export function applyTransformation(bytes: Buffer, t: Transformation | undefined
     case 'json-edit': {
       let doc: unknown;
       try {
-        doc = JSON.parse(bytes.toString('utf8'));
+        doc = parseJsonKeepingFloats(bytes.toString('utf8'));
       } catch (e) {
         throw new TransformationError(`the published file is not JSON (${(e as Error).message})`);
       }
@@ -72,18 +72,98 @@ function child(node: unknown, segment: string, pointer: string): unknown {
 }
 
 /**
+ * A number written with a fraction or an exponent in the source ("1.0", "1e-05"): Python reads it
+ * as a float and writes it back as one ("1.0"), where JavaScript's JSON.parse would give 1.
+ */
+export class PyFloat {
+  constructor(readonly value: number) {}
+}
+
+const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+// A JSON string: no raw control characters (U+0000–U+001F), escapes as JSON allows.
+// eslint-disable-next-line no-control-regex
+const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+
+/** JSON.parse, except that numbers written as floats become PyFloat (so they are written back as floats). */
+export function parseJsonKeepingFloats(text: string): unknown {
+  let i = 0;
+  const fail = (what: string): never => {
+    throw new SyntaxError(`${what} at position ${i}`);
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const value = (): unknown => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const obj: Record<string, unknown> = {};
+      ws();
+      if (text[i] === '}') return i++, obj;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail('expected a key');
+        const key = string();
+        ws();
+        if (text[i++] !== ':') fail('expected ":"');
+        obj[key] = value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return i++, obj;
+        else fail('expected "," or "}"');
+      }
+    }
+    if (c === '[') {
+      i++;
+      const arr: unknown[] = [];
+      ws();
+      if (text[i] === ']') return i++, arr;
+      for (;;) {
+        arr.push(value());
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return i++, arr;
+        else fail('expected "," or "]"');
+      }
+    }
+    if (c === '"') return string();
+    for (const [word, v] of [['true', true], ['false', false], ['null', null], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]] as const) {
+      if (text.startsWith(word, i)) return (i += word.length), word === 'NaN' || word.endsWith('Infinity') ? new PyFloat(v as number) : v;
+    }
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
+    if (!m) return fail('unexpected character');
+    i += m[0].length;
+    return m[2] || m[3] ? new PyFloat(Number(m[0])) : Number(m[0]);
+  };
+  const string = (): string => {
+    STRING.lastIndex = i;
+    const m = STRING.exec(text);
+    if (!m) return fail('bad string');
+    i += m[0].length;
+    return JSON.parse(m[0]) as string;
+  };
+  const result = value();
+  ws();
+  if (i !== text.length) fail('unexpected text after the document');
+  return result;
+}
+
+/**
  * JSON as Python's `json.dumps(value)` writes it with its defaults: `", "` and `": "` separators,
  * keys in insertion order, non-ASCII characters escaped as \uXXXX, floats in their shortest
- * round-trip form with Python's exponent style (1e-05, 1e+16). JavaScript cannot tell 1.0 from 1,
- * so a document whose floats have integral values would differ: the sha256 check catches that.
+ * round-trip form with Python's style (1.0, 1e-05, 1.5e+16). Floats read from a document come as
+ * PyFloat (see parseJsonKeepingFloats); a plain JavaScript number is an int when it is integral.
  */
 export function pythonJson(value: unknown): string {
   if (value === null) return 'null';
+  if (value instanceof PyFloat) return pythonFloat(value.value);
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      return pythonNumber(value);
+      return Number.isInteger(value) ? String(value) : pythonFloat(value);
     case 'string':
       return pythonString(value);
     case 'object':
@@ -96,17 +176,17 @@ export function pythonJson(value: unknown): string {
   }
 }
 
-function pythonNumber(n: number): string {
+/** Python's repr of a float: exponent notation below 1e-4 and from 1e16 (two exponent digits at least), else ".0" when integral. */
+function pythonFloat(n: number): string {
   if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
-  if (Number.isInteger(n) && Math.abs(n) < 1e16) return String(n);
-  // Python's repr switches to exponent notation below 1e-4 and from 1e16; JavaScript below 1e-6 and from 1e21.
   const abs = Math.abs(n);
   if (abs !== 0 && (abs < 1e-4 || abs >= 1e16)) {
     const [mantissa, exponent] = n.toExponential().split('e');
     const e = Number(exponent);
     return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
   }
-  return String(n);
+  const s = String(n);
+  return /[.e]/.test(s) ? s : `${Object.is(n, -0) ? '-0' : s}.0`;
 }
 
 function pythonString(s: string): string {

@@ -73,8 +73,8 @@ function printLicences(json: boolean | undefined) {
   for (const g of groups) {
     lines.push(
       g.repository
-        ? `${g.repository.replace(/^https:\/\//, '')} @ ${g.commit?.slice(0, 7)} — ${g.files} files, ${(g.bytes / 1e6).toFixed(1)} MB; repository licence: ${g.repositoryLicence}`
-        : `Published nowhere (made for Easel; only an assets folder or a mirror has them) — ${g.files} files, ${(g.bytes / 1e6).toFixed(1)} MB`,
+        ? `${g.repository.replace(/^https:\/\//, '')} @ ${g.commit?.slice(0, 7)} — ${g.files} file${g.files === 1 ? '' : 's'}, ${(g.bytes / 1e6).toFixed(1)} MB; repository licence: ${g.repositoryLicence}`
+        : `Published nowhere (made for Easel; only an assets folder or a mirror has them) — ${g.files} file${g.files === 1 ? '' : 's'}, ${(g.bytes / 1e6).toFixed(1)} MB`,
     );
     for (const l of g.byLicence) lines.push(`  ${l.licence}: ${l.targets.length > 3 ? `${l.targets.length} files (${commonFolder(l.targets)})` : l.targets.join(', ')}`);
     lines.push('');

@@ -68,6 +68,17 @@ describe('easel CLI', () => {
     }
   });
 
+  it('prints the licence of each source repository and file', async () => {
+    const r = await easelRun(['assets', '--licences']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const repo of ['azertat/tfjs_models', 'reiinakano/fast-style-transfer-deeplearnjs', 'jcjohnson/neural-style', 'cysmith/neural-style-tf']) expect(r.stdout).toContain(`github.com/${repo} @ `);
+    expect(r.stdout).toMatch(/CC BY 4\.0 \(VGG weights, Simonyan & Zisserman\): 21 files \(weights\/vgg19\/…\)/);
+    expect(r.stdout).toContain('repository licence: GPL-3.0');
+    expect(r.stdout).toMatch(/Published nowhere .* 8 files/);
+    const json = JSON.parse((await easelRun(['assets', '--licences', '--json'])).stdout);
+    expect(json.reduce((n: number, g: { files: number }) => n + g.files, 0)).toBe(339);
+  });
+
   it('verifies installed assets', async () => {
     const r = await easelRun(['assets', '--verify', '--json']);
     expect(r.code).toBe(0);
