@@ -283,6 +283,9 @@ export async function installAssets(opts: InstallOptions): Promise<InstallReport
     progress?.failed(problem);
   });
   progress?.end();
+  // Name the sources that provided files (all of those consulted when nothing was installed).
+  const used = [report.fromFolder && folder, report.fromMirror && mirror, report.downloaded && 'public sources'].filter((s): s is string => Boolean(s));
+  if (used.length) report.source = used.join(', ');
 
   if (problems.length) {
     const down = health.downHosts();
