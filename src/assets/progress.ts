@@ -7,7 +7,7 @@ import { SingleBar } from 'cli-progress';
 import type { AssetEntry } from './manifest.ts';
 import type { AssetProblem, InstallProgress, Provenance } from './install.ts';
 
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+const mb = (n: number) => (n < 100_000 ? `${Math.round(n / 1000)} kB` : `${(n / 1e6).toFixed(1)} MB`);
 
 export function createProgress(stream: NodeJS.WriteStream = process.stderr): InstallProgress {
   return stream.isTTY ? barProgress(stream) : lineProgress(stream);
