@@ -47,7 +47,7 @@ export function summarise(problems: AssetProblem[]): string[] {
   }
   const lines = [...byFolder].map(([folder, counts]) => `  - ${folder}/: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`);
   // The first few reasons, so a pattern (one host down, one corrupt mirror folder) shows.
-  const reasons = [...new Set(problems.filter((p) => p.problem === 'failed' || p.problem === 'corrupt').map((p) => `  - ${p.target}: ${p.detail}`))].slice(0, 5);
+  const reasons = [...new Set(problems.filter((p) => p.problem === 'failed' || p.problem === 'corrupt').map((p) => `  - ${p.target}: ${p.detail}`))].slice(0, 3);
   return reasons.length ? [...lines, '  first reasons:', ...reasons.map((r) => `  ${r}`)] : lines;
 }
 

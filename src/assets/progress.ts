@@ -61,6 +61,8 @@ export function lineProgress(stream: NodeJS.WritableStream): InstallProgress {
   let folder = '';
   let done = 0;
   let total = 0;
+  let failures = 0;
+  const SHOWN_FAILURES = 5;
   return {
     begin(plan) {
       total = plan.files;
@@ -81,9 +83,11 @@ export function lineProgress(stream: NodeJS.WritableStream): InstallProgress {
       stream.write(`  retrying ${entry.target} in ${(delayMs / 1000).toFixed(1)} s (try ${attempt} failed: ${why})\n`);
     },
     failed(problem) {
-      stream.write(`  failed ${problem.target}: ${problem.detail}\n`);
+      // A few failures in full; the summary after the run groups them all.
+      if (++failures <= SHOWN_FAILURES) stream.write(`  failed ${problem.target}: ${problem.detail}\n`);
     },
     end() {
+      if (failures > SHOWN_FAILURES) stream.write(`  … and ${failures - SHOWN_FAILURES} more failed\n`);
       if (fromFolder) stream.write(`  ${fromFolder} file${fromFolder === 1 ? '' : 's'} (${mb(folderBytes)}) copied from ${folder}\n`);
     },
   };
