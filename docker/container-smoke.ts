@@ -5,14 +5,21 @@
  * awaited in its thread, /healthz of the bot and the worker checked, everything torn down — also
  * when a step fails or the run is interrupted.
  *
+ * The containers get their assets as on a machine with only the repository: nothing mounted (the
+ * compose file's empty docker/local-assets), downloaded at start by the entrypoint's `easel assets`
+ * — here from a loopback mirror of the assets folder (EASEL_ASSETS_URL; GitHub is not reachable
+ * from the test machines) — into the named volumes; a restarted worker then finds them in place.
+ *
  * Env: COMPOSE (the compose command, default "docker compose"), NODE_IMAGE / REDIS_IMAGE (base
- * images), EASEL_ASSETS_HOST (the assets folder mounted in the containers), CT_TIMEOUT_S.
+ * images), CT_ASSETS_FOLDER (the folder the mirror serves; default ../shared/assets), or
+ * EASEL_ASSETS_HOST to mount a folder instead of the mirror; CT_TIMEOUT_S.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import sharp from 'sharp';
 import { FakeDiscord } from '../test/fakes/discord/fake-discord.ts';
 import { attachment, humanUser, slashCommand } from '../test/fakes/discord/payloads.ts';
+import { startAssetsMirror } from '../test/helpers/assets-mirror.ts';
 
 const compose = (process.env.COMPOSE ?? 'docker compose').split(' ');
 const project = `easel-ct-${process.pid}`;
@@ -58,6 +65,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined> | T | 
 }
 
 const fake = await new FakeDiscord().start();
+const mirror = process.env.EASEL_ASSETS_HOST ? undefined : await startAssetsMirror(process.env.CT_ASSETS_FOLDER ?? '../shared/assets');
 const ports = { redis: await freePort(), bot: await freePort(), worker: await freePort() };
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -67,6 +75,7 @@ const env: NodeJS.ProcessEnv = {
   CT_PREFIX: `easel-ct-${process.pid}`,
   CT_DISCORD_TOKEN: fake.token,
   CT_DISCORD_API_BASE: fake.apiBase,
+  ...(mirror ? { EASEL_ASSETS_URL: mirror.url } : {}),
 };
 
 let tornDown = false;
@@ -80,6 +89,7 @@ async function teardown(failed: boolean) {
   log('tearing down (compose down --volumes)');
   await run(['down', '--volumes', '--remove-orphans', '--timeout', '10'], env, { quiet: true });
   await fake.close();
+  await mirror?.close();
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
@@ -144,6 +154,19 @@ try {
     if (h.status !== 200) throw new Error(`${name} /healthz answered ${h.status}: ${JSON.stringify(h.body)}`);
   }
   log('bot and worker still healthy after the render');
+
+  // The assets are in the named volumes: a restarted worker verifies them and downloads nothing.
+  if (mirror) {
+    const before = [...mirror.requests.values()].reduce((a, b) => a + b, 0);
+    log(`the containers fetched ${before} files from the assets mirror; restarting the worker`);
+    if ((await run(['restart', 'worker-cpu'], env)).code !== 0) throw new Error('docker compose restart failed');
+    await until('worker /healthz 200 after the restart', async () => ((await healthz(ports.worker)).status === 200 ? true : undefined), 240_000);
+    const after = [...mirror.requests.values()].reduce((a, b) => a + b, 0);
+    const logs = await run(['logs', '--no-color', 'worker-cpu'], env, { quiet: true });
+    if (after !== before) throw new Error(`the restarted worker fetched ${after - before} files again`);
+    if (!/0 installed, 339 already present/.test(logs.output)) throw new Error('the restarted worker did not report its assets already present');
+    log('restarted worker: 0 installed, 339 already present (kept in the volumes), nothing fetched');
+  }
   failed = false;
 } catch (e) {
   log(`FAILED: ${(e as Error).message}`);

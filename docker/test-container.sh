@@ -80,9 +80,15 @@ if [ -z "${NODE_IMAGE:-}" ] || [ -z "${REDIS_IMAGE:-}" ]; then
     log "base images ready in $((SECONDS - t)) s: $NODE_IMAGE, $REDIS_IMAGE"
   fi
 fi
-# The assets folder the containers install from (no network); without one they download.
-if [ -z "${EASEL_ASSETS_HOST:-}" ] && [ -d ../shared/assets ]; then export EASEL_ASSETS_HOST="$(cd ../shared/assets && pwd)"; fi
-log "assets from ${EASEL_ASSETS_HOST:-the public sources (no folder)}"
+# The containers download their assets at start (nothing mounted) from a loopback mirror of this
+# assets folder; EASEL_ASSETS_HOST=<folder> mounts a folder instead.
+if [ -z "${EASEL_ASSETS_HOST:-}" ]; then
+  export CT_ASSETS_FOLDER="${CT_ASSETS_FOLDER:-${EASEL_ASSETS:-../shared/assets}}"
+  [ -d "$CT_ASSETS_FOLDER" ] || { log "no assets folder for the mirror ($CT_ASSETS_FOLDER): set CT_ASSETS_FOLDER or EASEL_ASSETS_HOST"; exit 1; }
+  log "assets: downloaded by the containers from a loopback mirror of $CT_ASSETS_FOLDER"
+else
+  log "assets: mounted from $EASEL_ASSETS_HOST"
+fi
 
 npx tsx docker/container-smoke.ts
 for ref in easel:cpu; do
