@@ -102,6 +102,13 @@ export async function runBench(opts: BenchOptions): Promise<void> {
     await benchQueueSection(config.redis.url, opts);
     return;
   }
+  if (only === 'storage') {
+    // Redis bytes per job with each blob store, and the object store's cost per job (bench/storage.ts).
+    const { benchStorage, formatStorageBench } = await import('./storage.ts');
+    const results = await benchStorage({ jobs: opts.quick ? 10 : 20 });
+    process.stdout.write(opts.json ? `${JSON.stringify({ storage: results })}\n` : `${formatStorageBench(results)}\n`);
+    return;
+  }
   const photo = await decodeImage(await readFile(path.join(config.assets.presetsDir, 'photos', 'dancer_ballerina.jpg')));
   const painting = await decodeImage(await readFile(path.join(config.assets.presetsDir, 'images', 'starry_night.jpg')));
   const say = (s: string) => (opts.json ? undefined : process.stderr.write(`${s}\n`));

@@ -118,7 +118,7 @@ program
   .description('Benchmark the engines side by side (ms per loss+gradient evaluation, full renders).')
   .option('--sizes <list>', 'sizes in px, comma-separated (default 128,256,512; quality: 256,512)')
   .option('--quick', 'fewer repetitions')
-  .option('--only <what>', 'engine|onnx|tfjs|fast|queue|ab|quality (ab: engines interleaved, for a shared machine; quality: distances to the baseline recipe)')
+  .option('--only <what>', 'engine|onnx|tfjs|fast|queue|storage|ab|quality (storage: Redis bytes and object-store requests per job, both blob stores; ab: engines interleaved, for a shared machine; quality: distances to the baseline recipe)')
   .option('--pairs <list>', 'quality: photo:preset pairs, comma-separated (default 3 photos × 4 presets)')
   .option('--tiers <list>', 'quality: tiers to render (default draft,balanced,best)')
   .option('--out <prefix>', 'quality: contact sheet path prefix (default out/quality)')

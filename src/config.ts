@@ -50,6 +50,29 @@ const schema = z
     REDIS_URL: url('redis://host:port').default('redis://127.0.0.1:6379'),
     /** Key prefix for every Redis key (queues, blobs, limits); lets several deployments or test runs share one Redis. */
     EASEL_REDIS_PREFIX: z.string().min(1).default('easel'),
+    /** Redis Sentinel: "host:port,host:port"; when set, every connection asks them for the current primary (REDIS_URL then gives only credentials, db and TLS). */
+    REDIS_SENTINELS: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .refine((list) => list.every((s) => /^[^\s:]+:\d{1,5}$/.test(s) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(s)), 'must be a comma-separated list of host:port'),
+    /** The primary's name in the Sentinels' configuration (`sentinel monitor <name> …`). */
+    REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+    /** Password of the Sentinels themselves (`requirepass` in sentinel.conf), when they have one. */
+    REDIS_SENTINEL_PASSWORD: optionalString,
+
+    /** Where image bytes live: 'redis' (embedded default) or 's3' (any S3-compatible object store). */
+    EASEL_BLOB_STORE: z.enum(['redis', 's3']).default('redis'),
+    /** S3 endpoint URL; empty = AWS S3 itself (for MinIO, R2, …: their URL). */
+    EASEL_S3_ENDPOINT: optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'must be an http(s) URL'),
+    EASEL_S3_BUCKET: optionalString,
+    EASEL_S3_REGION: z.string().min(1).default('us-east-1'),
+    /** Path-style URLs (endpoint/bucket/key) instead of bucket.endpoint: MinIO and most self-hosted servers need it. */
+    EASEL_S3_FORCE_PATH_STYLE: bool.default(false),
+    /** Longest one object-store call may take before the store counts as unavailable ("try again later"). */
+    EASEL_S3_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** How often expired blobs are deleted from the object store (Easel's own expiry; a bucket lifecycle rule is only the backstop). */
+    EASEL_BLOB_SWEEP_S: z.coerce.number().int().min(1).default(60),
 
     DISCORD_TOKEN: optionalString,
     DISCORD_APPLICATION_ID: optionalString,
@@ -146,6 +169,9 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
   if (set('SLACK_BOT_TOKEN') && !set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
     problems.push('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
   }
+  if ((env.EASEL_BLOB_STORE ?? '').trim() === 's3' && !set('EASEL_S3_BUCKET')) {
+    problems.push('EASEL_S3_BUCKET is required with EASEL_BLOB_STORE=s3 (the bucket that holds uploads and results)');
+  }
   if (['1', 'true', 'yes', 'on'].includes((env.EASEL_DASHBOARD ?? '').trim()) && !set('EASEL_DASHBOARD_PASSWORD')) {
     problems.push('EASEL_DASHBOARD needs EASEL_DASHBOARD_PASSWORD: the queue dashboard is only served behind a password (basic auth)');
   }
@@ -157,7 +183,8 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   env: string;
   log: { level: Env['LOG_LEVEL']; pretty: boolean };
-  redis: { url: string; prefix: string };
+  /** `sentinel`: connect through Redis Sentinel (REDIS_URL then gives credentials, db and TLS only). */
+  redis: { url: string; prefix: string; sentinel?: { hosts: Array<{ host: string; port: number }>; name: string; password?: string } };
   discord?: { token: string; applicationId?: string; apiBase: string; gatewayUrl?: string; guildId?: string; useThreads: boolean; requestTimeoutMs: number };
   slack?: { botToken: string; signingSecret?: string; apiUrl: string; appToken?: string; port: number; requestTimeoutMs: number };
   assets: { source?: string; mirror?: string; weightsDir: string; presetsDir: string };
@@ -166,7 +193,15 @@ export interface Config {
   /** Job retries and worker liveness (src/jobs): attempts for transient failures, lock/stall timings, shutdown grace. */
   jobs: { attempts: number; lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number; deadlineS: number; maxIterations: number };
   limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; serverMaxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number };
-  blobs: { ttlS: number; pendingTtlS: number; pendingBudgetBytes: number };
+  /** Image bytes: where they live, how long, the pending-upload budget; `s3` only with store 's3' (credentials come from the AWS chain, never from here). */
+  blobs: {
+    store: 'redis' | 's3';
+    ttlS: number;
+    pendingTtlS: number;
+    pendingBudgetBytes: number;
+    sweepS: number;
+    s3?: { endpoint?: string; bucket: string; region: string; forcePathStyle: boolean; timeoutMs: number };
+  };
   /** Animated photos painted frame by frame (src/engine/animation.ts takes these as its limits). */
   animation: { maxFrames: number; maxFramePixels: number; maxEvaluations: number };
   /** Results to chat: sweep period, claim lifetime (renewed), deadline per attempt, attempts before the failure notice. */
@@ -206,7 +241,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return {
     env: e.NODE_ENV,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
-    redis: { url: e.REDIS_URL, prefix: e.EASEL_REDIS_PREFIX },
+    redis: {
+      url: e.REDIS_URL,
+      prefix: e.EASEL_REDIS_PREFIX,
+      sentinel: e.REDIS_SENTINELS.length ? { hosts: e.REDIS_SENTINELS.map(hostPort), name: e.REDIS_SENTINEL_NAME, password: e.REDIS_SENTINEL_PASSWORD } : undefined,
+    },
     discord: e.DISCORD_TOKEN
       ? { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiBase: e.DISCORD_API_BASE.replace(/\/+$/, ''), gatewayUrl: e.DISCORD_GATEWAY_URL, guildId: e.DISCORD_GUILD_ID, useThreads: e.DISCORD_USE_THREADS, requestTimeoutMs: e.EASEL_PLATFORM_TIMEOUT_MS }
       : undefined,
@@ -226,7 +265,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxInputPixels: e.EASEL_MAX_INPUT_PIXELS,
       downloadTimeoutMs: e.EASEL_DOWNLOAD_TIMEOUT_MS,
     },
-    blobs: { ttlS: e.EASEL_BLOB_TTL_S, pendingTtlS: e.EASEL_PENDING_BLOB_TTL_S, pendingBudgetBytes: e.EASEL_PENDING_BLOB_BUDGET_BYTES },
+    blobs: {
+      store: e.EASEL_BLOB_STORE,
+      ttlS: e.EASEL_BLOB_TTL_S,
+      pendingTtlS: e.EASEL_PENDING_BLOB_TTL_S,
+      pendingBudgetBytes: e.EASEL_PENDING_BLOB_BUDGET_BYTES,
+      sweepS: e.EASEL_BLOB_SWEEP_S,
+      s3:
+        e.EASEL_BLOB_STORE === 's3'
+          ? { endpoint: e.EASEL_S3_ENDPOINT, bucket: e.EASEL_S3_BUCKET!, region: e.EASEL_S3_REGION, forcePathStyle: e.EASEL_S3_FORCE_PATH_STYLE, timeoutMs: e.EASEL_S3_TIMEOUT_MS }
+          : undefined,
+    },
     delivery: { sweepMs: e.EASEL_DELIVERY_SWEEP_MS, claimMs: e.EASEL_DELIVERY_CLAIM_MS, deadlineMs: e.EASEL_DELIVERY_DEADLINE_MS, attempts: e.EASEL_DELIVERY_ATTEMPTS },
     animation: { maxFrames: e.EASEL_GIF_MAX_FRAMES, maxFramePixels: e.EASEL_GIF_MAX_FRAME_PIXELS, maxEvaluations: e.EASEL_GIF_MAX_EVALUATIONS },
     ops: {
@@ -235,6 +284,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       dashboard: e.EASEL_DASHBOARD && e.EASEL_DASHBOARD_PASSWORD ? { user: e.EASEL_DASHBOARD_USER, password: e.EASEL_DASHBOARD_PASSWORD, readOnly: e.EASEL_DASHBOARD_READ_ONLY } : undefined,
     },
   };
+}
+
+/** "host:port" or "[v6]:port" (validated by the schema) → parts. */
+function hostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
 }
 
 /** Every environment variable Easel reads (the schema's keys); `.env.example` documents each. */

@@ -1,15 +1,56 @@
 /**
- * Blobs: image bytes live in Redis as binary strings keyed by their sha256, with a TTL, never inside
- * job JSON. The same upload twice is stored once (and its TTL refreshed). `BlobStore` (types.ts) is
- * the seam: an object store (S3, GCS) can replace this class without touching the queue.
+ * Blobs: image bytes (uploads, previews, results, recipes) keyed by their sha256, with a TTL, never
+ * inside job JSON. The same bytes twice are stored once (and their TTL refreshed).
+ *
+ * The seam is `BlobStorage` below (adapters see its `BlobStore` part, types.ts), with two
+ * implementations chosen by EASEL_BLOB_STORE:
+ *
+ *   redis  RedisBlobStore (this file): bytes in Redis as binary strings with a TTL — the embedded
+ *          default, nothing else to run.
+ *   s3     S3BlobStore (blob-store/s3.ts): bytes in an S3-compatible bucket; Redis keeps only a small
+ *          index (deadlines, sizes, the pending budget) and a sweeper deletes what expired.
+ *
+ * Both: a key is handed out only once its bytes are fully stored (write, then publish the key);
+ * `get` of a missing or expired key resolves null; a store that cannot be reached throws
+ * BlobStoreUnavailable (users are told to try again later; jobs retry).
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { BlobStore } from './types.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { keys as keysFor } from './keys.ts';
+import { BlobStoreUnavailable, type BlobStore } from './types.ts';
 
 /** The blob key of some bytes: their sha256, hex. */
 export function blobKeyOf(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** What the jobs layer needs of a blob store, beyond what adapters use (`BlobStore`). */
+export interface BlobStorage extends BlobStore {
+  /** A job refers to these blobs now: they get the full TTL and stop counting against the pending budget. */
+  commit(keys: readonly string[]): Promise<void>;
+  /** Whether a blob is still stored (e.g. a cached result whose bytes may have expired). */
+  has(key: string): Promise<boolean>;
+  /** Stop background work (the S3 store's sweeper); the Redis connection belongs to the caller. */
+  close(): Promise<void>;
+}
+
+export { BlobStoreUnavailable };
+
+/**
+ * The configured store over a command client. `pending`: this side accepts uploads no job refers to
+ * yet (the bot's intake), within EASEL_PENDING_BLOB_BUDGET_BYTES. The S3 store is loaded lazily, so
+ * a Redis-only deployment never loads the AWS SDK.
+ */
+export async function createBlobStore(config: Config, redis: Redis, opts: { pending?: boolean; log?: Logger; sweep?: boolean } = {}): Promise<BlobStorage> {
+  const k = keysFor(config.redis.prefix);
+  const { ttlS, pendingTtlS, pendingBudgetBytes } = config.blobs;
+  if (config.blobs.store === 's3') {
+    const { createS3BlobStore } = await import('./blob-store/s3.ts');
+    return createS3BlobStore(config, redis, { log: opts.log, sweep: opts.sweep ?? true });
+  }
+  return new RedisBlobStore(redis, k.blob, ttlS, opts.pending ? { setKey: k.pendingBlobs(), ttlS: pendingTtlS, budgetBytes: pendingBudgetBytes } : undefined);
 }
 
 /**
@@ -40,7 +81,7 @@ export interface PendingBlobs {
   budgetBytes: number;
 }
 
-export class RedisBlobStore implements BlobStore {
+export class RedisBlobStore implements BlobStorage {
   constructor(
     private readonly redis: Redis,
     /** Full Redis key of a blob key (see keys.ts). */
@@ -85,5 +126,9 @@ export class RedisBlobStore implements BlobStore {
   /** Seconds left before a blob expires (-2 when gone). */
   async ttl(key: string): Promise<number> {
     return this.redis.ttl(this.redisKey(key));
+  }
+
+  async close(): Promise<void> {
+    // Nothing of its own: the bytes expire in Redis by themselves.
   }
 }

@@ -3,7 +3,7 @@
  * is only a hit while the result's bytes are still stored, so the entry never outlives its blob.
  */
 import type { Redis } from 'ioredis';
-import type { RedisBlobStore } from './blobs.ts';
+import type { BlobStorage } from './blobs.ts';
 import type { Keys } from './keys.ts';
 import type { JobResult } from './types.ts';
 
@@ -11,7 +11,7 @@ export class ResultCache {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly blobs: RedisBlobStore,
+    private readonly blobs: Pick<BlobStorage, 'has'>,
     private readonly ttlS: number,
   ) {}
 

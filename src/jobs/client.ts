@@ -14,7 +14,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import type { PresetCatalog } from '../presets/types.ts';
 import { presetIdsOf, StyleRequest, type Platform } from '../requests/style-request.ts';
 import { WORDING } from '../requests/wording.ts';
-import { RedisBlobStore } from './blobs.ts';
+import { createBlobStore } from './blobs.ts';
 import { ResultCache } from './cache.ts';
 import { DeliveryClaims, type DeliveryOptions } from './delivery.ts';
 import { RenderStats } from './eta.ts';
@@ -66,7 +66,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
   // BullMQ prints unhandled connection errors as multi-line dumps; log them as throttled JSON lines.
   queue.on('error', connectionErrorLogger('queue', log));
   producer.on('error', connectionErrorLogger('events-producer', log));
-  const blobs = new RedisBlobStore(redis, k.blob, config.blobs.ttlS, { setKey: k.pendingBlobs(), ttlS: config.blobs.pendingTtlS, budgetBytes: config.blobs.pendingBudgetBytes });
+  const blobs = await createBlobStore(config, redis, { pending: true, log });
   const cache = new ResultCache(redis, k, blobs, config.blobs.ttlS);
   const stats = new RenderStats(redis, k);
   const workers = new WorkerRegistry(redis, k);
@@ -276,7 +276,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
 
     async close() {
       await delivery.close();
-      await Promise.allSettled([events?.close(), producer.close(), queue.close()]);
+      await Promise.allSettled([events?.close(), producer.close(), queue.close(), blobs.close()]);
       redis.disconnect();
     },
   };

@@ -1,14 +1,15 @@
 /**
  * Why a job failed, carried through BullMQ's `failedReason` as "<code>: <detail>" so that the bot
  * side (another process, maybe after a restart) can tell a user-friendly message from the reason
- * alone. Only `render` failures are retried: the others would fail the same way again.
+ * alone. Only `render` and `storage` failures are retried: the others would fail the same way again.
  */
 import { UnrecoverableError } from 'bullmq';
 import { WORDING } from '../requests/wording.ts';
 
-export type FailureCode = 'invalid' | 'expired' | 'unknown-preset' | 'image' | 'cancelled' | 'timeout' | 'render' | 'lost';
+export type FailureCode = 'invalid' | 'expired' | 'unknown-preset' | 'image' | 'cancelled' | 'timeout' | 'render' | 'lost' | 'storage';
 
-const RETRYABLE: ReadonlySet<FailureCode> = new Set(['render']);
+/** Transient: tried again with backoff (a render error, the blob store down or slow). */
+const RETRYABLE: ReadonlySet<FailureCode> = new Set(['render', 'storage']);
 
 /** Friendly texts, shown to chat users as-is (the one wording table, requests/wording.ts). */
 export const FAILURE_TEXT: Record<FailureCode, string> = {
@@ -20,6 +21,7 @@ export const FAILURE_TEXT: Record<FailureCode, string> = {
   timeout: WORDING.tookTooLong,
   render: WORDING.renderFailed,
   lost: WORDING.lost,
+  storage: WORDING.storageDown,
 };
 
 /** Shown when every attempt to post a finished result failed (the platform kept refusing it). */
@@ -56,7 +58,7 @@ export interface DecodedFailure {
   reason: string;
 }
 
-const CODE_RE = /^(invalid|expired|unknown-preset|image|cancelled|timeout|render|lost): ([\s\S]*)$/;
+const CODE_RE = /^(invalid|expired|unknown-preset|image|cancelled|timeout|render|lost|storage): ([\s\S]*)$/;
 
 /** Read a BullMQ failedReason back; anything unrecognised (BullMQ's own "stalled" etc.) is a render failure. */
 export function decodeFailure(failedReason: string | undefined): DecodedFailure {

@@ -10,6 +10,10 @@
  *   <prefix>:server:<p>:<s>:jobs    zset of a server's (guild's, workspace's) waiting job ids
  *   <prefix>:admitting             zset of admitted requests not yet in the queue (global cap)
  *   <prefix>:pending-blobs         zset blob key → expiry, of uploads no job refers to yet (budget)
+ *   <prefix>:blobs:deadline      (S3 store) zset blob key → when its object is deleted (Easel's own expiry)
+ *   <prefix>:blobs:stored        (S3 store) hash blob key → "<bytes>:<written at>", set once the object is written
+ *   <prefix>:blobs:pending-bytes (S3 store) hash blob key → bytes, of the pending uploads (budget)
+ *   <prefix>:blobs:deleting      (S3 store) hash blob key → lease end, while a sweeper deletes its object
  *   <prefix>:cache:<hash>        finished result for (photo, style, effective options)
  *   <prefix>:pending:<platform>  hash jobId → request, for every job not yet delivered
  *   <prefix>:outcome:<jobId>     outcome of a job that never ran (cached, cancelled while waiting)
@@ -49,6 +53,8 @@ export interface Keys {
   serverJobs(platform: Platform, server: string): string;
   admitting(): string;
   pendingBlobs(): string;
+  /** The object store's index in Redis (S3 blob store): small keys only, never bytes. */
+  blobIndex(): BlobIndexKeys;
   cache(hash: string): string;
   pending(platform: Platform): string;
   outcome(jobId: string): string;
@@ -58,6 +64,14 @@ export interface Keys {
   cancel(jobId: string): string;
   renderStats(quality: string): string;
   workers(): string;
+}
+
+export interface BlobIndexKeys {
+  deadline: string;
+  stored: string;
+  pending: string;
+  pendingBytes: string;
+  deleting: string;
 }
 
 // User ids come from chat platforms; encode them so no id can forge another key's shape.
@@ -73,6 +87,13 @@ export function keys(prefix: string): Keys {
     serverJobs: (platform, server) => `${prefix}:server:${platform}:${safe(server)}:jobs`,
     admitting: () => `${prefix}:admitting`,
     pendingBlobs: () => `${prefix}:pending-blobs`,
+    blobIndex: () => ({
+      deadline: `${prefix}:blobs:deadline`,
+      stored: `${prefix}:blobs:stored`,
+      pending: `${prefix}:pending-blobs`,
+      pendingBytes: `${prefix}:blobs:pending-bytes`,
+      deleting: `${prefix}:blobs:deleting`,
+    }),
     cache: (hash) => `${prefix}:cache:${hash}`,
     pending: (platform) => `${prefix}:pending:${platform}`,
     outcome: (jobId) => `${prefix}:outcome:${jobId}`,

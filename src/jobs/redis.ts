@@ -1,15 +1,50 @@
 /**
- * Redis connections. BullMQ opens its own (it needs blocking ones); Easel's own commands (blobs,
- * limits, delivery bookkeeping) share one ioredis client per process side.
+ * Redis connections — the one factory. Every connection Easel opens comes from here: BullMQ's own
+ * (queue, workers, queue events: `bullConnection`) and Easel's command clients (admission, delivery
+ * claims, blob index, settings, their pub/sub: `createRedis`). So one setting decides for all of
+ * them whether they talk to the Redis at REDIS_URL or ask Redis Sentinel (REDIS_SENTINELS) for the
+ * current primary, and follow it through a failover.
  */
-import { Redis } from 'ioredis';
-import type { ConnectionOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions as BullRedisOptions } from 'bullmq';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 
+/**
+ * Where and how to connect, as ioredis options: REDIS_URL as given, or — with Sentinel — the
+ * Sentinels to ask, the primary's name, and REDIS_URL's user, password, db and TLS for the data nodes.
+ */
+export function redisTarget(config: Config): { url?: string; options: RedisOptions } {
+  const sentinel = config.redis.sentinel;
+  if (!sentinel) return { url: config.redis.url, options: {} };
+  const u = new URL(config.redis.url);
+  const db = Number(u.pathname.replace(/^\//, '') || 0);
+  const tls = u.protocol === 'rediss:';
+  return {
+    options: {
+      sentinels: sentinel.hosts,
+      name: sentinel.name,
+      role: 'master',
+      ...(sentinel.password ? { sentinelPassword: sentinel.password } : {}),
+      ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+      ...(db ? { db } : {}),
+      ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+      // A demoted primary answers writes with READONLY until the connection is re-established on
+      // the new one: reconnect and resend the command.
+      reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+    },
+  };
+}
+
 /** BullMQ connection options: it requires maxRetriesPerRequest null for its blocking clients. */
-export function bullConnection(config: Config): ConnectionOptions {
-  return { url: config.redis.url, maxRetriesPerRequest: null };
+export function bullConnection(config: Config): BullRedisOptions {
+  const { url, options } = redisTarget(config);
+  // With Sentinel, BullMQ's blocking connections also follow the Sentinels' +switch-master at once:
+  // in a planned switchover the old primary stays up (as a replica) and a blocked worker connection
+  // was seen to stay with it. (Not for the command clients: an idle fail-fast client was once seen
+  // not to come back after a crash with it on.)
+  return { ...(url ? { url } : {}), ...(options as BullRedisOptions), ...(config.redis.sentinel ? { failoverDetector: true } : {}), maxRetriesPerRequest: null };
 }
 
 /**
@@ -24,7 +59,9 @@ export function bullConnection(config: Config): ConnectionOptions {
 const FAIL_FAST_COMMAND_TIMEOUT_MS = 15_000;
 
 export function createRedis(config: Config, name: string, opts: { log?: Logger; failFast?: boolean } = {}): Redis {
-  const redis = new Redis(config.redis.url, {
+  const { url, options: target } = redisTarget(config);
+  const options: RedisOptions = {
+    ...target,
     connectionName: `easel:${name}`,
     maxRetriesPerRequest: 3,
     lazyConnect: false,
@@ -34,7 +71,8 @@ export function createRedis(config: Config, name: string, opts: { log?: Logger; 
     // ioredis then drops those in-flight commands without settling them (their promises would hang
     // forever, e.g. a delivery sweep across a quick Redis restart): give every command a deadline.
     ...(opts.failFast ? { commandTimeout: FAIL_FAST_COMMAND_TIMEOUT_MS } : {}),
-  });
+  };
+  const redis = url ? new Redis(url, options) : new Redis(options);
   logConnectionErrors(redis, name, opts.log);
   return redis;
 }

@@ -32,6 +32,14 @@ export class DuplicateRequest extends Error {
   }
 }
 
+/** The blob store (the S3 bucket) could not be reached, was too slow, or answered with an error other than "no such key". */
+export class BlobStoreUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BlobStoreUnavailable';
+  }
+}
+
 /** A reservation against every limit, taken before the intake downloads anything. */
 export interface Admitted {
   jobId: string;

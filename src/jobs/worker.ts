@@ -21,7 +21,7 @@ import { QueueEvents, UnrecoverableError, WaitingError, Worker, type Job } from 
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import { RedisBlobStore } from './blobs.ts';
+import { BlobStoreUnavailable, createBlobStore } from './blobs.ts';
 import { ResultCache } from './cache.ts';
 import { deadlineMs, RenderStats } from './eta.ts';
 import { JobFailure, toBullError } from './failures.ts';
@@ -67,7 +67,7 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
   const wlog = log.child({ worker: id });
   const redis = createRedis(config, 'worker', { log });
   const k = keysFor(config.redis.prefix);
-  const blobs = new RedisBlobStore(redis, k.blob, config.blobs.ttlS);
+  const blobs = await createBlobStore(config, redis, { log: wlog });
   const cache = new ResultCache(redis, k, blobs, config.blobs.ttlS);
   const stats = new RenderStats(redis, k);
   const registry = new WorkerRegistry(redis, k);
@@ -137,6 +137,7 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
         abort.aborted && abort.reason === DEADLINE ? new JobFailure('timeout', `render stopped at its deadline (${Math.round(timeLimitMs / 1000)} s)`)
         : abort.aborted ? new JobFailure('cancelled', 'cancelled while rendering')
         : err instanceof JobFailure ? err
+        : err instanceof BlobStoreUnavailable ? new JobFailure('storage', err.message)
         : new JobFailure('render', err instanceof Error ? err.message : String(err));
       metrics?.failures.inc({ code: failure.code });
       if (failure.code === 'render') jlog.error({ err, attempt: job.attemptsMade + 1 }, 'render failed');
@@ -206,7 +207,7 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
         } finally {
           clearTimeout(grace);
         }
-        await Promise.allSettled([cancels.close(), registry.remove(id), ownsRenderer ? render.close?.() : undefined]);
+        await Promise.allSettled([cancels.close(), registry.remove(id), ownsRenderer ? render.close?.() : undefined, blobs.close()]);
         redis.disconnect();
         wlog.info('worker closed');
       })();

@@ -45,6 +45,8 @@ export const WORDING = {
   invalidRequest: 'That request is missing something I need. Please try again.',
   // The service
   queueDown: 'The painting queue is unavailable right now. Please try again in a few minutes.',
+  /** The blob store (Redis or the S3 bucket) cannot be reached or is too slow. */
+  storageDown: "I can't reach my image storage right now — please try again in a few minutes.",
   unexpected: 'Something went wrong on my side. Please try again in a moment.',
   // What happened to a job
   renderFailed: 'Something went wrong while painting your image. Please try again.',

@@ -20,7 +20,7 @@ import { describeError } from '../../../util/describe-error.ts';
 import type { Config } from '../../../config.ts';
 import type { Logger } from '../../../log.ts';
 import { ImageError, isAnimation, probeAnimation, probeImage } from '../../../images/index.ts';
-import { DuplicateRequest, JobRefused, type Admitted, type JobsClient, type Submitted } from '../../../jobs/types.ts';
+import { BlobStoreUnavailable, DuplicateRequest, JobRefused, type Admitted, type JobsClient, type Submitted } from '../../../jobs/types.ts';
 import { parseStyleRequest, type BlobRef, type RequestOptions, type StyleChoice } from '../../../requests/style-request.ts';
 import { WORDING } from '../../../requests/wording.ts';
 import { applyServerSettings, type DailyQuota, type ServerScope, type ServerSettingsStore } from '../../../settings/index.ts';
@@ -247,5 +247,6 @@ function asRefusal(err: unknown, maxBytes: number): IntakeRefusal {
     return new IntakeRefusal(`image-${err.code}`, unreadable ? WORDING.notAnImage : err.userMessage, err.message);
   }
   if (err instanceof JobRefused) return new IntakeRefusal(err.code, err.userMessage, err.message);
+  if (err instanceof BlobStoreUnavailable) return new IntakeRefusal('storage-unavailable', WORDING.storageDown, err.message);
   return new IntakeRefusal('unexpected', WORDING.queueDown, err instanceof Error ? err.message : String(err));
 }
