@@ -11,7 +11,7 @@ const easel = path.resolve('bin/easel.js');
 
 async function easelRun(args: string[], env: Record<string, string> = {}, cwd = process.cwd()) {
   try {
-    const r = await run(process.execPath, [easel, ...args], { cwd, env: { ...process.env, ...env }, timeout: 60_000 });
+    const r = await run(process.execPath, [easel, ...args], { cwd, env: { ...process.env, ...env }, timeout: 180_000 } // a render takes seconds idle, over a minute at load ~30);
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -100,7 +100,7 @@ describe('easel CLI', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 400_000);
 
   it('demo paints the bundled example to the file it names', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'easel-demo-'));
@@ -114,7 +114,7 @@ describe('easel CLI', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 400_000);
 
   it('missing assets: one clear message, exit 2', async () => {
     const empty = await mkdtemp(path.join(os.tmpdir(), 'easel-empty-'));
