@@ -11,7 +11,7 @@ const easel = path.resolve('bin/easel.js');
 
 async function easelRun(args: string[], env: Record<string, string> = {}, cwd = process.cwd()) {
   try {
-    const r = await run(process.execPath, [easel, ...args], { cwd, env: { ...process.env, ...env }, timeout: 180_000 } // a render takes seconds idle, over a minute at load ~30);
+    const r = await run(process.execPath, [easel, ...args], { cwd, env: { ...process.env, ...env }, timeout: 180_000 }); // a render takes seconds idle, over a minute at load ~30
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
