@@ -1,26 +1,44 @@
-# syntax=docker/dockerfile:1
 # Easel images. Targets:
 #   cpu       bot and CPU workers (ONNX Runtime CPU, TensorFlow.js wasm)
 #   gpu       GPU worker: ONNX Runtime with its CUDA 12 execution provider, or with
 #             --build-arg GPU_ENGINE=tfjs (and a CUDA 11 GPU_BASE) TensorFlow.js on tfjs-node-gpu
-# Assets (weights, preset paintings) are not in the image: mount them at /assets; the entrypoint
-# installs and verifies them (`easel assets`) before starting the command.
+# Assets (weights, preset paintings) are not in the image: the entrypoint installs and verifies
+# them (`easel assets`) before it starts the command — from a folder mounted at /assets, a mirror
+# (EASEL_ASSETS_URL), or the public sources — into weights/ and presets/ (volumes keep them).
+# No `# syntax=` line: BuildKit would fetch that frontend from Docker Hub; the built-in one does.
 
-# Build arguments used in FROM lines must be declared before the first stage.
+# Build arguments used in FROM lines must be declared before the first stage. NODE_IMAGE can name
+# a locally made equivalent where Docker Hub cannot be reached (docker/local-base-images.sh).
 ARG NODE_IMAGE=node:20-bookworm-slim
 ARG GPU_BASE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu22.04
+
+# ── cpu-deps: production node_modules, trimmed to what a Linux CPU image runs ───────────────────
+FROM ${NODE_IMAGE} AS cpu-deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# --ignore-scripts: no native builds or downloads are needed on CPU (sharp and onnxruntime-node
+# ship prebuilt binaries). Then drop what this image never loads:
+#   - @tensorflow/tfjs-node-gpu (optional, GPU only: unbuilt without its install script) and the
+#     whole of @tensorflow/tfjs it pulls in (converter, data, webgl backend …);
+#   - onnxruntime-node's binaries for other systems and CPUs (darwin, win32, the other Linux arch);
+#   - source maps.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm uninstall --no-save --ignore-scripts --no-audit --no-fund @tensorflow/tfjs-node-gpu \
+ && arch="$(node -p process.arch)" \
+ && find node_modules/onnxruntime-node/bin -mindepth 2 -maxdepth 2 ! -name linux -exec rm -rf {} + \
+ && find node_modules/onnxruntime-node/bin -mindepth 3 -maxdepth 3 ! -name "$arch" -exec rm -rf {} + \
+ && find node_modules -name '*.map' -type f -delete \
+ && node -e "require('onnxruntime-node'); require('sharp')" \
+ && npm cache clean --force
 
 # ── cpu ──────────────────────────────────────────────────────────────────────────────────────
 FROM ${NODE_IMAGE} AS cpu
 # A sans-serif font for the preset gallery's captions (drawn by sharp/librsvg).
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production EASEL_ASSETS=/assets
-COPY package.json package-lock.json .npmrc ./
-# --ignore-scripts: no native builds or downloads are needed on CPU (sharp and onnxruntime-node
-# ship prebuilt binaries; the optional tfjs-node-gpu stays unbuilt and is skipped at run time).
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
-COPY tsconfig.json ./
+ENV NODE_ENV=production
+COPY --from=cpu-deps /app/node_modules ./node_modules
+COPY package.json package-lock.json .npmrc tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY bench ./bench
@@ -28,7 +46,9 @@ COPY commands ./commands
 COPY presets/presets.json presets/README.md ./presets/
 COPY weights/README.md ./weights/
 COPY docker/entrypoint.sh /usr/local/bin/easel-entrypoint
-RUN chown -R node:node /app/weights /app/presets
+# `easel assets` installs into weights/ and presets/images, presets/photos at start (docker-compose.yml
+# keeps them in named volumes, which start as copies of these folders, owned by node).
+RUN mkdir -p weights presets/images presets/photos presets/cache && chown -R node:node /app/weights /app/presets
 USER node
 EXPOSE 3000 9464
 ENTRYPOINT ["easel-entrypoint"]

@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Installs the weights and paintings (test/setup/assets.ts) before any test runs.
+    globalSetup: ['test/setup/assets.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,

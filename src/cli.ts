@@ -89,10 +89,14 @@ program
 
 program
   .command('assets')
-  .description('Install weights and preset images from EASEL_ASSETS into weights/ and presets/, and verify them.')
+  .description('Install weights and preset images into weights/ and presets/ (from EASEL_ASSETS, else a mirror or the public sources), and verify them.')
   .option('--from <dir>', 'assets folder (default EASEL_ASSETS, else ../shared/assets)')
+  .option('--mirror <url>', 'a mirror laid out like the assets folder, instead of the public sources (default EASEL_ASSETS_URL)')
+  .option('--no-download', 'use only the assets folder: no network')
+  .option('--concurrency <n>', 'files downloaded at once (default 4)', int('--concurrency', 1, 32))
   .option('--link', 'symlink instead of copying')
   .option('--verify', 'only verify what is installed')
+  .option('--licences', 'print the licence of each source and file')
   .option('--json', 'print JSON')
   .action(async (opts) => (await import('./cli/assets.ts')).runAssets(opts));
 

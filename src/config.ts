@@ -88,6 +88,12 @@ const schema = z
     PORT: port.default(3000),
 
     EASEL_ASSETS: optionalString,
+    /** A mirror laid out like the assets folder (air-gapped sites, tests): used instead of the public sources. */
+    EASEL_ASSETS_URL: z
+      .string()
+      .optional()
+      .transform((v) => (v?.trim() ? v.trim() : undefined))
+      .refine((v) => v === undefined || /^https?:\/\/[^/]/.test(v), 'must be an http(s) URL of a folder laid out like the assets folder'),
     EASEL_WEIGHTS_DIR: z.string().default('weights'),
     EASEL_PRESETS_DIR: z.string().default('presets'),
     EASEL_DEFAULT_SIZE: z.coerce.number().int().min(32).max(4096).default(512),
@@ -187,7 +193,7 @@ export interface Config {
   redis: { url: string; prefix: string; sentinel?: { hosts: Array<{ host: string; port: number }>; name: string; password?: string } };
   discord?: { token: string; applicationId?: string; apiBase: string; gatewayUrl?: string; guildId?: string; useThreads: boolean; requestTimeoutMs: number };
   slack?: { botToken: string; signingSecret?: string; apiUrl: string; appToken?: string; port: number; requestTimeoutMs: number };
-  assets: { source?: string; weightsDir: string; presetsDir: string };
+  assets: { source?: string; mirror?: string; weightsDir: string; presetsDir: string };
   render: { defaultSize: number; maxSize: number; defaultQuality: Quality; engine: Env['EASEL_ENGINE']; backend: Env['EASEL_BACKEND']; onnxProviders?: string[] };
   worker: { concurrency: number };
   /** Job retries and worker liveness (src/jobs): attempts for transient failures, lock/stall timings, shutdown grace. */
@@ -252,7 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     slack: e.SLACK_BOT_TOKEN
       ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`, appToken: e.SLACK_APP_TOKEN, port: e.PORT, requestTimeoutMs: e.EASEL_PLATFORM_TIMEOUT_MS }
       : undefined,
-    assets: { source: assetsSource ? path.resolve(root, assetsSource) : undefined, weightsDir: path.resolve(root, e.EASEL_WEIGHTS_DIR), presetsDir: path.resolve(root, e.EASEL_PRESETS_DIR) },
+    assets: { source: assetsSource ? path.resolve(root, assetsSource) : undefined, mirror: e.EASEL_ASSETS_URL, weightsDir: path.resolve(root, e.EASEL_WEIGHTS_DIR), presetsDir: path.resolve(root, e.EASEL_PRESETS_DIR) },
     render: { defaultSize: e.EASEL_DEFAULT_SIZE, maxSize: e.EASEL_MAX_SIZE, defaultQuality: e.EASEL_DEFAULT_QUALITY, engine: e.EASEL_ENGINE, backend: e.EASEL_BACKEND, onnxProviders: e.EASEL_ONNX_PROVIDERS.length ? e.EASEL_ONNX_PROVIDERS : undefined },
     worker: { concurrency: e.EASEL_WORKER_CONCURRENCY },
     jobs: { attempts: e.EASEL_JOB_ATTEMPTS, lockMs: e.EASEL_JOB_LOCK_MS, stalledIntervalMs: e.EASEL_STALLED_INTERVAL_MS, shutdownGraceMs: e.EASEL_SHUTDOWN_GRACE_MS, deadlineS: e.EASEL_JOB_DEADLINE_S, maxIterations: e.EASEL_MAX_ITERATIONS },

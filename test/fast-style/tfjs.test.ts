@@ -3,20 +3,28 @@
  * pure-JS cpu backend) against the independent reference outputs in weights/fast-style/reference/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { decodeImage, type RgbImage } from '../../src/images/index.ts';
 import { createTfjsFastStyle, FAST_STYLE_NETWORKS, FastStyleError, type FastStyleRunner } from '../../src/engine/fast-style/index.ts';
 import { initTfjs, tf } from '../../src/engine/tfjs/backend.ts';
 import { RenderCancelled } from '../../src/engine/types.ts';
 
 const REF = 'weights/fast-style/reference';
+// The reference outputs are published nowhere: an assets folder or mirror has them, the public
+// sources do not (`easel assets` says so). Without them the comparisons are skipped and the other
+// tests run on the Golden Gate photo at the same 256×256.
+const HAVE_REFERENCES = existsSync(`${REF}/input.png`);
 let runner: FastStyleRunner;
 let input: RgbImage;
 
 beforeAll(async () => {
   await initTfjs('wasm');
   runner = await createTfjsFastStyle({ weightsDir: 'weights', backend: 'wasm' });
-  input = await decodeImage(await readFile(`${REF}/input.png`));
+  input = HAVE_REFERENCES
+    ? await decodeImage(await readFile(`${REF}/input.png`))
+    : await decodeImage(await sharp('presets/photos/golden_gate.jpg').resize(256, 256, { fit: 'fill' }).png().toBuffer());
 });
 afterAll(() => runner.dispose());
 
@@ -59,7 +67,7 @@ describe('fast-style networks on tfjs (wasm)', () => {
   });
 
   for (const id of FAST_STYLE_NETWORKS) {
-    it(`${id}: reproduces the reference output within a grey level or two, and restyles the photo strongly`, async () => {
+    it.skipIf(!HAVE_REFERENCES)(`${id}: reproduces the reference output within a grey level or two, and restyles the photo strongly`, async () => {
       const reference = await decodeImage(await readFile(`${REF}/${id}.png`));
       const out = await runner.run(id, input);
       expect([out.width, out.height]).toEqual([256, 256]);
@@ -79,7 +87,7 @@ describe('fast-style networks on tfjs (wasm)', () => {
 });
 
 describe('any input size', () => {
-  it('keeps sizes not divisible by 4, aligned with the full-size result', async () => {
+  it.skipIf(!HAVE_REFERENCES)('keeps sizes not divisible by 4, aligned with the full-size result', async () => {
     // A 254×253 crop runs padded to 256×256 and cropped back: same size out, and (instance-norm
     // statistics barely change) nearly the reference's own top-left region — a misaligned crop or
     // padding seam would differ by tens of grey levels.

@@ -11,7 +11,7 @@ const easel = path.resolve('bin/easel.js');
 
 async function easelRun(args: string[], env: Record<string, string> = {}, cwd = process.cwd()) {
   try {
-    const r = await run(process.execPath, [easel, ...args], { cwd, env: { ...process.env, ...env }, timeout: 60_000 });
+    const r = await run(process.execPath, [easel, ...args], { cwd, env: { ...process.env, ...env }, timeout: 180_000 }); // a render takes seconds idle, over a minute at load ~30
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -68,6 +68,17 @@ describe('easel CLI', () => {
     }
   });
 
+  it('prints the licence of each source repository and file', async () => {
+    const r = await easelRun(['assets', '--licences']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const repo of ['azertat/tfjs_models', 'reiinakano/fast-style-transfer-deeplearnjs', 'jcjohnson/neural-style', 'cysmith/neural-style-tf']) expect(r.stdout).toContain(`github.com/${repo} @ `);
+    expect(r.stdout).toMatch(/CC BY 4\.0 \(VGG weights, Simonyan & Zisserman\): 21 files \(weights\/vgg19\/…\)/);
+    expect(r.stdout).toContain('repository licence: GPL-3.0');
+    expect(r.stdout).toMatch(/Published nowhere .* 8 files/);
+    const json = JSON.parse((await easelRun(['assets', '--licences', '--json'])).stdout);
+    expect(json.reduce((n: number, g: { files: number }) => n + g.files, 0)).toBe(339);
+  });
+
   it('verifies installed assets', async () => {
     const r = await easelRun(['assets', '--verify', '--json']);
     expect(r.code).toBe(0);
@@ -89,7 +100,7 @@ describe('easel CLI', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 400_000);
 
   it('demo paints the bundled example to the file it names', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'easel-demo-'));
@@ -103,7 +114,7 @@ describe('easel CLI', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 400_000);
 
   it('missing assets: one clear message, exit 2', async () => {
     const empty = await mkdtemp(path.join(os.tmpdir(), 'easel-empty-'));

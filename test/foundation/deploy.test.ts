@@ -1,4 +1,5 @@
-// No Docker engine runs here, so the compose file and Dockerfile are checked by reading them.
+// The compose file and Dockerfile as read; `npm run test:container` (docker/test-container.sh) builds
+// and runs them for real where a container engine can start.
 import { readFileSync, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -36,6 +37,18 @@ describe('docker-compose.yml', () => {
     }
     const redis = compose.services.redis.command;
     expect(redis[redis.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+  });
+
+  it('builds and runs offline-capable: overridable base images, no frontend fetched, assets installed at start into volumes', () => {
+    expect(dockerfile.split('\n')[0]).not.toMatch(/^# *syntax=/);
+    expect(compose.services.redis.image).toBe('${REDIS_IMAGE:-redis:7-alpine}');
+    for (const name of ['bot', 'worker', 'worker-cpu']) {
+      const svc = compose.services[name];
+      expect(svc.build.args.NODE_IMAGE, name).toBe('${NODE_IMAGE:-node:20-bookworm-slim}');
+      expect(svc.volumes, name).toEqual(expect.arrayContaining(['easel-weights:/app/weights', 'easel-paintings:/app/presets/images', 'easel-photos:/app/presets/photos']));
+      expect(svc.environment.EASEL_ASSETS_URL, name).toBe('${EASEL_ASSETS_URL:-}');
+    }
+    expect(readFileSync('docker/entrypoint.sh', 'utf8')).toMatch(/easel\.js assets\n/);
   });
 
   it('copies only files that exist into the image', () => {

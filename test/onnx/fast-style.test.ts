@@ -3,6 +3,7 @@
  * weights/fast-style/reference/, against the TensorFlow.js runner on an odd-sized photo (padding and
  * cropping), and the runner's edges (cancellation, unknown ids, the symmetric padding).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ import type { RgbImage } from '../../src/images/types.ts';
 import { PHOTOS, ROOT, WEIGHTS } from './helpers.ts';
 
 const REFERENCE = path.join(ROOT, 'weights', 'fast-style', 'reference');
+// Published nowhere (an assets folder or mirror has them, the public sources do not): without them the comparison is skipped.
+const HAVE_REFERENCES = existsSync(path.join(REFERENCE, 'input.png'));
 
 async function readRgb(file: string, resize?: { width: number; height: number }): Promise<RgbImage> {
   let img = sharp(file).removeAlpha();
@@ -43,7 +46,7 @@ afterAll(async () => {
 });
 
 describe('ONNX fast-style networks', () => {
-  it.each([...FAST_STYLE_NETWORKS])('%s reproduces its reference output within 2 grey levels', async (id) => {
+  it.skipIf(!HAVE_REFERENCES).each([...FAST_STYLE_NETWORKS])('%s reproduces its reference output within 2 grey levels', async (id) => {
     const input = await readRgb(path.join(REFERENCE, 'input.png'));
     const out = await onnx.run(id, input);
     const { max, mean } = greyLevelDiff(out, await readRgb(path.join(REFERENCE, `${id}.png`)));
