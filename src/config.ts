@@ -130,6 +130,12 @@ const schema = z
     EASEL_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
     EASEL_MAX_INPUT_PIXELS: z.coerce.number().int().min(1024).default(50_000_000),
     EASEL_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+    /**
+     * The worker decodes chat uploads in a child process under this memory limit (RLIMIT_DATA, MiB;
+     * Node and sharp take about 140 of it) and kills a decode that outlasts the timeout (src/images/sandbox.ts).
+     */
+    EASEL_DECODE_MAX_MEMORY_MB: z.coerce.number().int().min(192).default(768),
+    EASEL_DECODE_TIMEOUT_S: z.coerce.number().min(1).default(30),
 
     /** Delivery of results to chat (src/jobs/delivery.ts): sweep period, claim lifetime, one attempt's deadline, attempts. */
     EASEL_DELIVERY_SWEEP_MS: z.coerce.number().int().min(50).default(5_000),
@@ -192,7 +198,7 @@ export interface Config {
   worker: { concurrency: number };
   /** Job retries and worker liveness (src/jobs): attempts for transient failures, lock/stall timings, shutdown grace. */
   jobs: { attempts: number; lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number; deadlineS: number; maxIterations: number };
-  limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; serverMaxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number };
+  limits: { userMaxJobs: number; userCooldownS: number; maxWaiting: number; serverMaxWaiting: number; maxUploadBytes: number; maxInputPixels: number; downloadTimeoutMs: number; decodeMemoryBytes: number; decodeTimeoutMs: number };
   /** Image bytes: where they live, how long, the pending-upload budget; `s3` only with store 's3' (credentials come from the AWS chain, never from here). */
   blobs: {
     store: 'redis' | 's3';
@@ -264,6 +270,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxUploadBytes: e.EASEL_MAX_UPLOAD_BYTES,
       maxInputPixels: e.EASEL_MAX_INPUT_PIXELS,
       downloadTimeoutMs: e.EASEL_DOWNLOAD_TIMEOUT_MS,
+      decodeMemoryBytes: e.EASEL_DECODE_MAX_MEMORY_MB * 1024 * 1024,
+      decodeTimeoutMs: e.EASEL_DECODE_TIMEOUT_S * 1000,
     },
     blobs: {
       store: e.EASEL_BLOB_STORE,

@@ -77,7 +77,7 @@ export async function decodeAnimation(bytes: Uint8Array, limits: Partial<Animati
   // EXIF orientation never applies to GIF/WebP frames; the probe's size is the frame size.
   const size = limits.maxFramePixels ? fitPixels(probe.width, probe.height, limits.maxFramePixels) : probe;
   try {
-    const image = sharp(bytes, { limitInputPixels: lim.maxPixels, failOn: 'error', pages: -1 }).timeout({ seconds: DECODE_TIMEOUT_S });
+    const image = sharp(bytes, { limitInputPixels: lim.maxPixels, sequentialRead: true, unlimited: false, failOn: 'error', pages: -1 }).timeout({ seconds: DECODE_TIMEOUT_S });
     const meta = await image.metadata();
     const resized = size.width !== probe.width || size.height !== probe.height ? image.resize({ width: size.width, height: size.height, fit: 'fill' }) : image;
     const { data, info } = await resized.flatten({ background: '#ffffff' }).toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });

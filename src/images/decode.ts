@@ -28,6 +28,10 @@ export async function decodeImage(bytes: Uint8Array, limits?: Partial<ImageLimit
   try {
     let pipeline = sharp(bytes, {
       limitInputPixels: lim.maxPixels,
+      // sharp's defaults, stated because they matter here: rows are read top to bottom and dropped
+      // (no whole-image buffer where the format allows), and libpng/librsvg keep their size limits.
+      sequentialRead: true,
+      unlimited: false,
       // 'error' still refuses truncated files, but tolerates the harmless warnings many phone JPEGs carry.
       failOn: 'error',
       autoOrient: true,

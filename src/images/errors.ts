@@ -10,7 +10,10 @@ export const USER_MESSAGES = {
   unsupported: 'I can only read JPEG, PNG, WebP, GIF, AVIF or TIFF images.',
   corrupt: 'That image looks damaged or incomplete — please try another file.',
   encode: "I couldn't save the result image — please try a smaller size.",
+  decodeLimit: 'That image needs more memory or time to decode than the decoder is allowed; a smaller or simpler file (an ordinary JPEG) works.',
 } as const;
+
+export const decodeLimit = (detail: string) => new ImageError('decode-limit', USER_MESSAGES.decodeLimit, detail);
 
 export const tooManyBytes = (actual: number, max: number) =>
   new ImageError('too-large-bytes', `That file is too big (${formatBytes(actual)}; the limit is ${formatBytes(max)}).`, `image is ${actual} bytes > ${max}`);
@@ -36,6 +39,8 @@ export const corrupt = (detail: string) => new ImageError('corrupt', USER_MESSAG
 export function asDecodeError(err: unknown): ImageError {
   if (err instanceof ImageError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  // libvips' own allocation failures (under the sandbox's memory limit) and its timeout.
+  if (/out of memory|bad_alloc|memory allocation failed|timeout/i.test(message)) return decodeLimit(message);
   if (/pixel limit/i.test(message)) {
     return new ImageError('too-many-pixels', 'That image has too many pixels — please send a smaller one.', message);
   }

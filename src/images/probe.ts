@@ -6,6 +6,7 @@ import sharp, { type Metadata } from 'sharp';
 import { ImageError } from './types.ts';
 import { resolveLimits, type ImageLimits } from './limits.ts';
 import { sniffFormat, type AcceptedFormat } from './sniff.ts';
+import { checkStructure } from './structure.ts';
 import { USER_MESSAGES, asDecodeError, tooLargeDimensions, tooManyBytes, tooManyPixels, unsupported, corrupt } from './errors.ts';
 
 export interface ImageProbe {
@@ -31,6 +32,8 @@ export async function probeImage(bytes: Uint8Array, limits?: Partial<ImageLimits
   if (bytes.length > lim.maxBytes) throw tooManyBytes(bytes.length, lim.maxBytes);
   const format = sniffFormat(bytes);
   if (!format) throw unsupported(`unrecognised leading bytes ${Buffer.from(bytes.subarray(0, 8)).toString('hex')}`);
+  // Before libvips reads the header: compressed PNG metadata is inflated by the header read itself.
+  checkStructure(bytes, format);
 
   let meta: Metadata;
   try {

@@ -18,6 +18,10 @@ export type ImageErrorCode =
   | 'too-many-frames'
   | 'unsupported-format'
   | 'corrupt'
+  /** Built to make decoding far costlier than its pixel count (structure.ts). */
+  | 'too-complex'
+  /** Decoding needed more memory or time than the decoder is allowed (sandbox.ts). */
+  | 'decode-limit'
   | 'encode-failed';
 
 export class ImageError extends Error {

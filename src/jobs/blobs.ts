@@ -57,10 +57,13 @@ export async function createBlobStore(config: Config, redis: Redis, opts: { pend
  * Store an upload no job refers to yet: a short TTL (never shortening a longer one the same bytes
  * already have), tracked in the pending set, refused when the pending bytes would pass the budget.
  * The sizes are read from the blobs themselves, so an expired upload stops counting by itself.
+ * Each request holding the upload counts in the holders hash, so that one of them giving it back
+ * (discardPending) never deletes bytes another still needs.
  */
 const PUT_PENDING = `
--- KEYS: 1 blob, 2 pending set.  ARGV: 1 bytes, 2 ttl ms, 3 budget, 4 now, 5 blob key prefix, 6 blob hash
+-- KEYS: 1 blob, 2 pending set, 3 holders hash.  ARGV: 1 bytes, 2 ttl ms, 3 budget, 4 now, 5 blob key prefix, 6 blob hash
 local now = tonumber(ARGV[4])
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do redis.call('HDEL', KEYS[3], gone) end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local total = 0
 for _, hash in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
@@ -71,6 +74,24 @@ local ttl = tonumber(ARGV[2])
 if redis.call('PTTL', KEYS[1]) < ttl then redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl) end
 redis.call('ZADD', KEYS[2], now + ttl, ARGV[6])
 redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('HINCRBY', KEYS[3], ARGV[6], 1)
+redis.call('PEXPIRE', KEYS[3], ttl)
+return 1
+`;
+
+/**
+ * A request that will not become a job gives its upload back: one holder less; the last one
+ * takes it out of the pending set (its bytes stop counting against the budget) and deletes the
+ * bytes — unless a job committed them meanwhile (no longer pending) or they already had a longer
+ * TTL (a job's blob that was uploaded again).
+ */
+const DISCARD_PENDING = `
+-- KEYS: 1 blob, 2 pending set, 3 holders hash.  ARGV: 1 blob hash, 2 pending ttl ms
+if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+if redis.call('HINCRBY', KEYS[3], ARGV[1], -1) > 0 then return 0 end
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('PTTL', KEYS[1]) <= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
 return 1
 `;
 
@@ -94,7 +115,7 @@ export class RedisBlobStore implements BlobStorage {
     if (!this.pending) throw new Error('this blob store has no pending-upload budget');
     const key = blobKeyOf(bytes);
     const prefix = this.redisKey('');
-    const stored = await this.redis.eval(PUT_PENDING, 2, this.redisKey(key), this.pending.setKey, bytes, String(this.pending.ttlS * 1000), String(this.pending.budgetBytes), String(Date.now()), prefix, key);
+    const stored = await this.redis.eval(PUT_PENDING, 3, this.redisKey(key), this.pending.setKey, this.holdersKey, bytes, String(this.pending.ttlS * 1000), String(this.pending.budgetBytes), String(Date.now()), prefix, key);
     return stored === 1 ? key : undefined;
   }
 
@@ -103,8 +124,19 @@ export class RedisBlobStore implements BlobStorage {
     if (!keys.length) return;
     const m = this.redis.multi();
     for (const key of keys) m.expire(this.redisKey(key), this.ttlS, 'GT');
-    if (this.pending) m.zrem(this.pending.setKey, ...keys);
+    if (this.pending) m.zrem(this.pending.setKey, ...keys).hdel(this.holdersKey, ...keys);
     await m.exec();
+  }
+
+  /** Give back an upload stored with putPending whose request will not become a job (see DISCARD_PENDING). */
+  async discardPending(key: string): Promise<void> {
+    if (!this.pending) return;
+    await this.redis.eval(DISCARD_PENDING, 3, this.redisKey(key), this.pending.setKey, this.holdersKey, key, String(this.pending.ttlS * 1000));
+  }
+
+  /** How many requests hold each pending upload (beside the pending set). */
+  private get holdersKey(): string {
+    return `${this.pending?.setKey}:holders`;
   }
 
   async put(bytes: Buffer): Promise<string> {

@@ -25,7 +25,7 @@ import { queuePosition, type Position } from './position.ts';
 import { createEventsProducer, createRenderQueue, jobOptions, type RenderQueue } from './queue.ts';
 import { bullConnection, connectionErrorLogger, createRedis, whenReady, withTimeout } from './redis.ts';
 import { describeError } from '../util/describe-error.ts';
-import { DuplicateRequest, JobRefused, requesterOf, type Admitted, type JobEventHandler, type JobProgress, type JobsClient, type Submitted } from './types.ts';
+import { DuplicateRequest, JobRefused, requesterOf, RESULT_RECORD_TTL_S, type Admitted, type JobEventHandler, type JobProgress, type JobsClient, type ResultRecord, type Submitted } from './types.ts';
 import { WorkerRegistry } from './worker-registry.ts';
 
 export interface JobsClientOptions extends DeliveryOptions {
@@ -253,6 +253,27 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       }
       await producer.publishEvent({ eventName: EVENTS.cancel, jobId });
       return true;
+    },
+
+    async ownerOf(jobId) {
+      const job = await queue.getJob(jobId);
+      const request = StyleRequest.safeParse(job?.data?.request);
+      return request.success ? requesterOf(request.data) : undefined;
+    },
+
+    async recordResult(platform, place, record) {
+      await redis.set(k.result(platform, place), JSON.stringify(record), 'EX', RESULT_RECORD_TTL_S);
+    },
+
+    async resultAt(platform, place) {
+      const raw = await redis.get(k.result(platform, place));
+      if (!raw) return undefined;
+      try {
+        const r = JSON.parse(raw) as Partial<ResultRecord>;
+        return typeof r.jobId === 'string' && typeof r.owner?.userId === 'string' && r.owner.platform === platform ? (r as ResultRecord) : undefined;
+      } catch {
+        return undefined;
+      }
     },
 
     position,

@@ -15,10 +15,11 @@ import type { Logger } from '../log.ts';
 import { createEngine, renderAnimation, RenderCancelled, type AnimationLimits, type Engine } from '../engine/index.ts';
 import type { RenderInput, StyleInput } from '../engine/types.ts';
 import { decodeAnimation, decodeImage, encodeAnimation, encodeImage, encodePreview, ImageError, isAnimation, probeImage, type AnimatedImage, type ImageLimits, type RgbImage } from '../images/index.ts';
+import { DecodeSandbox, type ImageDecoder } from '../images/sandbox.ts';
 import { loadPresets, type Preset, type PresetCatalog } from '../presets/index.ts';
 import { PlanError, planRender, type PlanDefaults, type StyleCapabilities } from '../requests/render-plan.ts';
 import { presetIdsOf, type BlobRef } from '../requests/style-request.ts';
-import { JobFailure } from './failures.ts';
+import { imageErrorText, JobFailure } from './failures.ts';
 import type { RenderContext, RenderOutput, RenderTask, Renderer } from './render.ts';
 import type { RenderBlobs } from './types.ts';
 import { cachedPromise } from '../util/cached-promise.ts';
@@ -39,8 +40,16 @@ export interface EngineRendererDeps {
   defaults: PlanDefaults;
   /** Animated photos are painted frame by frame within these limits; without them only the first frame is. */
   animation?: AnimationLimits & { maxBytes: number };
+  /**
+   * Decodes the users' images (photo, own style images): the worker's is a DecodeSandbox (a child
+   * process with a memory limit and a deadline); without one they are decoded in this thread.
+   */
+  decoder?: ImageDecoder;
   log: Logger;
 }
+
+/** Decoding in this thread: trusted files (presets), the CLI, tests of the engine. */
+export const inlineDecoder: ImageDecoder = { probe: probeImage, image: decodeImage, animation: decodeAnimation };
 
 /** The deployment's plan defaults: Config.render's size and quality, Config.jobs' iteration cap. */
 export function planDefaults(config: Config): PlanDefaults {
@@ -48,11 +57,19 @@ export function planDefaults(config: Config): PlanDefaults {
 }
 
 export async function createEngineRenderer(config: Config, log: Logger): Promise<Renderer> {
+  // Users' images are decoded in a child process of their own (src/images/sandbox.ts).
+  const decoder = new DecodeSandbox({
+    memoryBytes: config.limits.decodeMemoryBytes,
+    timeoutMs: config.limits.decodeTimeoutMs,
+    onIncident: (i) => log.warn({ kind: i.kind, detail: i.detail, peakRssMb: i.peakRssBytes && Math.round(i.peakRssBytes / 2 ** 20) }, 'decode sandbox: a decode was stopped (a new decoder takes its place)'),
+  });
   const [presets, engine] = await Promise.all([
     loadPresets(config.assets.presetsDir),
     createEngine({ engine: config.render.engine, backend: config.render.backend, onnxProviders: config.render.onnxProviders, weightsDir: config.assets.weightsDir, log }),
+    decoder.start(),
   ]);
   return engineRenderer({
+    decoder,
     engine,
     presets,
     imageLimits: { maxBytes: config.limits.maxUploadBytes, maxPixels: config.limits.maxInputPixels },
@@ -77,19 +94,20 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
     try {
       return await decode();
     } catch (err) {
-      if (err instanceof ImageError) throw new JobFailure('image', `${what}: ${err.message}`, err.userMessage);
+      if (err instanceof ImageError) throw new JobFailure('image', `${what}: ${err.message}`, imageErrorText(err));
       throw err;
     }
   };
+  const decoder = deps.decoder ?? inlineDecoder;
   const blobImage = async (blobs: RenderBlobs, ref: BlobRef, what: string, maxSide: number): Promise<RgbImage> => {
     const bytes = await blobBytes(blobs, ref, what);
-    return asJobFailure(what, () => decodeImage(bytes, deps.imageLimits, { maxSide }));
+    return asJobFailure(what, () => decoder.image(bytes, deps.imageLimits, { maxSide }));
   };
   /** The photo's frames when it is an animation (and animations are enabled), else undefined. */
   const blobClip = async (bytes: Buffer): Promise<AnimatedImage | undefined> => {
     const limits = deps.animation;
-    if (!limits || !isAnimation(await asJobFailure('photo', () => probeImage(bytes, deps.imageLimits)))) return undefined;
-    return asJobFailure('photo', () => decodeAnimation(bytes, { ...deps.imageLimits, maxFrames: limits.maxFrames, maxFramePixels: limits.maxFramePixels }));
+    if (!limits || !isAnimation(await asJobFailure('photo', () => decoder.probe(bytes, deps.imageLimits)))) return undefined;
+    return asJobFailure('photo', () => decoder.animation(bytes, { ...deps.imageLimits, maxFrames: limits.maxFrames, maxFramePixels: limits.maxFramePixels }));
   };
 
   /** Every frame painted (engine/animation.ts), then one GIF under the upload limit; the PNG is its first frame. */
@@ -166,7 +184,7 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
 
       try {
         if (clip) return await paintClip(clip, { styles, fastNetwork: plan.fastNetwork, options: renderOptions }, ctx, styleLabel);
-        const content = await asJobFailure('photo', () => decodeImage(photoBytes, deps.imageLimits, { maxSide: plan.decodeBounds.photo }));
+        const content = await asJobFailure('photo', () => decoder.image(photoBytes, deps.imageLimits, { maxSide: plan.decodeBounds.photo }));
         const result = await deps.engine.render(
           { content, styles, fastNetwork: plan.fastNetwork, options: renderOptions },
           (p) =>
@@ -196,7 +214,7 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
       }
     },
     async close() {
-      await deps.engine.dispose();
+      await Promise.all([deps.engine.dispose(), deps.decoder?.close?.()]);
     },
   };
 }

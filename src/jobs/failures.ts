@@ -4,6 +4,7 @@
  * alone. Only `render` and `storage` failures are retried: the others would fail the same way again.
  */
 import { UnrecoverableError } from 'bullmq';
+import type { ImageError } from '../images/types.ts';
 import { WORDING } from '../requests/wording.ts';
 
 export type FailureCode = 'invalid' | 'expired' | 'unknown-preset' | 'image' | 'cancelled' | 'timeout' | 'render' | 'lost' | 'storage';
@@ -23,6 +24,26 @@ export const FAILURE_TEXT: Record<FailureCode, string> = {
   lost: WORDING.lost,
   storage: WORDING.storageDown,
 };
+
+/**
+ * What a chat user is told about an image that could not be used: the wording table's text for an
+ * unreadable file and for the costly ones (built to be expensive; over the decoder's memory or
+ * time), else the image module's own text, which names the limit (pixels, frames, bytes).
+ */
+export function imageErrorText(err: Pick<ImageError, 'code' | 'userMessage'>): string {
+  switch (err.code) {
+    case 'too-complex':
+      return WORDING.imageTooComplex;
+    case 'decode-limit':
+      return WORDING.imageTooDemanding;
+    case 'corrupt':
+    case 'unsupported-format':
+    case 'empty':
+      return WORDING.imageUnreadable;
+    default:
+      return err.userMessage;
+  }
+}
 
 /** Shown when every attempt to post a finished result failed (the platform kept refusing it). */
 export const UNDELIVERABLE_TEXT = WORDING.undeliverable;

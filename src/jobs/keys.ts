@@ -10,9 +10,11 @@
  *   <prefix>:server:<p>:<s>:jobs    zset of a server's (guild's, workspace's) waiting job ids
  *   <prefix>:admitting             zset of admitted requests not yet in the queue (global cap)
  *   <prefix>:pending-blobs         zset blob key → expiry, of uploads no job refers to yet (budget)
+ *   <prefix>:pending-blobs:holders  hash blob key → requests holding that pending upload
  *   <prefix>:blobs:deadline      (S3 store) zset blob key → when its object is deleted (Easel's own expiry)
  *   <prefix>:blobs:stored        (S3 store) hash blob key → "<bytes>:<written at>", set once the object is written
  *   <prefix>:blobs:pending-bytes (S3 store) hash blob key → bytes, of the pending uploads (budget)
+ *   <prefix>:blobs:pending-holders (S3 store) hash blob key → requests holding that pending upload
  *   <prefix>:blobs:deleting      (S3 store) hash blob key → lease end, while a sweeper deletes its object
  *   <prefix>:cache:<hash>        finished result for (photo, style, effective options)
  *   <prefix>:pending:<platform>  hash jobId → request, for every job not yet delivered
@@ -21,6 +23,7 @@
  *   <prefix>:delivered:<jobId>   marker that a job's final event was delivered (tells "delivered" from "lost")
  *   <prefix>:delivery-failures:<jobId>  failed delivery attempts so far
  *   <prefix>:cancel:<jobId>      a cancellation request (the worker checks it before starting)
+ *   <prefix>:result:<p>:<place>  which job's result sits at a chat place (message) and whose it is (Delete)
  *   <prefix>:stats:render:<q>    recent render times per quality (ETA)
  *   <prefix>:workers             hash workerId → heartbeat (slots for ETA, /healthz)
  */
@@ -62,6 +65,7 @@ export interface Keys {
   deliveryFailures(jobId: string): string;
   delivered(jobId: string): string;
   cancel(jobId: string): string;
+  result(platform: Platform, place: string): string;
   renderStats(quality: string): string;
   workers(): string;
 }
@@ -71,6 +75,8 @@ export interface BlobIndexKeys {
   stored: string;
   pending: string;
   pendingBytes: string;
+  /** Requests holding each pending upload (discardPending deletes only when the last gives it back). */
+  pendingHolders: string;
   deleting: string;
 }
 
@@ -92,6 +98,7 @@ export function keys(prefix: string): Keys {
       stored: `${prefix}:blobs:stored`,
       pending: `${prefix}:pending-blobs`,
       pendingBytes: `${prefix}:blobs:pending-bytes`,
+      pendingHolders: `${prefix}:blobs:pending-holders`,
       deleting: `${prefix}:blobs:deleting`,
     }),
     cache: (hash) => `${prefix}:cache:${hash}`,
@@ -101,6 +108,7 @@ export function keys(prefix: string): Keys {
     deliveryFailures: (jobId) => `${prefix}:delivery-failures:${jobId}`,
     delivered: (jobId) => `${prefix}:delivered:${jobId}`,
     cancel: (jobId) => `${prefix}:cancel:${jobId}`,
+    result: (platform, place) => `${prefix}:result:${platform}:${safe(place)}`,
     renderStats: (quality) => `${prefix}:stats:render:${quality}`,
     workers: () => `${prefix}:workers`,
   };

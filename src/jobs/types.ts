@@ -50,6 +50,15 @@ export function requesterOf(request: Pick<StyleRequest, 'platform' | 'server' | 
   return { platform: request.platform, server: request.server, userId: request.user.id };
 }
 
+/** Easel's record of a posted result: which job, and whose (the owner checks read this, never a button). */
+export interface ResultRecord {
+  jobId: string;
+  owner: Requester;
+}
+
+/** How long a result's record is kept: Delete by its asker works this long (moderators' always does). */
+export const RESULT_RECORD_TTL_S = 30 * 24 * 3600;
+
 export interface Submitted {
   jobId: string;
   /** 'cached': the result exists already and a 'completed' event follows at once. 'duplicate': same requestId as an earlier job. */
@@ -119,6 +128,11 @@ export interface BlobStore extends RenderBlobs {
    * when the pending uploads would pass EASEL_PENDING_BLOB_BUDGET_BYTES. `submit` gives it the full TTL.
    */
   putPending(bytes: Buffer): Promise<string | undefined>;
+  /**
+   * Give back an upload `putPending` stored for a request that will not become a job: it stops
+   * counting against the budget and its bytes go, unless another request or a job still holds them.
+   */
+  discardPending(key: string): Promise<void>;
 }
 
 export interface JobsClient {
@@ -134,6 +148,15 @@ export interface JobsClient {
   submit(request: StyleRequest, admitted?: Admitted): Promise<Submitted>;
   /** Cancel a waiting or running job; only its owner (user id within its server) may. Resolves false if it was already done. */
   cancel(jobId: string, userId: string, server?: string): Promise<boolean>;
+  /** Who asked for a job (its own record), while the queue still has it; undefined once it is gone. */
+  ownerOf(jobId: string): Promise<Requester | undefined>;
+  /**
+   * Remember that `jobId`'s result was posted at `place` (the adapter's name for the message: a
+   * Discord message id, a Slack channel and ts) for RESULT_RECORD_TTL_S. Delete asks `resultAt`
+   * whose it is, never the button.
+   */
+  recordResult(platform: Platform, place: string, record: ResultRecord): Promise<void>;
+  resultAt(platform: Platform, place: string): Promise<ResultRecord | undefined>;
   /** Current 1-based waiting position and ETA, or null when not waiting. */
   position(jobId: string): Promise<{ position: number; etaMs?: number; workersOnline?: number } | null>;
   /** Whether the job's final event is being or has been delivered (by any bot process). */

@@ -82,9 +82,10 @@ export function variationUnavailable(variation: Variation): string {
 
 /**
  * Who may delete a result: the person who asked for it, or (Discord) someone allowed to manage
- * the channel's messages. Written once so both platforms apply the same rule.
+ * the channel's messages. Written once so both platforms apply the same rule. `ownerId` comes from
+ * Easel's record of the result (undefined when there is none any more: moderators only).
  */
-export function mayDelete(clickerId: string, ownerId: string, canManageMessages = false): boolean {
+export function mayDelete(clickerId: string, ownerId: string | undefined, canManageMessages = false): boolean {
   return clickerId === ownerId || canManageMessages;
 }
 

@@ -54,6 +54,10 @@ export const WORDING = {
   photoExpired: 'Your photo expired before it could be painted — please send it again.',
   presetGone: 'That style is no longer available. Please pick another one.',
   imageUnreadable: "That image couldn't be read. Try a JPEG or PNG.",
+  /** Built to be expensive to decode: huge compressed metadata, thousands of JPEG scans (images/structure.ts). */
+  imageTooComplex: "That image is put together in a way that's far too expensive for me to read — please save it again as an ordinary JPEG or PNG.",
+  /** Decoding it needed more memory or time than the worker's decoder may use (images/sandbox.ts). */
+  imageTooDemanding: 'That image needs more memory or time to read than I can give it — please send a smaller or simpler one (an ordinary JPEG works best).',
   cancelled: 'Cancelled.',
   /** The job vanished from the queue (Redis restarted without persistence). */
   lost: 'I lost track of this request (the queue was restarted) — please run the command again.',
@@ -68,4 +72,5 @@ export const WORDING = {
   // Buttons under a result
   bestAlready: "That's already the highest quality and size I can paint.",
   notYoursToDelete: 'Only the person who asked for this painting (or a moderator) can delete it.',
+  resultOwnerUnknown: "I no longer have a record of who asked for this painting, so I can't delete it for you — a moderator can remove it.",
 } as const;

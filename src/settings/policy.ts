@@ -1,6 +1,7 @@
 /**
- * What a server's settings mean for one request — a pure function, applied by the intake during
- * admission, before any byte is downloaded: is Easel allowed in this channel, may this member upload a
+ * What a server's settings mean for one request — a pure function, applied by the intake to the
+ * effective request of every entry point (a follow-up's stored style included), before any byte is
+ * downloaded: is Easel allowed in this channel, may this member upload a
  * style image, and which quality and size the request gets (the server's defaults fill what the member
  * left unset; the server's largest size caps what they asked for).
  */
@@ -9,7 +10,7 @@ import type { ServerSettings } from './schema.ts';
 
 export interface RequestShape {
   channelId?: string;
-  /** The member brought their own style image (not a preset). */
+  /** The request paints with a member's own image, new or stored (usesOwnStyleImage). */
   ownStyleImage: boolean;
   size?: number;
   quality?: Quality;
@@ -18,6 +19,16 @@ export interface RequestShape {
 export type PolicyVerdict =
   | { ok: true; size?: number; quality?: Quality }
   | { ok: false; code: 'channel-not-allowed' | 'style-uploads-off' };
+
+/**
+ * Whether a request paints with a member's own style image — one uploaded with it (`image`) or one
+ * stored from an earlier request and reused by a follow-up (`images`: Reroll, Stronger, Higher
+ * quality, a reply or a thread photo on such a result). The policy looks at the style the job will
+ * paint with, not at what was uploaded just now: anything but a preset counts.
+ */
+export function usesOwnStyleImage(style: { kind: string }): boolean {
+  return style.kind !== 'preset';
+}
 
 export function applyServerSettings(settings: ServerSettings, req: RequestShape): PolicyVerdict {
   if (settings.channels && (!req.channelId || !settings.channels.includes(req.channelId))) {

@@ -6,7 +6,8 @@
 import { PermissionsBitField } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORDING } from '../../src/requests/wording.ts';
-import { callbackOf, decodes, ephemeralError, originalEdits, startHarness, type Harness } from './harness.ts';
+import { decodeCustomId } from '../../src/chat/discord/custom-ids.ts';
+import { callbackOf, customIds, decodes, ephemeralError, messageOf, originalEdits, startHarness, type Harness } from './harness.ts';
 import type { InteractionRecord } from '../fakes/discord/fake-discord.ts';
 
 let h: Harness;
@@ -73,6 +74,39 @@ describe('/easel-settings', () => {
     // Reset for the next test.
     await answer(h.slash(admin, 'easel-settings', { size: 'default', channels: 'all', uploads: 'on' }, { subcommand: 'set', memberPermissions: ADMIN }));
   });
+
+  // Issue #20 (2): "uploads off" only looked at a new upload, so follow-ups on a result painted
+  // from an uploaded style image were queued. The policy now sees the style the job paints with.
+  it('uploads off holds for follow-ups on a result painted from an uploaded style image: buttons and a reply with a photo', async () => {
+    const admin = h.user('admin-uploads');
+    const owner = h.user('uma');
+    // Painted while uploads were allowed (in a voice chat: the result and its buttons are in the reply).
+    const rec = h.slash(owner, 'stylize', { photo: h.photo(64), style_image: h.styleImage(48), strength: 0.5 }, { channel: 'voice' });
+    await resultOf(rec);
+    const result = messageOf(h.fake, h.fake.interactions.get(rec.id)!.originalId!);
+    const button = (action: string) => customIds(result).find((c) => decodeCustomId(c)?.action === action)!;
+    expect(['reroll', 'stronger', 'subtler', 'hq'].map(button).every(Boolean)).toBe(true);
+
+    expect(await answer(h.slash(admin, 'easel-settings', { uploads: 'off' }, { subcommand: 'set', memberPermissions: ADMIN }))).toContain('Settings saved');
+    const jobsBefore = await h.services.jobs.queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed');
+    for (const action of ['reroll', 'stronger', 'subtler', 'hq']) {
+      const click = h.click(h.user(`clicker-${action}`), result, button(action));
+      expect(await ephemeralError(h.fake, click), action).toContain(WORDING.styleUploadsOff);
+    }
+    // A reply to the result with a new photo: refused before the photo is downloaded.
+    const photo = h.photo(64);
+    const reply = h.say(h.user('replier'), result.channel_id, { attachments: [photo], replyTo: result });
+    const said = await h.fake.waitFor('the refusal', () => [...h.fake.messages.values()].find((m) => m.author.id === h.fake.bot.id && m.message_reference?.message_id === reply.id));
+    expect(said.content).toContain(WORDING.styleUploadsOff);
+    expect(h.fake.cdnRequests.some((p) => photo.url.includes(p))).toBe(false);
+    expect(await h.services.jobs.queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed')).toEqual(jobsBefore);
+
+    // A preset is still fine: "Another style" on the same result paints it.
+    const another = h.click(h.user('picker'), result, button('another'));
+    const picker = await h.fake.waitFor('the style select', () => callbackOf(h.fake, another));
+    expect(picker.body.data.content).toContain('Pick another painting');
+    await answer(h.slash(admin, 'easel-settings', { uploads: 'on' }, { subcommand: 'set', memberPermissions: ADMIN }));
+  }, 120_000);
 
   it('a daily quota: the second painting of the day is refused, and a refused request gives its quota back', async () => {
     const admin = h.user('admin2');

@@ -263,6 +263,10 @@ describe('buttons and follow-ups on a result', () => {
       const status = messageOf(fake, fake.interactions.get(hq.id)!.originalId!);
       const notYours = h.click(user, status, idFor(status, 'cancel'));
       expect((await deferral(fake, notYours)).body.data.content).toContain(NOT_YOURS_TEXT);
+      // A forged custom id naming the presser as owner changes nothing: the job's record says whose it is.
+      const forged = h.click(user, status, `easel:cancel:${job!.id}:${user.id}`);
+      expect((await deferral(fake, forged)).body.data.content).toContain(NOT_YOURS_TEXT);
+      expect(await job!.getState()).not.toBe('unknown');
 
       const cancel = h.click(carol, status, idFor(status, 'cancel'));
       const cb = await deferral(fake, cancel);

@@ -102,7 +102,7 @@ describe('variation buttons on a result', () => {
       const cancel = decodeCustomId(customIds(queued.body).find((c) => c.startsWith('easel:cancel:'))!);
       if (cancel?.action !== 'cancel') throw new Error('no cancel button');
       const job = await jobs.queue.getJob(cancel.jobId);
-      expect(cancel.ownerId).toBe(clicker.id);
+      expect((await jobs.ownerOf(cancel.jobId))?.userId).toBe(clicker.id);
       expectVariationJob(job, action, expected, clicker.id);
       await jobs.cancel(cancel.jobId, clicker.id, h.fake.guildId);
     } finally {
@@ -120,6 +120,24 @@ describe('variation buttons on a result', () => {
     const recipeKey = (decodeCustomId(idFor(message, 'subtler')) as { recipeKey: string }).recipeKey;
     const stale = h.click(h.user('late'), message, encodeCustomId({ action: 'stronger', recipeKey }));
     expect(await ephemeralError(h.fake, stale)).toContain(variationUnavailable('stronger'));
+  }, 120_000);
+
+  // Issue #20 (4): Delete believed the owner written in the custom id. A client that forges it —
+  // naming the presser as owner, or naming a job the presser owns — must still be refused.
+  it('a forged Delete custom id (naming the presser, or the presser’s own job) is refused: the owner comes from Easel’s record', async () => {
+    const { message } = result!;
+    const mallory = h.user('mallory-forger');
+    const member = { memberPermissions: String(PermissionFlagsBits.SendMessages) };
+    // The presser's own result, so that a job id they own exists.
+    const own = await resultOf(h.slash(mallory, 'stylize', { photo: h.photo(64), style: 'udnie' }, { channel: 'voice' }));
+    const ownJobId = (decodeCustomId(idFor(own.message, 'delete')) as { jobId: string }).jobId;
+    expect((await h.services.jobs.ownerOf(ownJobId))?.userId).toBe(mallory.id);
+    for (const forged of [`easel:delete:${mallory.id}`, encodeCustomId({ action: 'delete', jobId: ownJobId })]) {
+      const click = h.click(mallory, message, forged, undefined, member);
+      expect(await ephemeralError(h.fake, click), forged).toContain(ERROR_TEXT.notYoursToDelete);
+    }
+    expect(h.fake.messages.has(message.id)).toBe(true);
+    expect(h.logText()).toContain('discord: delete refused');
   }, 120_000);
 
   it('Delete by someone else is refused; by a moderator or the asker it deletes the message', async () => {

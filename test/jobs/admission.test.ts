@@ -130,4 +130,38 @@ describe('admission', () => {
     expect(pending).toContain(k1);
     expect(pending).not.toContain(k5);
   });
+
+  it('a discarded pending upload frees its budget, but never bytes another request or a job still holds', async () => {
+    const config = r.config({ ...BASE, EASEL_PENDING_BLOB_TTL_S: '60', EASEL_PENDING_BLOB_BUDGET_BYTES: '3000', EASEL_BLOB_TTL_S: '86400' });
+    const jobs = await client(config);
+    const blob = (key: string) => r.redis.exists(`${r.prefix}:blob:${key}`);
+    const pending = () => r.redis.zrange(`${r.prefix}:pending-blobs`, 0, '-1');
+    // One holder: gone, and the budget is free for a request that would not have fitted.
+    const alone = (await jobs.blobs.putPending(Buffer.alloc(2000, 1)))!;
+    expect(await jobs.blobs.putPending(Buffer.alloc(2000, 2))).toBeUndefined();
+    await jobs.blobs.discardPending(alone);
+    expect([await blob(alone), await pending()]).toEqual([0, []]);
+    const next = (await jobs.blobs.putPending(Buffer.alloc(2000, 2)))!;
+    expect(next).toBeTruthy();
+    await jobs.blobs.discardPending(next);
+    // The same photo held by two requests at once: the first to give it back leaves it to the other.
+    const shared = Buffer.alloc(1000, 3);
+    const [a, b] = [(await jobs.blobs.putPending(shared))!, (await jobs.blobs.putPending(shared))!];
+    expect(a).toBe(b);
+    await jobs.blobs.discardPending(a);
+    expect([await blob(a), await pending()]).toEqual([1, [a]]);
+    await jobs.blobs.discardPending(b);
+    expect([await blob(a), await pending()]).toEqual([0, []]);
+    // Committed by a job meanwhile: the bytes stay (with the job's TTL).
+    const png = await sharp({ create: { width: 24, height: 24, channels: 3, background: '#456' } }).png().toBuffer();
+    const [c1, c2] = [(await jobs.blobs.putPending(png))!, (await jobs.blobs.putPending(png))!];
+    await jobs.submit(makeRequest(c1, { user: { id: 'keeper' } }));
+    await jobs.blobs.discardPending(c2);
+    expect(await blob(c1)).toBe(1);
+    expect(await r.redis.ttl(`${r.prefix}:blob:${c1}`)).toBeGreaterThan(3600);
+    // A job's blob uploaded again and then given back: still the job's.
+    const again = (await jobs.blobs.putPending(png))!;
+    await jobs.blobs.discardPending(again);
+    expect([await blob(c1), await pending()]).toEqual([1, []]);
+  });
 });

@@ -184,6 +184,34 @@ describe('S3BlobStore', () => {
     expect(await store.sweep()).toBe(2);
   });
 
+  it('a discarded pending upload leaves the budget and reads as gone at once (the sweep deletes it), unless another request or a job holds it', async () => {
+    const t = clock();
+    const store = makeStore({ now: t.now, budget: 150_000 });
+    const alone = (await store.putPending(noise(100_000, 11)))!;
+    expect(await store.putPending(noise(100_000, 12))).toBeUndefined();
+    await store.discardPending(alone);
+    expect(await store.get(alone)).toBeNull();
+    const next = (await store.putPending(noise(100_000, 12)))!;
+    expect(next).toBeDefined();
+    expect(await store.sweep()).toBe(1);
+    expect(await s3.objectKeys(`${r.prefix}/`)).toEqual([`${r.prefix}/blob/${next}`]);
+    await store.discardPending(next);
+    // Held by two requests: the first to give it back leaves it to the other.
+    const shared = noise(20_000, 13);
+    const [a, b] = [(await store.putPending(shared))!, (await store.putPending(Buffer.from(shared)))!];
+    await store.discardPending(a);
+    expect(await store.get(a)).not.toBeNull();
+    await store.discardPending(b);
+    expect(await store.get(a)).toBeNull();
+    // Committed by a job meanwhile: a late give-back changes nothing.
+    const kept = noise(20_000, 14);
+    const [c1, c2] = [(await store.putPending(kept))!, (await store.putPending(Buffer.from(kept)))!];
+    await store.commit([c1]);
+    await store.discardPending(c2);
+    expect(await store.deadline(c1)).toBe(t.now() + TTL_S * 1000);
+    expect(await store.get(c1)).not.toBeNull();
+  });
+
   it('a missing key is a clear null, whether never stored, deleted behind our back, or not a key at all', async () => {
     const store = makeStore();
     expect(await store.get(blobKeyOf(Buffer.from('never stored')))).toBeNull();

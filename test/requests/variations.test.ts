@@ -43,6 +43,7 @@ describe('one-click variations', () => {
       expect(id.length).toBeLessThanOrEqual(CUSTOM_ID_MAX);
       expect(decodeCustomId(id)).toEqual({ action, recipeKey });
     }
-    expect(decodeCustomId(encodeCustomId({ action: 'delete', ownerId: '123456789012345678' }))).toEqual({ action: 'delete', ownerId: '123456789012345678' });
+    const jobId = `discord-${'a'.repeat(32)}`;
+    expect(decodeCustomId(encodeCustomId({ action: 'delete', jobId }))).toEqual({ action: 'delete', jobId });
   });
 });

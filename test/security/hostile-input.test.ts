@@ -169,6 +169,52 @@ describe('Discord', () => {
   });
 });
 
+// Issue #20 (1): a refused request gave back its reservation and quota but left the photo it had
+// already stored as a pending blob, so a few such requests filled the pending budget for everyone.
+describe('Discord, a small pending-upload budget', () => {
+  let h: Harness;
+  let photos: Buffer[];
+  beforeAll(async () => {
+    photos = await noisePhotos(2, 200);
+    // Room for one of these photos, not for two.
+    const budget = Math.max(...photos.map((p) => p.length)) + 2048;
+    expect(budget).toBeLessThan(photos[0].length + photos[1].length);
+    h = await startHarness({ name: 'hostile-pending', env: { EASEL_PENDING_BLOB_BUDGET_BYTES: String(budget) } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** Bytes the pending uploads hold: what the budget counts. */
+  async function pendingBytes(): Promise<number> {
+    let total = 0;
+    for (const hash of await h.redis.redis.zrange(`${h.redis.prefix}:pending-blobs`, 0, '-1')) total += await h.redis.redis.strlen(`${h.redis.prefix}:blob:${hash}`);
+    return total;
+  }
+
+  it('a photo with a style image that is not an image: refused, the photo it stored given back, the next member accepted', async () => {
+    const [photoA, photoB] = photos;
+    const notPng = Buffer.from('this is a text file that says it is a PNG\n'.repeat(40));
+    const style = attachment(h.fake.hostFile('style.png', notPng, 'image/png'), notPng, { filename: 'style.png', contentType: 'image/png' });
+    const mallory = h.user('mallory');
+    const refused = h.slash(mallory, 'stylize', { photo: attachment(h.fake.hostFile('a.jpg', photoA), photoA), style_image: style });
+    expect(await ephemeralError(h.fake, refused)).toBe(`⚠️ ${WORDING.notAnImage}`);
+    // Both files were fetched (in parallel), and nothing of them is left.
+    expect(h.fake.cdnRequests.filter((p) => p.endsWith('/a.jpg') || p.endsWith('/style.png'))).toHaveLength(2);
+    expect(await pendingUploads(h.redis)).toBe(0);
+    expect(await pendingBytes()).toBe(0);
+    expect((await h.redis.keys()).filter((k) => k.includes(':blob:'))).toEqual([]);
+    const slots = `${h.redis.prefix}:user:discord:${h.fake.guildId}:${mallory.id}`;
+    expect(await h.redis.redis.zcard(`${slots}:jobs`)).toBe(0);
+    expect(await h.redis.redis.zcard(`${h.redis.prefix}:admitting`)).toBe(0);
+
+    // The next member's ordinary request fits the budget again.
+    const rec = h.slash(h.user('next'), 'stylize', { photo: attachment(h.fake.hostFile('b.jpg', photoB), photoB), style: 'the-scream' });
+    await h.fake.waitFor('the next request queued', () => h.fake.requestsFor(rec).find((r) => r.method === 'PATCH' && /Queued|Painting|✅/.test(r.body?.content ?? '')), 30_000);
+    expect(h.logText()).not.toContain('pending uploads over budget');
+  });
+});
+
 describe('Slack', () => {
   let s: SlackStack;
   let target: CountingServer;

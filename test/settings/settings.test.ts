@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 import {
   applyServerSettings,
+  usesOwnStyleImage,
   DailyQuota,
   describeSettings,
   mergeSettings,
@@ -54,6 +55,12 @@ describe('settings policy', () => {
     expect(applyServerSettings(s, { channelId: 'C2', ownStyleImage: false })).toEqual({ ok: false, code: 'channel-not-allowed' });
     expect(applyServerSettings(s, { channelId: 'C1', ownStyleImage: true })).toEqual({ ok: false, code: 'style-uploads-off' });
     expect(applyServerSettings({}, { ownStyleImage: true })).toEqual({ ok: true, size: undefined, quality: undefined });
+  });
+
+  it('counts a stored style image (a follow-up reusing it) as an own style image, like a new upload', () => {
+    expect(usesOwnStyleImage({ kind: 'preset' })).toBe(false);
+    expect(usesOwnStyleImage({ kind: 'image' })).toBe(true); // uploaded with this request
+    expect(usesOwnStyleImage({ kind: 'images' })).toBe(true); // stored from an earlier one
   });
 
   it('describes settings with the deployment defaults where unset', () => {

@@ -82,8 +82,8 @@ describe('Slack: buttons on a result', () => {
     try {
       await send(clicker);
       const fresh = await s.fake.waitFor(() => statusMessages(s.fake, CHANNEL, threadTs).find((m) => !before.has(m.ts) && JSON.stringify(m.blocks ?? []).includes('easel_cancel')), 'the new status');
-      const cancel = JSON.parse(button(fresh, 'easel_cancel').value) as { jobId: string; ownerId: string };
-      expect(cancel.ownerId).toBe(clicker);
+      const cancel = JSON.parse(button(fresh, 'easel_cancel').value) as { jobId: string };
+      expect((await jobs.ownerOf(cancel.jobId))?.userId).toBe(clicker);
       const job = await jobs.queue.getJob(cancel.jobId);
       await jobs.cancel(cancel.jobId, clicker, job?.data.request.server);
       return { job, clicker };
@@ -116,6 +116,18 @@ describe('Slack: buttons on a result', () => {
     expect(restyled.job?.data.request.user.id).toBe(restyled.clicker);
     expect(restyled.job?.data.request.style).toEqual({ kind: 'preset', presetId: 'great-wave' });
     expect(restyled.job?.data.options.strength).toBe(0.5);
+  });
+
+  // Issue #20 (4), on Slack too: a forged button value naming the presser as owner is refused.
+  it('a forged Delete value naming the presser as owner is refused: the owner comes from Easel’s record', async () => {
+    const { threadTs, status, shareTs } = result!;
+    const forger = newUser();
+    const value = JSON.stringify({ jobId: 'slack-forged', ownerId: forger });
+    await s.sender.interaction(buttonPayload({ user: forger, channel: CHANNEL, messageTs: status.ts, threadTs, actionId: 'easel_delete', value }));
+    const refusal = await waitForEphemeral(s.fake, forger, /delete/);
+    expect(refusal.text).toContain(ERROR_TEXT.notYoursToDelete);
+    expect(s.fake.messages.find((m) => m.ts === shareTs)?.deleted).toBe(false);
+    expect(s.fake.messages.find((m) => m.ts === status.ts)?.deleted).toBe(false);
   });
 
   it('Delete by someone else is refused; by the asker it removes the painting and its status', async () => {

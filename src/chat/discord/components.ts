@@ -16,10 +16,16 @@ import { startJob } from './start-job.ts';
 import { resolvePreset } from '../../presets/resolve.ts';
 import { presetSelectRow } from './ui.ts';
 import { effectiveStrength, mayDelete, variationUnavailable, vary } from '../../requests/variations.ts';
+import type { Requester } from '../../jobs/types.ts';
 
 export const NOT_YOURS_TEXT = ERROR_TEXT.notYours('the person who asked for it');
 export const TOO_LATE_TEXT = ERROR_TEXT.tooLate;
 export const BEST_ALREADY_TEXT = ERROR_TEXT.bestAlready;
+
+/** Whether `owner` (a job's or result's record) is the member pressing: the same user on the same server. */
+function isRequester(owner: Requester, interaction: ButtonInteraction | StringSelectMenuInteraction): boolean {
+  return owner.platform === 'discord' && owner.userId === interaction.user.id && owner.server === (interaction.guildId ?? undefined);
+}
 
 export async function handleComponent(interaction: ButtonInteraction | StringSelectMenuInteraction, ctx: DiscordContext): Promise<void> {
   const action = decodeCustomId(interaction.customId);
@@ -27,7 +33,10 @@ export async function handleComponent(interaction: ButtonInteraction | StringSel
   try {
     switch (action.action) {
       case 'cancel': {
-        if (interaction.user.id !== action.ownerId) return replyError(interaction, NOT_YOURS_TEXT, ctx.log);
+        // Whose the job is, its own record says (jobs.cancel checks it again); the button only names it.
+        const owner = await ctx.jobs.ownerOf(action.jobId);
+        if (!owner) return replyError(interaction, TOO_LATE_TEXT, ctx.log);
+        if (!isRequester(owner, interaction)) return replyError(interaction, NOT_YOURS_TEXT, ctx.log);
         const cancelled = await ctx.jobs.cancel(action.jobId, interaction.user.id, interaction.guildId ?? undefined);
         if (!cancelled) return replyError(interaction, TOO_LATE_TEXT, ctx.log);
         // The 'cancelled' event edits the message to its final text; until then, no more buttons.
@@ -64,11 +73,18 @@ export async function handleComponent(interaction: ButtonInteraction | StringSel
       }
       case 'delete': {
         const moderator = interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false;
-        if (!mayDelete(interaction.user.id, action.ownerId, moderator)) return replyError(interaction, ERROR_TEXT.notYoursToDelete, ctx.log);
+        // Whose result this is: Easel's record of the message the button sits on (Discord names the
+        // message), never the custom id — a client can send any string there.
+        const record = await ctx.jobs.resultAt('discord', interaction.message.id);
+        const ownerId = record && isRequester(record.owner, interaction) ? interaction.user.id : undefined;
+        if (!mayDelete(interaction.user.id, ownerId, moderator)) {
+          ctx.log.info({ messageId: interaction.message.id, by: interaction.user.id, owner: record?.owner.userId, claimedJob: action.jobId }, 'discord: delete refused');
+          return replyError(interaction, record || moderator ? ERROR_TEXT.notYoursToDelete : ERROR_TEXT.resultOwnerUnknown, ctx.log);
+        }
         // The message the button sits on is the interaction's "original response" once acknowledged.
         await interaction.deferUpdate();
         await interaction.deleteReply();
-        ctx.log.info({ messageId: interaction.message.id, by: interaction.user.id, owner: action.ownerId }, 'discord: result deleted');
+        ctx.log.info({ messageId: interaction.message.id, by: interaction.user.id, owner: record?.owner.userId, jobId: record?.jobId }, 'discord: result deleted');
         return;
       }
       case 'style': {

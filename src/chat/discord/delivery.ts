@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { ChannelType, DiscordAPIError, MessageFlags, ThreadAutoArchiveDuration, type Client, type MessageCreateOptions, type ThreadChannel, type WebhookMessageEditOptions, InteractionWebhook } from 'discord.js';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
-import type { JobsClient } from '../../jobs/types.ts';
+import { requesterOf, type JobsClient } from '../../jobs/types.ts';
 import type { PresetCatalog } from '../../presets/types.ts';
 import { effectiveStrength, offeredVariations } from '../../requests/variations.ts';
 import { decodeImage, encodeImage } from '../../images/index.ts';
@@ -62,7 +62,7 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
   const lastPreview = new Map<string, { at: number; key: string }>();
 
   async function sendStatus(r: DiscordReplyTo, jobId: string, view: StatusView): Promise<void> {
-    const payload: WebhookMessageEditOptions = { content: view.text, components: view.cancellable ? cancelRow(jobId, r.userId) : [] };
+    const payload: WebhookMessageEditOptions = { content: view.text, components: view.cancellable ? cancelRow(jobId) : [] };
     const preview = await previewFile(jobId, view.previewKey);
     if (preview) {
       payload.files = [preview];
@@ -144,7 +144,9 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
     });
     const canGoHigher = higherQuality(request.options, renderDefaults(config.render)) !== undefined;
     const variations = offeredVariations(request.options, effectiveStrength(request, deps.presets));
-    const components: Row[] = resultRow({ recipeKey, canGoHigher, variations, options: request.options, ownerId: r.userId });
+    const components: Row[] = resultRow({ recipeKey, canGoHigher, variations, options: request.options, jobId: event.jobId });
+    // Easel's record of the message the result (and its Delete button) sits in, and whose it is.
+    const remember = (messageId: string) => jobs.recordResult('discord', messageId, { jobId: event.jobId, owner: requesterOf(request) });
     // A new message: the nonce makes a retried post return the first one instead of a second.
     const forUser = (text: string): MessageCreateOptions => ({
       content: `${mention(r.userId)} ${text}`,
@@ -156,13 +158,15 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
     });
 
     if (r.kind === 'message') {
+      await remember(r.statusMessageId);
       await editChannelMessage(r, { content: `✅ ${caption}`, files: [file], attachments: [], components });
       return;
     }
     const usable = tokenUsable(r, now());
     if (r.useThread) {
       const thread = await threadFor(r, truncate(`🎨 ${result.styleLabel}`, 100)).then(async (t) => {
-        await t?.send(forUser(caption));
+        const posted = await t?.send(forUser(caption));
+        if (posted) await remember(posted.id);
         return t;
       }, refusedOnly(event.jobId, 'could not post in a thread; result goes into the reply'));
       if (thread) {
@@ -176,6 +180,7 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
     }
     if (usable) {
       try {
+        await remember(r.statusMessageId);
         await webhook(r).editMessage('@original', { content: `✅ ${caption}`, files: [file], attachments: [], components });
         return;
       } catch (err) {
@@ -184,7 +189,8 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
       }
     }
     const channel = await sendableChannel(r.channelId);
-    await channel.send({ ...forUser(caption), reply: { messageReference: r.statusMessageId, failIfNotExists: false } });
+    const posted = await channel.send({ ...forUser(caption), reply: { messageReference: r.statusMessageId, failIfNotExists: false } });
+    await remember(posted.id);
   }
 
   /**

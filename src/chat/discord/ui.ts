@@ -14,8 +14,8 @@ export type Row = APIActionRowComponent<APIComponentInMessageActionRow>;
 /** Discord allows at most 25 options in a select menu and 25 autocomplete choices. */
 export const MAX_CHOICES = 25;
 
-export function cancelRow(jobId: string, ownerId: string): Row[] {
-  const action = { action: 'cancel', jobId, ownerId } as const;
+export function cancelRow(jobId: string): Row[] {
+  const action = { action: 'cancel', jobId } as const;
   if (!fitsCustomId(action)) return [];
   const button = new ButtonBuilder().setCustomId(encodeCustomId(action)).setLabel('Cancel').setStyle(ButtonStyle.Secondary).setEmoji('✖️');
   return [new ActionRowBuilder<ButtonBuilder>().addComponents(button).toJSON()];
@@ -28,8 +28,8 @@ export interface ResultButtons {
   /** The variations worth offering (requests/variations.ts offeredVariations). */
   variations: readonly Variation[];
   options: RequestOptions;
-  /** The asker: Delete is theirs (and moderators'). */
-  ownerId: string;
+  /** The job: Delete names it (for the logs); whose the result is, Easel's record of the message says. */
+  jobId: string;
 }
 
 /**
@@ -44,7 +44,7 @@ export function resultRow(b: ResultButtons): Row[] {
   const first = recipeKey
     ? [button({ action: 'another', recipeKey }, 'Another style', ButtonStyle.Primary, '🎨'), b.canGoHigher ? button({ action: 'hq', recipeKey }, 'Higher quality', ButtonStyle.Secondary, '✨') : undefined, variation('reroll')]
     : [];
-  const second = [variation('stronger'), variation('subtler'), variation('colours'), button({ action: 'delete', ownerId: b.ownerId }, 'Delete', ButtonStyle.Danger, '🗑️')];
+  const second = [variation('stronger'), variation('subtler'), variation('colours'), button({ action: 'delete', jobId: b.jobId }, 'Delete', ButtonStyle.Danger, '🗑️')];
   return [first, second]
     .map((row) => row.filter((x): x is ButtonBuilder => x !== undefined))
     .filter((row) => row.length > 0)

@@ -64,9 +64,9 @@ export function promptMessage(userId: string, preset: Preset, options: RequestOp
 
 // ── the status message of a job ────────────────────────────────────────────────────────────────
 
+/** The Cancel button's value: the job (whose it is, the job's own record says). */
 export interface CancelButtonValue {
   jobId: string;
-  ownerId: string;
 }
 
 /** The status text, with a Cancel button while the job can still be cancelled. */
@@ -94,10 +94,12 @@ export interface RecipeButtonValue {
 /** The block of a result's "Another style" select and first buttons: its id carries the recipe key. */
 export const RESULT_BLOCK_PREFIX = 'easel_result:';
 
-/** The Delete button's value: whose result it is, and the job (to find its upload in the thread). */
+/**
+ * The Delete button's value: the job, for the logs. Which result it is and whose, Easel's record of
+ * the message the button sits on says (jobs.resultAt) — a button's value is never trusted for that.
+ */
 export interface DeleteButtonValue {
   jobId: string;
-  ownerId: string;
 }
 
 export interface ResultButtons {

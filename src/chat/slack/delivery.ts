@@ -15,7 +15,7 @@
  */
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../../log.ts';
-import type { JobsClient } from '../../jobs/types.ts';
+import { requesterOf, type JobsClient } from '../../jobs/types.ts';
 import { describeError } from '../../util/describe-error.ts';
 import type { ChatPort, CompletedEvent } from '../common/delivery/port.ts';
 import { ERROR_TEXT } from '../common/text.ts';
@@ -60,6 +60,11 @@ function isResultOf(fileName: string | undefined, jobId: string): boolean {
  * The message in which the bot shared `jobId`'s result in a thread (its ts), if there is one: how
  * a retried delivery sees that an earlier attempt posted already, and what Delete removes.
  */
+/** How a Slack message is named in Easel's result records: its channel and ts. */
+export function resultPlace(channel: string, ts: string): string {
+  return `${channel}:${ts}`;
+}
+
 export async function findResultMessage(client: webApi.WebClient, self: BotIdentity, at: { channel: string; threadTs: string }, jobId: string): Promise<string | undefined> {
   let cursor: string | undefined;
   do {
@@ -74,7 +79,7 @@ export async function findResultMessage(client: webApi.WebClient, self: BotIdent
 export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
   const { client, statusClient, log } = deps;
 
-  async function update(to: SlackReplyTo, view: StatusView, jobId: string, metadata?: webApi.MessageMetadata, blocks = statusBlocks(view.text, view.cancellable ? { jobId, ownerId: to.userId } : undefined)): Promise<void> {
+  async function update(to: SlackReplyTo, view: StatusView, jobId: string, metadata?: webApi.MessageMetadata, blocks = statusBlocks(view.text, view.cancellable ? { jobId } : undefined)): Promise<void> {
     await statusClient.chat.update({ channel: to.channel, ts: to.statusTs, text: view.text, blocks, ...(metadata ? { metadata } : {}) });
   }
 
@@ -124,7 +129,9 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
     const current = request.style.kind === 'preset' ? request.style.presetId : undefined;
     const presets = deps.presets.all().filter((p) => p.id !== current);
     const canGoHigher = higherQuality(request.options, renderDefaults(deps.render)) !== undefined;
-    const blocks = resultBlocks(text, { recipeKey, presets, canGoHigher, variations, options: request.options, delete: { jobId, ownerId: to.userId } });
+    const blocks = resultBlocks(text, { recipeKey, presets, canGoHigher, variations, options: request.options, delete: { jobId } });
+    // Easel's record of the message the Delete button sits on, and whose the result is.
+    await deps.jobs.recordResult('slack', resultPlace(to.channel, to.statusTs), { jobId, owner: requesterOf(request) });
     await update(to, { phase: 'done', text, cancellable: false }, jobId, metadata, blocks);
   }
 

@@ -9,6 +9,8 @@
  *   get                readable in the index (written, deadline not passed) → GET. An expired blob
  *                      reads as null at its deadline, whether or not the sweeper got to it yet.
  *   commit             a job refers to the blobs: full TTL, out of the pending budget.
+ *   discardPending     a refused request gives its upload back: out of the budget, due now (the
+ *                      last of its holders; never a job's).
  *   sweep              every EASEL_BLOB_SWEEP_S: claim expired entries (a lease), delete their
  *                      objects in batches, drop the entries. Runs in every process that has a store;
  *                      claims are atomic, so several sweepers share the work.
@@ -101,6 +103,11 @@ export class S3BlobStore implements BlobStorage {
 
   async has(key: string): Promise<boolean> {
     return HASH.test(key) && this.index.alive(key, this.now());
+  }
+
+  /** A pending upload whose request will not become a job: out of the budget, and due now once its last holder gave it back. */
+  async discardPending(key: string): Promise<void> {
+    if (HASH.test(key)) await this.index.discard(key, this.now(), this.opts.pendingTtlS * 1000);
   }
 
   async commit(keys: readonly string[]): Promise<void> {

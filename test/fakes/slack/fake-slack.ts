@@ -98,6 +98,8 @@ export class FakeSlack {
   readonly responses: Array<{ id: string; body: any; at: number }> = [];
   /** Users users.info reports as workspace admins (is_admin). */
   readonly admins = new Set<string>();
+  /** Fields users.info reports for a user beyond the defaults (another `team_id`, `enterprise_user`, …). */
+  readonly profiles = new Map<string, Record<string, unknown>>();
   /** Socket Mode acks received, by envelope id. */
   readonly socketAcks = new Map<string, any>();
 
@@ -432,7 +434,7 @@ export class FakeSlack {
       }
       case 'users.info':
         if (!a.user) throw new SlackApiError('user_not_found');
-        return { user: { id: a.user, team_id: TEAM_ID, name: String(a.user).toLowerCase(), is_admin: this.admins.has(a.user), is_owner: false, is_bot: false } };
+        return { user: { id: a.user, team_id: TEAM_ID, name: String(a.user).toLowerCase(), is_admin: this.admins.has(a.user), is_owner: false, is_bot: false, ...this.profiles.get(a.user) } };
       case 'conversations.open':
         return { channel: { id: `D${a.users}` } };
       case 'conversations.history': {

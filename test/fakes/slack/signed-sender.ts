@@ -25,12 +25,16 @@ export interface CommandInput {
   command?: string;
   trigger_id?: string;
   response_url?: string;
+  /** The workspace the command was run in (default TEAM_ID) and, on Enterprise Grid, its org. */
+  team_id?: string;
+  enterprise_id?: string;
 }
 
 export function commandPayload(c: CommandInput): Record<string, string> {
   return {
     token: 'deprecated-verification-token',
-    team_id: TEAM_ID,
+    team_id: c.team_id ?? TEAM_ID,
+    ...(c.enterprise_id ? { enterprise_id: c.enterprise_id } : {}),
     team_domain: 'easel-test',
     channel_id: c.channel_id,
     channel_name: 'general',

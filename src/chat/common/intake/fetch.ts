@@ -3,8 +3,8 @@
  *
  * Every URL — the first and each redirect hop, followed by hand — passes `checkSource` (sources.ts)
  * before a connection is opened. For the platforms' own hosts the name is resolved by us and every
- * address it resolves to must be public (not loopback, private, link-local, CGNAT, multicast, or a
- * cloud metadata address); the connection then goes to the address that was checked, so a DNS
+ * address it resolves to must be global unicast (addresses.ts: ipaddr.js's IANA special-purpose
+ * ranges, an allow-list, IPv4-embedding IPv6 forms unwrapped first); the connection then goes to the address that was checked, so a DNS
  * answer cannot change between the check and the connect. A declared Content-Length over the cap
  * is refused before the body is read, the body is counted as it arrives, and the whole fetch has a
  * deadline. Headers (the Slack token) are only ever sent to URLs that passed the check.
@@ -12,8 +12,11 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
+import { classifyAddress } from './addresses.ts';
 import { checkSource, type SourcePolicy } from './sources.ts';
+
+export { classifyAddress, isForbiddenAddress } from './addresses.ts';
 
 export type FetchErrorCode = 'untrusted' | 'forbidden-address' | 'too-many-redirects' | 'too-big' | 'timeout' | 'http' | 'network';
 
@@ -36,49 +39,14 @@ export interface FetchOptions {
   maxRedirects?: number;
 }
 
-const FORBIDDEN = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) FORBIDDEN.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7], // unique local, includes AWS's fd00:ec2::254 metadata address
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['64:ff9b::', 96], // NAT64 of any IPv4 address
-  ['2002::', 16], // 6to4 embeds an IPv4 address
-] as const) FORBIDDEN.addSubnet(net, bits, 'ipv6');
-
-/** Loopback, private, link-local, metadata, multicast or reserved: never fetched from. */
-export function isForbiddenAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return true;
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return FORBIDDEN.check(mapped[1], 'ipv4');
-    return FORBIDDEN.check(address, 'ipv6');
-  }
-  return FORBIDDEN.check(address, 'ipv4');
-}
-
 /** A `lookup` for net.connect that refuses a name when any of its addresses is forbidden. */
 export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { all: true, family: options.family }, (err, addresses: LookupAddress[]) => {
     if (err) return callback(err, '', 0);
-    const bad = addresses.find((a) => isForbiddenAddress(a.address));
+    const bad = addresses.map((a) => classifyAddress(a.address)).find((v) => !v.global);
     if (bad || addresses.length === 0) {
-      const refusal = Object.assign(new Error(`${hostname} resolves to a non-public address`), { code: 'EASEL_FORBIDDEN_ADDRESS' });
+      const why = bad && !bad.global ? bad.reason : 'no addresses';
+      const refusal = Object.assign(new Error(`${hostname} resolves to a non-public address (${why})`), { code: 'EASEL_FORBIDDEN_ADDRESS' });
       return callback(refusal, '', 0);
     }
     if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);

@@ -14,16 +14,19 @@
  *      pixels are decoded by the worker
  *   5. the original bytes stored as a *pending* blob (short TTL, a byte budget)
  *   6. the adapter opens its status message (replyTo), jobs.submit — blobs get the full TTL
- * When anything after (2) fails, the reservation and the quota are given back (the cooldown stays spent).
+ * Everything taken after admission — the reservation, the quota, each pending upload, the status
+ * message — is written on one undo list as it is taken; when anything after (2) fails, all of it
+ * is given back (the cooldown stays spent).
  */
 import { describeError } from '../../../util/describe-error.ts';
 import type { Config } from '../../../config.ts';
 import type { Logger } from '../../../log.ts';
 import { ImageError, isAnimation, probeAnimation, probeImage } from '../../../images/index.ts';
+import { imageErrorText } from '../../../jobs/failures.ts';
 import { BlobStoreUnavailable, DuplicateRequest, JobRefused, type Admitted, type JobsClient, type Submitted } from '../../../jobs/types.ts';
 import { parseStyleRequest, type BlobRef, type RequestOptions, type StyleChoice } from '../../../requests/style-request.ts';
 import { WORDING } from '../../../requests/wording.ts';
-import { applyServerSettings, type DailyQuota, type ServerScope, type ServerSettingsStore } from '../../../settings/index.ts';
+import { applyServerSettings, usesOwnStyleImage, type DailyQuota, type ServerScope, type ServerSettingsStore } from '../../../settings/index.ts';
 import { describeUrl, FetchError, fetchTrusted } from './fetch.ts';
 import type { FilePlatform, SourcePolicy } from './sources.ts';
 
@@ -162,40 +165,77 @@ export async function intake(deps: IntakeDeps, req: IntakeRequest, reply: Intake
     return { kind: 'refused', code: 'unavailable', text: WORDING.queueDown };
   }
 
-  // The quota is taken after the reservation, so a request refused by the limits costs none of it.
-  let quotaTaken = false;
-  if (scope && dailyQuota !== undefined) {
-    const verdict = await deps.settings!.quota.take(scope, req.user.id, dailyQuota).catch((err: unknown) => {
-      log.error({ err: describeError(err) }, 'intake: daily quota unavailable');
-      return undefined;
-    });
-    if (!verdict?.ok) {
-      await deps.jobs.release(admitted).catch((e: unknown) => log.warn({ err: describeError(e) }, 'intake: could not release the reservation'));
-      if (!verdict) return { kind: 'refused', code: 'unavailable', text: WORDING.queueDown };
-      log.info({ code: verdict.code }, 'intake: refused by the daily quota');
-      return { kind: 'refused', code: verdict.code, text: WORDING.dailyQuota(dailyQuota, verdict.retryAfterMs) };
-    }
-    quotaTaken = true;
-  }
-
-  let opened = false;
+  // From here on, everything the request takes is written down as it is taken; a refusal or a
+  // failure anywhere below gives all of it back, newest first (the cooldown stays spent).
+  const taken = new Undo(log);
+  taken.push('the reservation', () => deps.jobs.release(admitted));
   try {
-    const [content, style] = await Promise.all([storeImage(deps, req.content), styleOf(deps, req.style)]);
+    // The quota is taken after the reservation, so a request refused by the limits costs none of it.
+    if (scope && dailyQuota !== undefined) {
+      const verdict = await deps.settings!.quota.take(scope, req.user.id, dailyQuota).catch((err: unknown) => {
+        log.error({ err: describeError(err) }, 'intake: daily quota unavailable');
+        return undefined;
+      });
+      if (!verdict) throw new IntakeRefusal('unavailable', WORDING.queueDown, 'daily quota unavailable');
+      if (!verdict.ok) throw new IntakeRefusal(verdict.code, WORDING.dailyQuota(dailyQuota, verdict.retryAfterMs), 'over the daily quota');
+      taken.push('the daily quota', () => deps.settings!.quota.giveBack(scope, req.user.id));
+    }
+
+    // Photo and style image download side by side; both are waited for, so an upload that lands
+    // after the other one failed is still on the list when it is given back.
+    const [content, style] = await allSettledOrThrow([storeImage(deps, req.content, taken), styleOf(deps, req.style, taken)]);
     const replyTo = await reply.replyTo();
-    opened = true;
+    taken.push('the status message', () => reply.abandon?.() ?? Promise.resolve());
     const request = parseStyleRequest({ requestId: req.requestId, platform: req.platform, user: req.user, server: req.server, replyTo, content, style, options });
     const submitted = await deps.jobs.submit(request, admitted);
+    // The job holds the reservation, the quota and the blobs now.
+    taken.clear();
     log.info({ jobId: submitted.jobId, state: submitted.state, position: submitted.position }, 'intake: job submitted');
     return { kind: 'submitted', submitted, replyTo };
   } catch (err) {
-    await deps.jobs.release(admitted).catch((e: unknown) => log.warn({ err: describeError(e) }, 'intake: could not release the reservation'));
-    if (quotaTaken) await deps.settings!.quota.giveBack(scope!, req.user.id).catch((e: unknown) => log.warn({ err: describeError(e) }, 'intake: could not give the quota back'));
-    if (opened) await reply.abandon?.().catch((e: unknown) => log.warn({ err: describeError(e) }, 'intake: could not tidy up'));
+    await taken.undoAll();
     const refusal = asRefusal(err, deps.config.limits.maxUploadBytes);
     if (refusal.code === 'unexpected') log.error({ err: describeError(err) }, 'intake: failed');
     else log.info({ code: refusal.code, detail: refusal.message }, 'intake: refused');
     return { kind: 'refused', code: refusal.code, text: refusal.text };
   }
+}
+
+/**
+ * What a request has taken since admission (reservation, daily quota, pending uploads, a status
+ * message), each with how to give it back. One list instead of a flag per resource: a step added
+ * to the intake later is undone by adding one line where it is taken.
+ */
+export class Undo {
+  private steps: Array<{ what: string; undo: () => Promise<unknown> }> = [];
+
+  constructor(private readonly log: Logger) {}
+
+  push(what: string, undo: () => Promise<unknown>): void {
+    this.steps.push({ what, undo });
+  }
+
+  /** Nothing to give back any more (the job owns it all). */
+  clear(): void {
+    this.steps = [];
+  }
+
+  /** Give everything back, newest first; a step that fails is logged and the others still run. */
+  async undoAll(): Promise<void> {
+    const steps = this.steps.reverse();
+    this.steps = [];
+    for (const step of steps) {
+      await step.undo().catch((err: unknown) => this.log.warn({ err: describeError(err) }, `intake: could not give back ${step.what}`));
+    }
+  }
+}
+
+/** Like Promise.all, but waits for every promise before throwing the first failure. */
+async function allSettledOrThrow<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 type Ruled = { ok: true; options: RequestOptions; dailyQuota?: number } | { ok: false; code: string; text: string };
@@ -208,7 +248,8 @@ async function serverRules(settings: ServerSettingsDeps, scope: ServerScope, req
   } catch {
     return { ok: false, code: 'unavailable', text: WORDING.queueDown };
   }
-  const verdict = applyServerSettings(current, { channelId: req.channel, ownStyleImage: req.style.kind === 'image', size: req.options.size, quality: req.options.quality });
+  // The effective request: a follow-up's stored style image counts like a new upload.
+  const verdict = applyServerSettings(current, { channelId: req.channel, ownStyleImage: usesOwnStyleImage(req.style), size: req.options.size, quality: req.options.quality });
   if (!verdict.ok) return { ok: false, code: verdict.code, text: verdict.code === 'channel-not-allowed' ? WORDING.channelNotAllowed : WORDING.styleUploadsOff };
   const options: RequestOptions = { ...req.options };
   if (verdict.size !== undefined) options.size = verdict.size;
@@ -216,13 +257,13 @@ async function serverRules(settings: ServerSettingsDeps, scope: ServerScope, req
   return { ok: true, options, dailyQuota: current.dailyQuota };
 }
 
-async function styleOf(deps: IntakeDeps, style: StyleInput): Promise<StyleChoice> {
+async function styleOf(deps: IntakeDeps, style: StyleInput, taken: Undo): Promise<StyleChoice> {
   if (style.kind !== 'image') return style;
-  return { kind: 'images', images: [{ blob: await storeImage(deps, style.image), weight: 1 }] };
+  return { kind: 'images', images: [{ blob: await storeImage(deps, style.image, taken), weight: 1 }] };
 }
 
-/** Fetch (trusted sources only), probe the header, keep the original bytes as a pending blob. */
-async function storeImage(deps: IntakeDeps, image: ImageInput): Promise<BlobRef> {
+/** Fetch (trusted sources only), probe the header, keep the original bytes as a pending blob (on `taken`). */
+async function storeImage(deps: IntakeDeps, image: ImageInput, taken: Undo): Promise<BlobRef> {
   if (image.kind === 'blob') return image.ref;
   const { limits } = deps.config;
   const bytes = await fetchTrusted(image.url, deps.source, { maxBytes: limits.maxUploadBytes, timeoutMs: limits.downloadTimeoutMs, headers: deps.fileHeaders });
@@ -232,6 +273,7 @@ async function storeImage(deps: IntakeDeps, image: ImageInput): Promise<BlobRef>
   if (isAnimation(probe)) await probeAnimation(bytes, { maxBytes: limits.maxUploadBytes, maxPixels: limits.maxInputPixels, maxFrames: deps.config.animation.maxFrames });
   const key = await deps.jobs.blobs.putPending(bytes);
   if (!key) throw new IntakeRefusal('storage-full', WORDING.storageFull, `pending uploads over budget; refused ${bytes.length} bytes from ${describeUrl(image.url)}`);
+  taken.push('a pending upload', () => deps.jobs.blobs.discardPending(key));
   return { key, width: probe.width, height: probe.height };
 }
 
@@ -244,7 +286,7 @@ function asRefusal(err: unknown, maxBytes: number): IntakeRefusal {
   }
   if (err instanceof ImageError) {
     const unreadable = err.code === 'unsupported-format' || err.code === 'corrupt' || err.code === 'empty';
-    return new IntakeRefusal(`image-${err.code}`, unreadable ? WORDING.notAnImage : err.userMessage, err.message);
+    return new IntakeRefusal(`image-${err.code}`, unreadable ? WORDING.notAnImage : imageErrorText(err), err.message);
   }
   if (err instanceof JobRefused) return new IntakeRefusal(err.code, err.userMessage, err.message);
   if (err instanceof BlobStoreUnavailable) return new IntakeRefusal('storage-unavailable', WORDING.storageDown, err.message);

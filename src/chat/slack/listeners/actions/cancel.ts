@@ -1,6 +1,7 @@
 /**
- * The Cancel button on a status message. Only the person who asked for the painting may cancel it;
- * the 'cancelled' job event then finishes the status message.
+ * The Cancel button on a status message. Only the person who asked for the painting may cancel it
+ * (the job's own record says who; the button's value only names the job); the 'cancelled' job
+ * event then finishes the status message.
  */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { ERROR_TEXT } from '../../../common/text.ts';
@@ -19,9 +20,13 @@ export function cancelJob(ctx: SlackContext) {
     const tell = async (text: string) => {
       await client.chat.postEphemeral({ channel, user: body.user.id, text, thread_ts: threadTs });
     };
-    if (body.user.id !== value.ownerId) return tell(ERROR_TEXT.notYours(`<@${value.ownerId}>`));
+    const team = body.team?.id ?? body.user.team_id;
     try {
-      const cancelled = await ctx.jobs.cancel(value.jobId, body.user.id, body.team?.id ?? body.user.team_id);
+      // Whose the job is, its own record says (jobs.cancel checks it again); the button only names it.
+      const owner = await ctx.jobs.ownerOf(value.jobId);
+      if (!owner) return tell(ERROR_TEXT.tooLate);
+      if (owner.platform !== 'slack' || owner.userId !== body.user.id || owner.server !== team) return tell(ERROR_TEXT.notYours(`<@${owner.userId}>`));
+      const cancelled = await ctx.jobs.cancel(value.jobId, body.user.id, team);
       ctx.log.info({ jobId: value.jobId, cancelled }, 'slack: cancel requested');
       if (!cancelled) return tell(ERROR_TEXT.tooLate);
     } catch (err) {
@@ -34,7 +39,7 @@ export function cancelJob(ctx: SlackContext) {
 function parseValue(raw: string | undefined): CancelButtonValue | undefined {
   try {
     const v = raw ? (JSON.parse(raw) as Partial<CancelButtonValue>) : undefined;
-    return v && typeof v.jobId === 'string' && typeof v.ownerId === 'string' ? { jobId: v.jobId, ownerId: v.ownerId } : undefined;
+    return v && typeof v.jobId === 'string' ? { jobId: v.jobId } : undefined;
   } catch {
     return undefined;
   }

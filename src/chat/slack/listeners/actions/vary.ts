@@ -12,7 +12,7 @@ import { ERROR_TEXT } from '../../../common/text.ts';
 import { effectiveStrength, isVariation, mayDelete, variationUnavailable, vary } from '../../../../requests/variations.ts';
 import { ACTION, RESULT_BLOCK_PREFIX, type DeleteButtonValue, type RecipeButtonValue } from '../../blocks.ts';
 import { describeError, type SlackContext } from '../../context.ts';
-import { findResultMessage } from '../../delivery.ts';
+import { findResultMessage, resultPlace } from '../../delivery.ts';
 import { startJob } from '../../start-job.ts';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -108,20 +108,33 @@ export function anotherStyleResult(ctx: SlackContext) {
 export function deleteResult(ctx: SlackContext) {
   return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
     await ack();
-    const value = parseJson<DeleteButtonValue>(action.value, (v) => typeof v.jobId === 'string' && typeof v.ownerId === 'string');
+    const value = parseJson<DeleteButtonValue>(action.value, (v) => typeof v.jobId === 'string');
     const place = placeOf(body);
     if (!value || !place) return;
-    if (!mayDelete(body.user.id, value.ownerId)) {
-      await client.chat.postEphemeral({ channel: place.channel, user: body.user.id, text: `⚠️ ${ERROR_TEXT.notYoursToDelete}`, thread_ts: place.threadTs });
-      return;
-    }
+    const tell = (text: string) => client.chat.postEphemeral({ channel: place.channel, user: body.user.id, text: `⚠️ ${text}`, thread_ts: place.threadTs });
+    let record;
     try {
-      const shared = await findResultMessage(client, ctx.self, { channel: place.channel, threadTs: place.threadTs }, value.jobId);
+      // Which result and whose: Easel's record of the message the button sits on (Slack names the
+      // message), never the button's value.
+      record = await ctx.jobs.resultAt('slack', resultPlace(place.channel, place.messageTs));
+    } catch (err) {
+      ctx.log.warn({ err: describeError(err) }, 'slack: could not read a result record');
+      return void (await tell(ERROR_TEXT.unexpected));
+    }
+    const team = body.team?.id ?? body.user.team_id;
+    const ownerId = record && record.owner.userId === body.user.id && record.owner.server === team ? body.user.id : undefined;
+    if (!record || !mayDelete(body.user.id, ownerId)) {
+      ctx.log.info({ channel: place.channel, by: body.user.id, owner: record?.owner.userId, claimedJob: value.jobId }, 'slack: delete refused');
+      return void (await tell(record ? ERROR_TEXT.notYoursToDelete : ERROR_TEXT.resultOwnerUnknown));
+    }
+    const { jobId } = record;
+    try {
+      const shared = await findResultMessage(client, ctx.self, { channel: place.channel, threadTs: place.threadTs }, jobId);
       if (shared) await client.chat.delete({ channel: place.channel, ts: shared });
       await client.chat.delete({ channel: place.channel, ts: place.messageTs });
-      ctx.log.info({ jobId: value.jobId, channel: place.channel, by: body.user.id }, 'slack: result deleted');
+      ctx.log.info({ jobId, channel: place.channel, by: body.user.id }, 'slack: result deleted');
     } catch (err) {
-      ctx.log.warn({ jobId: value.jobId, err: describeError(err) }, 'slack: could not delete a result');
+      ctx.log.warn({ jobId, err: describeError(err) }, 'slack: could not delete a result');
       await client.chat.postEphemeral({ channel: place.channel, user: body.user.id, text: `⚠️ ${ERROR_TEXT.unexpected}`, thread_ts: place.threadTs });
     }
   };

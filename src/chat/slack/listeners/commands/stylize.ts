@@ -31,7 +31,7 @@ export function stylizeCommand(ctx: SlackContext) {
     if (first.toLowerCase() === SETTINGS_KEYWORD) {
       // users.info and Redis may take a moment: ack now, answer through response_url.
       await ack();
-      await respond({ response_type: 'ephemeral', text: await settingsCommand(ctx, { userId: command.user_id, teamId: command.team_id }, rest.join(' ')) });
+      await respond({ response_type: 'ephemeral', text: await settingsCommand(ctx, { userId: command.user_id, teamId: command.team_id, enterpriseId: command.enterprise_id }, rest.join(' ')) });
       return;
     }
     const parsed = parseStylizeText(command.text, { maxSize: ctx.config.render.maxSize });
