@@ -101,6 +101,12 @@ program
   .action(async (opts) => (await import('./cli/assets.ts')).runAssets(opts));
 
 program
+  .command('doctor')
+  .description('Check which ONNX execution provider a worker here would render on (CUDA libraries present?), and why.')
+  .option('--json', 'print JSON')
+  .action(async (opts) => (await import('./cli/doctor.ts')).runDoctor(opts));
+
+program
   .command('deploy-commands')
   .description('Register the Discord slash commands (guild-scoped when DISCORD_GUILD_ID is set, else global).')
   .action(async () => (await import('./cli/deploy-commands.ts')).runDeployCommands());

@@ -101,11 +101,15 @@ const schema = z
     EASEL_DEFAULT_QUALITY: z.enum(QUALITIES).default('balanced'),
     EASEL_ENGINE: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
     EASEL_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
-    /** ONNX Runtime execution providers to try in order, e.g. "tensorrt,cuda,cpu"; empty = cuda,cpu. */
+    /**
+     * ONNX Runtime execution providers to try in order, e.g. "tensorrt,cuda,cpu"; empty or `auto` =
+     * cuda,cpu. A list without cpu (`cuda`, what a GPU worker sets) never falls back: the worker
+     * refuses to start when the provider cannot load (engine/onnx/provider-deps.ts).
+     */
     EASEL_ONNX_PROVIDERS: z
       .string()
       .default('')
-      .transform((v) => v.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))
+      .transform((v) => (v.trim().toLowerCase() === 'auto' ? '' : v).split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))
       .refine((list) => list.every((p) => ['tensorrt', 'cuda', 'cpu'].includes(p)), 'must list providers from tensorrt, cuda, cpu (comma-separated)'),
 
     EASEL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),

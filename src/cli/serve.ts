@@ -19,6 +19,7 @@ import { createMetrics } from '../ops/metrics.ts';
 import { startOpsServer, type HealthCheck, type OpsServer } from '../ops/server.ts';
 import { loadPresets } from '../presets/index.ts';
 import { DailyQuota, ServerSettingsStore } from '../settings/index.ts';
+import { planProvider } from '../engine/onnx/provider-deps.ts';
 import { superviseWorkerProcess, type WorkerProcess } from './worker-process.ts';
 
 export interface ServeOptions {
@@ -83,6 +84,13 @@ export async function runServe(opts: ServeOptions): Promise<void> {
 /** Start what `opts` asks for; the caller owns shutdown (runServe wires it to signals; tests call close). */
 export async function startServices(config: Config, log: Logger, opts: ServeOptions): Promise<Services> {
   const metrics = createMetrics();
+  // The GPU is checked before anything renders: a worker that asked for cuda alone refuses to
+  // start with the missing library's name; `auto` falls back to the CPU with one warning.
+  const plan = opts.worker ? planProvider(config.render.onnxProviders, config.render.engine) : undefined;
+  if (plan) {
+    for (const f of plan.fallbacks) log.warn({ provider: f.provider, missing: f.missing, fix: f.fix }, `ONNX provider ${f.provider} cannot load, rendering on ${plan.provider}: ${f.reason}`);
+    metrics.engineInfo.set({ engine: plan.engine, provider: plan.provider }, 1);
+  }
   // Settings that would lose jobs are refused before anything is queued (an unreachable Redis is
   // not: the bot waits for it).
   const guard = createRedis(config, 'guard', { log });
@@ -134,7 +142,7 @@ export async function startServices(config: Config, log: Logger, opts: ServeOpti
     const checks: HealthCheck[] = [];
     if (worker) {
       const w = worker;
-      checks.push({ name: 'worker', check: async () => ({ ok: w.isRunning(), id: w.id, concurrency: w.concurrency, active: w.activeJobs() }) });
+      checks.push({ name: 'worker', check: async () => ({ ok: w.isRunning(), id: w.id, concurrency: w.concurrency, active: w.activeJobs(), engine: plan?.engine, provider: plan?.provider }) });
     }
     if (opts.workerProcess) {
       const wp = opts.workerProcess;

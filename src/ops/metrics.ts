@@ -20,6 +20,8 @@ export interface Metrics {
   deliveries: Counter<'platform' | 'type'>;
   /** A result the user never got: every attempt failed ('undeliverable') or the job vanished from Redis ('lost'). */
   deliveryFailed: Counter<'platform' | 'reason'>;
+  /** 1 for the engine and ONNX execution provider this worker renders on (set once at start). */
+  engineInfo: Gauge<'engine' | 'provider'>;
   /** Where the queue depth gauge reads from on each scrape (the queue counts). */
   setQueueDepthSource(source: QueueDepthSource): void;
 }
@@ -50,6 +52,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     failures: new Counter({ name: 'easel_job_failures_total', help: 'Failed render attempts by reason code', labelNames: ['code'], registers: [registry] }),
     deliveries: new Counter({ name: 'easel_deliveries_total', help: 'Final job events delivered to chat adapters', labelNames: ['platform', 'type'], registers: [registry] }),
     deliveryFailed: new Counter({ name: 'easel_delivery_failed_total', help: 'Results not delivered: every attempt failed (undeliverable) or the job was lost with Redis (lost); the user got a failure notice', labelNames: ['platform', 'reason'], registers: [registry] }),
+    engineInfo: new Gauge({ name: 'easel_engine_info', help: 'The engine and ONNX execution provider this worker renders on (value 1)', labelNames: ['engine', 'provider'], registers: [registry] }),
     setQueueDepthSource(source) {
       depthSource = source;
     },

@@ -37,6 +37,8 @@ describe('config', () => {
     expect(loadConfig({}).render.onnxProviders).toBeUndefined();
     expect(loadConfig({ EASEL_ONNX_PROVIDERS: 'TensorRT, cuda,cpu' }).render.onnxProviders).toEqual(['tensorrt', 'cuda', 'cpu']);
     expect(() => loadConfig({ EASEL_ONNX_PROVIDERS: 'cuda,metal' })).toThrow(/EASEL_ONNX_PROVIDERS/);
+    // `auto` is the default (cuda, then cpu)
+    expect(loadConfig({ EASEL_ONNX_PROVIDERS: 'auto' }).render.onnxProviders).toBeUndefined();
   });
 
   it('refuses a default size above the maximum', () => {

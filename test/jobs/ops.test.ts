@@ -8,6 +8,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
 import { startServices, type Services } from '../../src/cli/serve.ts';
+import { diagnoseProvider } from '../../src/engine/onnx/provider-deps.ts';
 import { createMetrics } from '../../src/ops/metrics.ts';
 import { startOpsServer } from '../../src/ops/server.ts';
 import { REPO_ROOT, testRedis, type TestRedis } from '../helpers/redis.ts';
@@ -33,18 +34,27 @@ const basic = (user: string, password: string) => ({ authorization: `Basic ${Buf
 describe('ops endpoints of a running worker', () => {
   it('reports health, exposes queue and render metrics after a real render, and serves the dashboard behind a password', async () => {
     const config = r.config({ EASEL_METRICS_PORT: '0', EASEL_DASHBOARD: 'true', EASEL_DASHBOARD_PASSWORD: 'hunter2', EASEL_USER_COOLDOWN_S: '0' });
-    services = await startServices(config, silentLogger, { bot: false, worker: true });
+    const lines: Array<{ level: number; msg: string }> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    services = await startServices(config, log, { bot: false, worker: true });
     const { jobs, ops } = services;
 
+    // The provider the worker renders on: cuda,cpu (the default, `auto`) falls back to the CPU on
+    // a machine without the CUDA provider, with one warning that says why.
+    const cuda = diagnoseProvider('cuda');
+    const provider = cuda.ok ? 'cuda' : 'cpu';
     const health = await get(ops.port, '/healthz');
     expect(health.status).toBe(200);
-    expect(JSON.parse(health.text)).toMatchObject({ ok: true, redis: 'up', worker: { ok: true, concurrency: 1, active: [] } });
+    expect(JSON.parse(health.text)).toMatchObject({ ok: true, redis: 'up', worker: { ok: true, concurrency: 1, active: [], engine: 'onnx', provider } });
+    const warnings = lines.filter((l) => l.level === 40 && /ONNX provider cuda cannot load/.test(l.msg));
+    expect(warnings).toHaveLength(cuda.ok ? 0 : 1);
+    if (!cuda.ok) expect(warnings[0].msg).toContain(cuda.reason);
 
-    const log = new EventLog();
-    await jobs.subscribe('discord', log.handler);
+    const events = new EventLog();
+    await jobs.subscribe('discord', events.handler);
     const photoKey = await jobs.blobs.put(await readFile(path.join(REPO_ROOT, 'presets/photos/stata.jpg')));
     const s = await jobs.submit(makeRequest(photoKey, { style: { kind: 'preset', presetId: 'great-wave' }, options: { quality: 'fast', size: 48 } }));
-    expect((await log.waitForFinal(s.jobId, 120_000)).type).toBe('completed');
+    expect((await events.waitForFinal(s.jobId, 120_000)).type).toBe('completed');
 
     const metrics = await get(ops.port, '/metrics');
     expect(metrics.status).toBe(200);
@@ -55,6 +65,7 @@ describe('ops endpoints of a running worker', () => {
     expect(metrics.text).toMatch(/^easel_job_wait_seconds_count\{quality="fast"\} 1$/m);
     expect(metrics.text).toMatch(/^easel_deliveries_total\{platform="discord",type="completed"\} 1$/m);
     expect(metrics.text).toMatch(/^easel_jobs_submitted_total\{state="queued"\} 1$/m);
+    expect(metrics.text).toContain(`easel_engine_info{engine="onnx",provider="${provider}"} 1`);
 
     // no credentials, wrong ones: 401; the right ones: the board
     expect((await get(ops.port, '/admin/queues')).status).toBe(401);

@@ -5,18 +5,16 @@
  * it, and a machine where it fails to load (no binary for the platform, missing shared libraries)
  * falls back to TensorFlow.js (see engine/index.ts). The CPU provider ships inside the npm package;
  * CUDA and TensorRT need the libraries that the package's install script downloads on request
- * (ONNXRUNTIME_NODE_INSTALL=cuda12, see the README), so each candidate is tried on a tiny model and
+ * (`npx easel gpu install`, see the README), so each candidate is tried on a tiny model and
  * the first that creates a session and runs wins.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
 import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import { silentLogger, type Logger } from '../../log.ts';
 import { GraphBuilder } from './graph-builder.ts';
 import { cachedPromise } from '../../util/cached-promise.ts';
+import { diagnoseProvider } from './provider-deps.ts';
 
 export type Ort = typeof OrtModule;
 
@@ -100,7 +98,7 @@ async function tryProviders(ort: Ort, candidates: readonly string[], log: Logger
     const missing = missingProviderLibrary(provider);
     if (missing) {
       // Checked up front: ORT would print a load error to stderr for every probe otherwise.
-      skipped.push(`${provider} (${missing} not installed: install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12)`);
+      skipped.push(missing);
       continue;
     }
     try {
@@ -119,19 +117,11 @@ async function tryProviders(ort: Ort, candidates: readonly string[], log: Logger
 }
 
 /**
- * The GPU providers live in shared libraries that onnxruntime-node's install script downloads only
- * when asked; returns the missing file's name, or undefined when present (or not applicable).
+ * The GPU providers live in shared libraries installed only on request (`npx easel gpu install`)
+ * and need the CUDA libraries: checked by reading the provider's ELF dependencies
+ * (provider-deps.ts), so the reason names the missing library instead of ORT's generic message.
  */
 function missingProviderLibrary(provider: string): string | undefined {
-  if (provider !== 'cuda' && provider !== 'tensorrt') return undefined;
-  if (process.platform !== 'linux' && process.platform !== 'win32') return undefined;
-  let binDir: string;
-  try {
-    const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
-    binDir = path.join(path.dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
-  } catch {
-    return undefined;
-  }
-  const file = process.platform === 'win32' ? `onnxruntime_providers_${provider}.dll` : `libonnxruntime_providers_${provider}.so`;
-  return existsSync(path.join(binDir, file)) ? undefined : file;
+  const d = diagnoseProvider(provider);
+  return d.ok ? undefined : d.reason;
 }
