@@ -1,7 +1,8 @@
 # Easel images. Targets:
 #   cpu       bot and CPU workers (ONNX Runtime CPU, TensorFlow.js wasm)
-#   gpu       GPU worker: ONNX Runtime with its CUDA 12 execution provider, or with
-#             --build-arg GPU_ENGINE=tfjs (and a CUDA 11 GPU_BASE) TensorFlow.js on tfjs-node-gpu
+#   gpu       GPU worker: ONNX Runtime 1.29.0 with its CUDA 13 execution provider (`easel gpu
+#             install`, from the npm registry) on a CUDA 13 + cuDNN 9 runtime base; or, with
+#             --build-arg GPU_ENGINE=tfjs (and a CUDA 11 GPU_BASE), TensorFlow.js on tfjs-node-gpu
 # Assets (weights, preset paintings) are not in the image: the entrypoint installs and verifies
 # them (`easel assets`) before it starts the command — from a folder mounted at /assets, a mirror
 # (EASEL_ASSETS_URL), or the public sources — into weights/ and presets/ (volumes keep them).
@@ -10,7 +11,10 @@
 # Build arguments used in FROM lines must be declared before the first stage. NODE_IMAGE can name
 # a locally made equivalent where Docker Hub cannot be reached (docker/local-base-images.sh).
 ARG NODE_IMAGE=node:20-bookworm-slim
-ARG GPU_BASE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu22.04
+# The CUDA provider is built with CUDA 13 (libcublasLt.so.13, libcudart.so.13, …) and needs cuDNN 9
+# and a host driver >= 580; a CUDA 12 base fails the build's provider check. Not built here (no
+# Docker Hub): the tag is NVIDIA's naming for CUDA 13.0 + cuDNN runtime images.
+ARG GPU_BASE=nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04
 
 # ── cpu-deps: production node_modules, trimmed to what a Linux CPU image runs ───────────────────
 FROM ${NODE_IMAGE} AS cpu-deps
@@ -55,8 +59,9 @@ ENTRYPOINT ["easel-entrypoint"]
 CMD ["start"]
 
 # ── gpu: a GPU worker ────────────────────────────────────────────────────────────────────────
-# Default: ONNX Runtime with its CUDA 12 execution provider (CUDA 12 / cuDNN 9 base).
-# TensorFlow.js on libtensorflow GPU instead (needs CUDA 11):
+# Default: ONNX Runtime with its CUDA 13 execution provider (CUDA 13 / cuDNN 9 base).
+# TensorFlow.js on libtensorflow GPU instead (needs CUDA 11.8 + cuDNN 8 and, at npm install,
+# libtensorflow 2.x downloaded from storage.googleapis.com; not tested):
 #   docker build --target gpu --build-arg GPU_ENGINE=tfjs \
 #     --build-arg GPU_BASE=nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04 -t easel:gpu-tfjs .
 FROM ${GPU_BASE} AS gpu
@@ -67,17 +72,25 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && useradd -
  && apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production EASEL_ASSETS=/assets EASEL_ENGINE=${GPU_ENGINE}
+# A GPU worker never paints on the CPU unnoticed: it refuses to start when CUDA cannot load.
+ENV EASEL_ONNX_PROVIDERS=cuda
 COPY package.json package-lock.json .npmrc ./
-# onnx: the command-line flag overrides .npmrc's skip and fetches ORT's CUDA 12 provider.
 # tfjs: install scripts run, so @tensorflow/tfjs-node-gpu downloads libtensorflow (needs internet).
+# onnx: .npmrc skips ORT's NuGet download; `easel gpu install` (below) fetches the provider with npm.
 RUN if [ "$GPU_ENGINE" = tfjs ]; then \
       npm ci --omit=dev --no-audit --no-fund && node -e "require('@tensorflow/tfjs-node-gpu')"; \
     else \
-      npm ci --omit=dev --no-audit --no-fund --onnxruntime-node-install=cuda12; \
+      npm ci --omit=dev --no-audit --no-fund; \
     fi && npm cache clean --force
 COPY --from=cpu /app/tsconfig.json ./
 COPY --from=cpu /app/bin ./bin
 COPY --from=cpu /app/src ./src
+COPY docker/check-cuda-provider.sh /usr/local/bin/easel-check-cuda-provider
+# The CUDA provider from the npm registry (sha256 and version checked), then `ldd` over it: the
+# build fails, naming the library, when the base lacks one (e.g. a CUDA 12 base).
+RUN if [ "$GPU_ENGINE" != tfjs ]; then \
+      node bin/easel.js gpu install && npm cache clean --force && easel-check-cuda-provider; \
+    fi
 COPY --from=cpu /app/bench ./bench
 COPY --from=cpu /app/commands ./commands
 COPY --from=cpu /app/presets ./presets

@@ -106,6 +106,14 @@ program
   .option('--json', 'print JSON')
   .action(async (opts) => (await import('./cli/doctor.ts')).runDoctor(opts));
 
+const gpu = program.command('gpu').description('GPU workers: the CUDA execution provider.');
+gpu
+  .command('install')
+  .description('Install the CUDA execution provider for onnxruntime-node from the npm registry (sha256 and version checked; idempotent).')
+  .option('--tarball <file>', 'a local .tgz of the provider package instead of fetching it with npm')
+  .option('--json', 'print JSON')
+  .action(async (opts) => (await import('./cli/gpu.ts')).runGpuInstall(opts));
+
 program
   .command('deploy-commands')
   .description('Register the Discord slash commands (guild-scoped when DISCORD_GUILD_ID is set, else global).')
