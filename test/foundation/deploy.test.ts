@@ -56,4 +56,13 @@ describe('docker-compose.yml', () => {
       for (const src of m[1].split(/\s+/)) expect(existsSync(src), src).toBe(true);
     }
   });
+
+  it('builds the gpu worker on a CUDA 13 base, with the provider installed from npm and checked by ldd', () => {
+    // the CUDA provider of ONNX Runtime 1.29.0 links CUDA 13 (docker/check-cuda-provider.sh fails a CUDA 12 base)
+    expect(dockerfile).toMatch(/^ARG GPU_BASE=nvidia\/cuda:13\.[0-9.]+-cudnn-runtime-/m);
+    const gpuStage = dockerfile.slice(dockerfile.indexOf('AS gpu'));
+    expect(gpuStage).not.toContain('--onnxruntime-node-install');
+    expect(gpuStage).toMatch(/node bin\/easel\.js gpu install && .*easel-check-cuda-provider/);
+    expect(gpuStage).toContain('EASEL_ONNX_PROVIDERS=cuda');
+  });
 });
