@@ -11,8 +11,11 @@
  */
 import { parseArgs } from 'node:util';
 import { writeFile } from 'node:fs/promises';
-import { createEngine } from '../src/engine/index.ts';
 import { onnxEngineFactory } from '../src/engine/onnx/engine-factory.ts';
+// render() wired as createEngine does (engine/index.ts), without the TensorFlow.js fallback: the
+// bundle for a lent GPU (bench/gpu-lease) carries no tfjs.
+import { render, type RenderDeps } from '../src/engine/render.ts';
+import { GramCache } from '../src/engine/style-targets.ts';
 import { CONTENT_LAYER, STYLE_LAYERS, lossMixFor, resolveOptions } from '../src/engine/params.ts';
 import { lossWeights } from '../src/engine/loss-spec.ts';
 import type { LossBackend } from '../src/engine/types.ts';
@@ -115,17 +118,21 @@ backend.dispose();
 
 if (!args['no-render']) {
   const size = Number(args['render-size']);
-  const engine = await createEngine({ engine: 'onnx', onnxProviders: providers, weightsDir, log: silentLogger });
+  const factoryOpts = { weightsDir, backend: 'auto' as const, onnxProviders: providers, log: silentLogger };
+  const renderBackend = await factory.createLossBackend(factoryOpts);
+  const fastStyle = factory.createFastStyle!(factoryOpts);
+  const deps: RenderDeps = { backend: renderBackend, fastStyle: () => fastStyle, gramCache: new GramCache() };
   const content = synth(frame(size).width, frame(size).height, 3);
   const renders: unknown[] = [];
   for (const quality of ['balanced', 'fast'] as const) {
     const t = performance.now();
-    const r = await engine.render({ content, styles: quality === 'fast' ? [] : [{ image: synth(size, size, 4), weight: 1 }], fastNetwork: quality === 'fast' ? args['fast-network'] : undefined, options: resolveOptions({}, { size, quality }) });
+    const r = await render(deps, { content, styles: quality === 'fast' ? [] : [{ image: synth(size, size, 4), weight: 1 }], fastNetwork: quality === 'fast' ? args['fast-network'] : undefined, options: resolveOptions({}, { size, quality }) });
     const row = { quality, ...(quality === 'fast' ? { network: args['fast-network'] } : {}), size: `${r.image.width}x${r.image.height}`, engine: r.engine, provider: r.backend, iterations: r.iterations, ms: Math.round(performance.now() - t) };
     renders.push(row);
     progress(row);
   }
-  await engine.dispose();
+  renderBackend.dispose();
+  await (await fastStyle).dispose();
   result.renders = renders;
 }
 
