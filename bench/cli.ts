@@ -29,6 +29,7 @@ export interface BenchOptions {
   tiers?: string;
   out?: string;
   strengths?: string;
+  seeds?: string;
 }
 
 interface Row {

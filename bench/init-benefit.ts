@@ -6,7 +6,7 @@
  */
 import type { RgbImage } from '../src/images/types.ts';
 import { fitLongest, resizeRgb } from '../src/images/resize.ts';
-import { CONTENT_LAYER, STYLE_LAYERS, lossMixFor } from '../src/engine/params.ts';
+import { CONTENT_LAYER, DEFAULT_STRENGTH, STYLE_LAYERS, lossMixFor } from '../src/engine/params.ts';
 import { lossWeights } from '../src/engine/loss-spec.ts';
 import { optimise } from '../src/engine/optimise.ts';
 import { toFloat } from '../src/engine/pixels.ts';
@@ -59,7 +59,7 @@ export async function measureInitBenefit(o: InitBenefitOptions): Promise<InitBen
   const styleTargets = await o.backend.grams(style.data, sd.height, sd.width, [...STYLE_LAYERS], pooling);
   const evaluator = await o.backend.createEvaluator({
     height, width, pooling, contentLayer: CONTENT_LAYER, styleLayers: [...STYLE_LAYERS],
-    contentTarget, styleTargets, ...lossWeights(lossMixFor(o.strength ?? 0.5), { contentTarget, styleTargets }),
+    contentTarget, styleTargets, ...lossWeights(lossMixFor(o.strength ?? DEFAULT_STRENGTH), { contentTarget, styleTargets }),
   });
   const trace = async (x0: RgbImage): Promise<StartTrace> => {
     const best: number[] = [];

@@ -5,6 +5,8 @@
  * the same run. Per pair, size and tier: style and content distance (src/engine/distance.ts), time,
  * and each as a ratio to the baseline, with whether the tier meets issue #14's bar. Writes a contact
  * sheet per size (photo | baseline | each tier) to <out>-<size>.png.
+ * `--strengths 0.25,0.5,0.75,1` and `--seeds 1,2` measure those knobs (bench/knobs.ts) — alone, unless
+ * `--tiers` is given too — into the JSON's `strengths` and `seeds` fields.
  */
 import path from 'node:path';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,15 +15,14 @@ import { silentLogger } from '../src/log.ts';
 import { decodeImage, resizeToLongest } from '../src/images/index.ts';
 import { ENGINE_FACTORIES } from '../src/engine/index.ts';
 import { render } from '../src/engine/render.ts';
-import { resolveOptions } from '../src/engine/params.ts';
 import { planRender } from '../src/requests/render-plan.ts';
 import type { FastStyleRunner } from '../src/engine/fast-style/types.ts';
 import { measureDistances, type Distances } from '../src/engine/distance.ts';
 import type { LossBackend, Quality } from '../src/engine/types.ts';
-import type { RgbImage } from '../src/images/types.ts';
 import { loadPresets } from '../src/presets/index.ts';
 import { renderBaseline } from './quality-baseline.ts';
 import { contactSheet, type SheetRow } from './quality-sheet.ts';
+import { formatSeedTable, formatStrengthTable, measureSeeds, measureStrengths, type SeedRow, type StrengthRow } from './knobs.ts';
 
 type Tier = Exclude<Quality, 'fast'>;
 
@@ -31,8 +32,10 @@ export interface QualityBenchOptions {
   tiers?: string;
   out?: string;
   json?: boolean;
-  /** Also render the first pair at these strengths (default tier, first size) into <out>-strength.png. */
+  /** Measure every pair at these strengths (balanced, first size; bench/knobs.ts); strip of the first pair in <out>-strength.png. */
   strengths?: string;
+  /** Measure every pair at these seeds (balanced, and fast where the preset has a network); sheet in <out>-reroll.png. */
+  seeds?: string;
 }
 
 /** 3 photos × 4 paintings of different kinds (swirls, figures, flat graphic, abstract). */
@@ -119,7 +122,7 @@ export async function runQualityBench(opts: QualityBenchOptions): Promise<Qualit
       const photo = await decodeImage(await readFile(photoFile).catch(() => Promise.reject(new Error(`--pairs: no photo ${photoFile} (run \`easel assets\`?)`))));
       const painting = await decodeImage(await readFile(catalog.styleImagePath(preset)));
       const style = { paintings: 1, fastNetwork: preset.fastNetwork, presetDefaults: preset.defaults };
-      return { name: `${photoName} × ${preset.id}`, photo, painting, style };
+      return { name: `${photoName} × ${preset.id}`, photo, painting, style, fastNetwork: preset.fastNetwork };
     }),
   );
   // Progress goes to stderr in both modes: a full run is an hour at 512 px, and --json keeps stdout for the rows.
@@ -127,9 +130,13 @@ export async function runQualityBench(opts: QualityBenchOptions): Promise<Qualit
   const engine = await engineForBench();
   const { backend } = engine;
   const rows: QualityRow[] = [];
+  const strengthRows: StrengthRow[] = [];
+  const seedRows: SeedRow[] = [];
   const out = opts.out ?? path.join('out', 'quality');
+  // The knob measures alone are minutes; the tiers against the baseline an hour: only when asked.
+  const knobsOnly = Boolean(opts.strengths || opts.seeds) && !opts.tiers;
   try {
-    for (const size of sizes) {
+    for (const size of knobsOnly ? [] : sizes) {
       const sheet: SheetRow[] = [];
       for (const pair of pairs) {
         say(`${pair.name} @ ${size} px: baseline…`);
@@ -167,25 +174,45 @@ export async function runQualityBench(opts: QualityBenchOptions): Promise<Qualit
       await writeFile(file, await contactSheet(sheet, Math.min(size, 256)));
       say(`contact sheet: ${file}`);
     }
-    if (opts.strengths) await strengthStrip(backend, pairs[0], sizes[0], list(opts.strengths, []).map(Number), `${out}-strength.png`, say);
+    const deps = { backend, fastStyle: engine.fastStyle };
+    await mkdir(path.dirname(out), { recursive: true });
+    if (opts.strengths) {
+      const strengths = list(opts.strengths, []).map(Number);
+      if (strengths.some((x) => !(x >= 0 && x <= 1))) throw new Error(`--strengths: give numbers from 0 to 1, got '${opts.strengths}'`);
+      for (const [i, pair] of pairs.entries()) {
+        const m = await measureStrengths(deps, pair, sizes[0], strengths, 'balanced', say);
+        strengthRows.push(...m.rows);
+        if (i === 0) {
+          const cells = [{ caption: 'photo', image: await resizeToLongest(pair.photo, sizes[0]) }, ...m.images.map((image, j) => ({ caption: `strength ${strengths[j]}`, image }))];
+          await writeFile(`${out}-strength.png`, await contactSheet([{ label: pair.name, cells }], Math.min(sizes[0], 256)));
+          say(`strength strip: ${out}-strength.png`);
+        }
+      }
+    }
+    if (opts.seeds) {
+      const seeds = list(opts.seeds, []).map(Number);
+      if (seeds.length < 2 || seeds.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--seeds: give two or more whole numbers ≥ 0, got '${opts.seeds}'`);
+      const sheet: SheetRow[] = [];
+      for (const pair of pairs) {
+        for (const quality of pair.fastNetwork ? (['balanced', 'fast'] as const) : (['balanced'] as const)) {
+          const m = await measureSeeds(deps, pair, sizes[0], seeds, quality, say);
+          seedRows.push(...m.rows);
+          sheet.push({ label: `${pair.name} (${quality})`, cells: m.images.map((image, j) => ({ caption: `seed ${seeds[j]}`, image })) });
+        }
+      }
+      await writeFile(`${out}-reroll.png`, await contactSheet(sheet, Math.min(sizes[0], 256)));
+      say(`reroll sheet: ${out}-reroll.png`);
+    }
   } finally {
     await engine.dispose();
   }
-  process.stdout.write(opts.json ? `${JSON.stringify({ engine: backend.engine, backend: backend.backend, bars: QUALITY_BARS, rows })}\n` : `${formatQualityTable(rows)}\n`);
+  const text = [
+    ...(rows.length ? [formatQualityTable(rows)] : []),
+    ...(strengthRows.length ? [formatStrengthTable(strengthRows)] : []),
+    ...(seedRows.length ? [formatSeedTable(seedRows)] : []),
+  ];
+  process.stdout.write(opts.json ? `${JSON.stringify({ engine: backend.engine, backend: backend.backend, bars: QUALITY_BARS, rows, strengths: strengthRows, seeds: seedRows })}\n` : `${text.join('\n\n')}\n`);
   return rows;
-}
-
-/** One photo at several strengths (balanced), side by side: what the strength scale means by eye. */
-async function strengthStrip(backend: LossBackend, pair: { name: string; photo: RgbImage; painting: RgbImage }, size: number, strengths: number[], file: string, say: (s: string) => void): Promise<void> {
-  const cells: SheetRow['cells'] = [];
-  for (const strength of strengths) {
-    say(`${pair.name} @ ${size} px: strength ${strength}…`);
-    const options = resolveOptions({ size, quality: 'balanced', strength }, { size, quality: 'balanced' });
-    const r = await render({ backend }, { content: pair.photo, styles: [{ image: pair.painting, weight: 1 }], options });
-    cells.push({ caption: `strength ${strength}`, image: r.image });
-  }
-  await writeFile(file, await contactSheet([{ label: pair.name, cells }], Math.min(size, 256)));
-  say(`strength strip: ${file}`);
 }
 
 function fmt(d: Distances): string {

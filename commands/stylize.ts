@@ -28,7 +28,7 @@ export const data = new SlashCommandBuilder()
   .addAttachmentOption((o) => o.setName('photo').setDescription('Your photo (JPEG, PNG, WebP…) — or leave out to paint the latest image here'))
   .addStringOption((o) => o.setName('style').setDescription('A painting — start typing a title or an artist').setAutocomplete(true))
   .addAttachmentOption((o) => o.setName('style_image').setDescription('…or your own style image (used instead of a preset)'))
-  .addNumberOption((o) => o.setName('strength').setDescription('0 = your photo, 1 = the painting (default 0.5)').setMinValue(0).setMaxValue(1))
+  .addNumberOption((o) => o.setName('strength').setDescription('0 = your photo, 1 = the painting (default 0.75)').setMinValue(0).setMaxValue(1))
   .addIntegerOption((o) => o.setName('size').setDescription("Output's longest side in pixels").setMinValue(32).setMaxValue(4096))
   .addStringOption((o) =>
     o

@@ -136,7 +136,8 @@ program
   .option('--pairs <list>', 'quality: photo:preset pairs, comma-separated (default 3 photos × 4 presets)')
   .option('--tiers <list>', 'quality: tiers to render (default draft,balanced,best)')
   .option('--out <prefix>', 'quality: contact sheet path prefix (default out/quality)')
-  .option('--strengths <list>', 'quality: also render the first pair at these strengths, e.g. 0.25,0.5,0.75,1')
+  .option('--strengths <list>', 'quality: measure each pair at these strengths (style, content, difference from the photo), e.g. 0.25,0.5,0.75,1; with a strip of the first pair')
+  .option('--seeds <list>', 'quality: measure each pair at these seeds (reroll: difference between seeds, style distances), e.g. 1,2; also at quality fast where the preset has a network')
   .option('--json', 'print JSON')
   .action(async (opts) => (await import('../bench/cli.ts')).runBench(opts));
 

@@ -28,10 +28,10 @@ export const CONTENT_LAYER: LayerName = 'relu4_2';
 export const STYLE_LAYERS: readonly LayerName[] = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
 
 /**
- * The mix at strength 0.5 (style : content of the energy-normalised terms; TV on 0–255 pixels).
+ * The mix at the default strength, 0.75 (style : content of the energy-normalised terms; TV on 0–255 pixels).
  *   style 3 : content 1 — the baseline's ratio: at 256 px it reaches style 0.112 / content 0.700 on
  *     golden_gate × starry-night, the paper's figure by eye (the old per-layer activation scaling
- *     gave 0.361 / 0.393 at strength 0.5: the photo with a faint texture).
+ *     gave 0.361 / 0.393: the photo with a faint texture).
  *   TV 0 — with every other term a relative error (~0.1–1), the old 1e-3 on 0–255 pixels weighed
  *     as much as the style term on a photo's edges and blurred the brushwork; the baseline has none.
  */
@@ -41,18 +41,41 @@ export const LOSS_WEIGHTS: LossMix = {
   tv: 0,
 };
 
-/**
- * How many decades the style weight moves from strength 0.5 to 1 (and down towards 0): 1, i.e.
- * style 30 : 1 at strength 1 and ≈ 1 : 1 at 0.25. The old 2 decades (300 : 1 at 1) let the
- * painting's own objects (Starry Night's cypress) appear and lost the town (content 1.166).
- */
-export const STRENGTH_DECADES = 1;
+/** The default strength: the paper's look (style 3 : content 1, LOSS_WEIGHTS) sits here on STRENGTH_CURVE. */
+export const DEFAULT_STRENGTH = 0.75;
 
-/** Strength s ∈ [0, 1] → style weight: log-linear around s = 0.5; 0 is the photo. */
+/**
+ * Strength → style weight (relative to content 1), log-interpolated between these points; 0 is the
+ * photo (weight 0) and (0, 0.25) scales the first point linearly down to it.
+ * Why this curve: the old one (one decade either way around 0.5, ≈ 1 : 1 at 0.25) spent half of the
+ * content distance between 0 and 0.25 — 0.25 was already fully painted. The content distance grows
+ * roughly with the log of the style weight only once the weight is well above 1, so the low end
+ * needs weights well below 1: 0.1 (a touch of the painting), 0.55, 3 (the paper's, the default),
+ * 30 (fully painted, as strength 1 was). Measured steps: see the README's strength table.
+ */
+export const STRENGTH_CURVE: readonly { strength: number; style: number }[] = [
+  { strength: 0.25, style: 0.1 },
+  { strength: 0.5, style: 0.55 },
+  { strength: DEFAULT_STRENGTH, style: 3 },
+  { strength: 1, style: 30 },
+];
+
+/** Strength s ∈ [0, 1] → style weight on STRENGTH_CURVE, scaled so that the default strength gives `base`. */
 export function styleWeightFor(strength: number, base = LOSS_WEIGHTS.style): number {
   if (!(strength >= 0 && strength <= 1)) throw new Error(`strength must be in [0, 1], got ${strength}`);
   if (strength === 0) return 0;
-  return base * 10 ** (2 * STRENGTH_DECADES * (strength - 0.5));
+  const scale = base / LOSS_WEIGHTS.style;
+  const first = STRENGTH_CURVE[0];
+  if (strength <= first.strength) return scale * first.style * (strength / first.strength);
+  for (let i = 1; i < STRENGTH_CURVE.length; i++) {
+    const a = STRENGTH_CURVE[i - 1];
+    const b = STRENGTH_CURVE[i];
+    if (strength <= b.strength) {
+      const t = (strength - a.strength) / (b.strength - a.strength);
+      return scale * a.style * (b.style / a.style) ** t;
+    }
+  }
+  return scale * STRENGTH_CURVE[STRENGTH_CURVE.length - 1].style;
 }
 
 /** The loss mix of a render at this strength; loss-spec.ts lossWeights turns it into a LossSpec's weights. */
@@ -111,7 +134,7 @@ export const PLATEAU = { window: 15, relTol: 2e-3 };
 
 /** Defaults of every RenderOptions field (size and quality come from the Config when not given). */
 export const DEFAULT_OPTIONS: Omit<RenderOptions, 'size' | 'quality'> = {
-  strength: 0.5,
+  strength: DEFAULT_STRENGTH,
   preserveColors: false,
   styleScale: 1,
   pooling: 'max' as Pooling,

@@ -11,11 +11,12 @@
  */
 import { blendGramTargets, lossWeights } from './loss-spec.ts';
 import { optimise, type StepReport } from './optimise.ts';
-import { CONTENT_LAYER, PLATEAU, PRECONDITIONER, STYLE_LAYERS, evaluationsFor, lossMixFor } from './params.ts';
+import { CONTENT_LAYER, DEFAULT_STRENGTH, PLATEAU, PRECONDITIONER, STYLE_LAYERS, evaluationsFor, lossMixFor } from './params.ts';
 import { imagePreconditioner } from './optim/precondition.ts';
 import { fitLongest } from '../images/resize.ts';
 import { resizeFloat, toFloat, toRgb, type FloatImage } from './pixels.ts';
 import { greyOf, matchedGrey, withChromaOf } from './colour.ts';
+import { fastJitter, rerolledStart, shifted } from './reroll.ts';
 import { noiseImage } from './init.ts';
 import { GramCache, imageKey } from './style-targets.ts';
 import { RenderCancelled, type LossBackend, type ProgressCallback, type RenderInput, type RenderResult } from './types.ts';
@@ -139,20 +140,35 @@ async function initialImage(deps: RenderDeps, input: RenderInput, content: Float
     return o.preserveColors ? greyOf(start) : start;
   }
   if (o.init === 'noise') return noiseImage(width, height, o.seed);
+  // The seed's smooth noise moves the optimiser to another nearby minimum (reroll.ts): a reroll paints anew.
   if (o.init === 'fast') {
     const fast = toFloat(await runFast(deps, input, width, height, signal));
-    return o.preserveColors ? greyOf(fast) : fast;
+    return rerolledStart(o.preserveColors ? greyOf(fast) : fast, o.seed);
   }
-  return content;
+  return rerolledStart(content, o.seed);
 }
 
 async function runFast(deps: RenderDeps, input: RenderInput, width: number, height: number, signal?: AbortSignal): Promise<RgbImage> {
   if (!input.fastNetwork) throw new FastStyleUnavailable(`quality 'fast' and init 'fast' need a fast network (a preset that has one)`);
   if (!deps.fastStyle) throw new FastStyleUnavailable('no fast-style runner is available in this engine');
   const runner = await deps.fastStyle();
-  const content = toRgb(await resizeFloat(toFloat(input.content), width, height));
-  const out = await runner.run(input.fastNetwork, content, signal);
+  const photo = toFloat(input.content);
+  const seed = input.options.seed;
+  // Reroll (reroll.ts): the network sees the photo scaled, shifted and with smooth noise; its output
+  // is moved back and resized to the photo's frame, so the picture stays aligned with the photo.
+  const jitter = fastJitter(seed);
+  const jw = Math.max(16, Math.round(width * jitter.scale));
+  const jh = Math.max(16, Math.round(height * jitter.scale));
+  const seen = rerolledStart(shifted(await resizeFloat(photo, jw, jh), jitter.dx, jitter.dy), seed);
+  const out = toFloat(await runner.run(input.fastNetwork, toRgb(seen), signal));
   checkAbort(signal);
-  return out;
+  const aligned = await resizeFloat(shifted(out, -jitter.dx, -jitter.dy), width, height);
+  // Below the default strength the network's painting fades toward the photo (at 0: the photo).
+  const fade = Math.min(1, input.options.strength / DEFAULT_STRENGTH);
+  if (fade >= 1) return toRgb(aligned);
+  const base = await resizeFloat(photo, width, height);
+  const data = new Float32Array(aligned.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = base.data[i] + fade * (aligned.data[i] - base.data[i]);
+  return toRgb({ width, height, data });
 }
 

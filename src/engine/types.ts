@@ -28,7 +28,7 @@ export interface RenderOptions {
   quality: Quality;
   /** Overrides the quality tier's iteration count. */
   iterations?: number;
-  /** 0 = the photo, 1 = the painting; 0.5 is the default balance. */
+  /** 0 = the photo, 1 = the painting; 0.75 (params.ts DEFAULT_STRENGTH) is the default, the paper's balance. */
   strength: number;
   /** Keep the photo's colours, take only the painting's luminance texture. */
   preserveColors: boolean;

@@ -90,5 +90,6 @@ export function mayDelete(clickerId: string, ownerId: string | undefined, canMan
 }
 
 export function randomSeed(): number {
-  return randomInt(SEED_LIMIT);
+  // Never 0: seed 0 is the engine's unrerolled start (reroll.ts).
+  return randomInt(1, SEED_LIMIT);
 }

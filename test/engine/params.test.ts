@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TIERS, STRENGTH_DECADES, evaluationsFor, resolveOptions, styleWeightFor, lossMixFor, LOSS_WEIGHTS } from '../../src/engine/params.ts';
+import { TIERS, DEFAULT_STRENGTH, DEFAULT_OPTIONS, STRENGTH_CURVE, evaluationsFor, resolveOptions, styleWeightFor, lossMixFor, LOSS_WEIGHTS } from '../../src/engine/params.ts';
 import { lossWeights } from '../../src/engine/loss-spec.ts';
 
 describe('quality tiers', () => {
@@ -14,14 +14,21 @@ describe('quality tiers', () => {
 });
 
 describe('strength and weights', () => {
-  it('strength maps log-linearly onto the style weight; 0 is the photo', () => {
-    expect(styleWeightFor(0.5)).toBe(LOSS_WEIGHTS.style);
-    expect(styleWeightFor(1) / styleWeightFor(0.5)).toBeCloseTo(10 ** STRENGTH_DECADES, 6);
+  it('strength follows STRENGTH_CURVE (log-interpolated); the default is the paper\'s 3 : 1; 0 is the photo', () => {
+    expect(DEFAULT_STRENGTH).toBe(0.75);
+    expect(DEFAULT_OPTIONS.strength).toBe(DEFAULT_STRENGTH);
+    expect(styleWeightFor(DEFAULT_STRENGTH)).toBe(LOSS_WEIGHTS.style);
+    expect(lossMixFor(DEFAULT_STRENGTH)).toEqual(LOSS_WEIGHTS);
+    expect([0.25, 0.5, 0.75, 1].map((s) => styleWeightFor(s))).toEqual([0.1, 0.55, 3, 30].map((w) => expect.closeTo(w, 9)));
+    expect(STRENGTH_CURVE.map((p) => p.strength)).toEqual([0.25, 0.5, 0.75, 1]);
+    // halfway in strength is the geometric mean in weight
+    expect(styleWeightFor(0.875)).toBeCloseTo(Math.sqrt(3 * 30), 9);
     expect(styleWeightFor(0)).toBe(0);
-    const ws = [0.1, 0.3, 0.6, 0.9].map((s) => styleWeightFor(s));
+    expect(styleWeightFor(0.125)).toBeCloseTo(0.05, 9);
+    const ws = [0.05, 0.1, 0.3, 0.6, 0.9, 1].map((s) => styleWeightFor(s));
     expect(ws).toEqual([...ws].sort((a, b) => a - b));
     expect(() => styleWeightFor(1.2)).toThrow();
-    expect(lossMixFor(0.5)).toEqual(LOSS_WEIGHTS);
+    expect(styleWeightFor(1, 6)).toBeCloseTo(60, 9);
   });
 
   it('lossWeights divides each term by its target’s energy, so the weights are scale-free', () => {

@@ -7,6 +7,7 @@ import type { LossBackend } from '../../src/engine/types.ts';
 import { renderBaseline } from '../../bench/quality-baseline.ts';
 import { contactSheet } from '../../bench/quality-sheet.ts';
 import { formatQualityTable, meetsBar, type QualityRow } from '../../bench/quality.ts';
+import { firstStepShare, formatSeedTable, formatStrengthTable, type SeedRow, type StrengthRow } from '../../bench/knobs.ts';
 import { PAINTINGS, PHOTOS, WEIGHTS, loadImage } from './helpers.ts';
 
 describe('float resizing for the scale hand-off', () => {
@@ -38,6 +39,25 @@ describe('the quality bench’s bars and table', () => {
     expect(text).toMatch(/balanced .*\| 64 .*1\.04 \/ 1\.00 \/ 0\.100 .*met/);
     expect(text).toMatch(/draft .*MISSED/);
     expect(text).toMatch(/1 of 2 tier renders meet their bar/);
+  });
+});
+
+describe('the knob tables (--strengths, --seeds)', () => {
+  it('per strength: distances, difference from the photo, and the first step as a share of the last', () => {
+    const rows: StrengthRow[] = [0.25, 0.5, 0.75, 1].map((strength, i) => ({ pair: 'p × q', size: 256, strength, style: 0.4 - 0.1 * i, content: 0.25 * (i + 1), photoDiff: 30 + 5 * i }));
+    expect(firstStepShare(rows)).toBeCloseTo(0.25, 9);
+    const text = formatStrengthTable(rows);
+    expect(text).toMatch(/p × q \| 256 \| 0\.25 \| 0\.400 \| 0\.250 \| 30\.0/);
+    expect(text).toMatch(/first step 25% of the content distance/);
+  });
+
+  it('per seed: the difference from the first seed and the style spread, judged against reroll\'s bar', () => {
+    const row = (seed: number, style: number, diffFromFirst: number, styleSpread: number): SeedRow => ({ pair: 'p × q', size: 256, quality: 'balanced', seed, style, content: 0.7, diffFromFirst, styleSpread });
+    const text = formatSeedTable([row(1, 0.1, 0, 0), row(2, 0.102, 12, 0.02), row(3, 0.1, 5, 0), row(4, 0.12, 20, 0.17)]).split('\n');
+    expect(text[1]).toMatch(/\| —$/);
+    expect(text[2]).toMatch(/12\.0 \| 2\.0% \| met$/);
+    expect(text[3]).toMatch(/MISSED$/);
+    expect(text[4]).toMatch(/MISSED$/);
   });
 });
 

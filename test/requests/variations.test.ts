@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCustomId, encodeCustomId, CUSTOM_ID_MAX } from '../../src/chat/discord/custom-ids.ts';
+import { DEFAULT_STRENGTH } from '../../src/engine/params.ts';
 import { effectiveStrength, mayDelete, offeredVariations, STRENGTH_STEP, vary, VARIATIONS } from '../../src/requests/variations.ts';
 
 const presets = { get: (id: string) => (id === 'soft' ? ({ id, defaults: { strength: 0.3 } } as never) : undefined) };
@@ -20,7 +21,11 @@ describe('one-click variations', () => {
   it('the base strength is the request\'s, else its preset\'s default, else the engine\'s', () => {
     expect(effectiveStrength({ style: { kind: 'preset', presetId: 'soft' }, options: { strength: 0.8 } }, presets)).toBe(0.8);
     expect(effectiveStrength({ style: { kind: 'preset', presetId: 'soft' }, options: {} }, presets)).toBe(0.3);
-    expect(effectiveStrength({ style: { kind: 'preset', presetId: 'other' }, options: {} }, presets)).toBe(0.5);
+    expect(effectiveStrength({ style: { kind: 'preset', presetId: 'other' }, options: {} }, presets)).toBe(DEFAULT_STRENGTH);
+    // the engine's default is the paper's look, 0.75: Subtler and Stronger from it still step
+    expect(DEFAULT_STRENGTH).toBe(0.75);
+    expect(vary({}, 'subtler', DEFAULT_STRENGTH)).toEqual({ strength: 0.5 });
+    expect(vary({}, 'stronger', DEFAULT_STRENGTH)).toEqual({ strength: 1 });
   });
 
   it('Keep colours toggles preserveColors; Reroll draws a new seed and keeps the rest', () => {
