@@ -4,8 +4,11 @@
  * Message Content intent when the application has it enabled — without, when Discord refuses it.
  */
 import { Client, GatewayIntentBits, Options, Partials, type ClientOptions } from 'discord.js';
+import type { Redis } from 'ioredis';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
+import { RedisIdentifyThrottler } from './identify-throttler.ts';
+import { explainGatewayError, fetchGatewayBot, formatShardList, planShards, type ShardPlan } from './sharding.ts';
 
 type DiscordConfig = NonNullable<Config['discord']>;
 
@@ -34,15 +37,51 @@ export function isDisallowedIntents(err: unknown): boolean {
  * to results are then seen only when they ping the bot). `wire` attaches the listeners to each
  * client made. Returns the logged-in client and whether it has the intent.
  */
-export async function loginWithIntentFallback(discord: DiscordConfig, log: Logger, wire: (client: Client) => void): Promise<{ client: Client; messageContent: boolean }> {
+export interface GatewayOptions {
+  /** Shared Redis for the identify buckets of every process (without: this process only). */
+  redis?: Redis;
+  /** Redis key prefix (config.redis.prefix). */
+  prefix?: string;
+}
+
+/**
+ * Which shards, out of how many: discord.js resolves `auto` itself when this process runs all of
+ * them; a share of an `auto` count needs Discord's recommendation first.
+ */
+async function shardOptions(discord: DiscordConfig): Promise<Pick<ClientOptions, 'shards' | 'shardCount'> & { plan?: ShardPlan }> {
+  if ((discord.shardCount ?? 'auto') === 'auto' && !discord.shards) return { shards: 'auto' };
+  const recommended = discord.shardCount === 'auto' || discord.shardCount === undefined ? (await fetchGatewayBot(discord)).shards : 0;
+  const plan = planShards(discord, recommended);
+  return { shards: plan.shards, shardCount: plan.shardCount, plan };
+}
+
+export async function loginWithIntentFallback(discord: DiscordConfig, log: Logger, wire: (client: Client) => void, gateway: GatewayOptions = {}): Promise<{ client: Client; messageContent: boolean }> {
+  const sharding = await shardOptions(discord);
   for (const withMessageContent of [true, false]) {
-    const client = new Client(clientOptions(discord, withMessageContent));
+    const client = new Client({
+      ...clientOptions(discord, withMessageContent),
+      shards: sharding.shards,
+      ...(sharding.shardCount ? { shardCount: sharding.shardCount } : {}),
+      ws: {
+        buildIdentifyThrottler: (manager) =>
+          new RedisIdentifyThrottler({
+            redis: gateway.redis,
+            prefix: gateway.prefix ?? 'easel',
+            windowMs: discord.identifyWindowMs ?? 5_000,
+            minSessionStarts: discord.minSessionStarts ?? 0,
+            log,
+            gatewayInfo: () => manager.fetchGatewayInformation(),
+          }),
+      },
+    });
     wire(client);
     if (discord.gatewayUrl) overrideGateway(client, discord.gatewayUrl);
     try {
       const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
       await client.login(discord.token);
       await ready;
+      const shards = client.ws.shards.map((shard) => shard.id).sort((a, b) => a - b);
+      log.info({ shards: formatShardList(shards), shardCount: client.options.shardCount }, 'discord: gateway shards ready');
       return { client, messageContent: withMessageContent };
     } catch (err) {
       await client.destroy().catch(() => undefined);
@@ -52,6 +91,12 @@ export async function loginWithIntentFallback(discord: DiscordConfig, log: Logge
             'continuing without it — replies to results are seen only when they mention the bot',
         );
         continue;
+      }
+      // Close codes that reconnecting never cures: one clear line, then stop (no loop).
+      const explained = explainGatewayError(err);
+      if (explained) {
+        log.error(explained);
+        throw new Error(explained, { cause: err });
       }
       throw err;
     }

@@ -15,6 +15,8 @@ import { createDelivery } from './delivery.ts';
 import { describeError } from '../../util/describe-error.ts';
 import { handleReplyWithPhoto } from './reply-flow.ts';
 import { createRouter } from './router.ts';
+import { explainGatewayError } from './sharding.ts';
+import { createRedis } from '../../jobs/redis.ts';
 
 export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAdapter> {
   const { config, jobs, presets } = deps;
@@ -35,7 +37,11 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
   const wire = (client: Client) => {
     client.on('error', (err) => log.error({ err: describeError(err) }, 'discord: client error'));
     client.on('shardError', (err) => log.warn({ err: describeError(err) }, 'discord: gateway connection error'));
-    client.on('shardDisconnect', (ev) => log.warn({ code: ev.code }, 'discord: gateway disconnected'));
+    client.on('shardDisconnect', (ev, shard) => {
+      const explained = explainGatewayError(ev.code);
+      if (explained) log.error({ code: ev.code, shard }, explained);
+      else log.warn({ code: ev.code, shard }, 'discord: gateway disconnected');
+    });
     client.on('interactionCreate', (interaction) => {
       if (state.ready && !state.closing) track(state.ready.route(interaction));
     });
@@ -45,7 +51,16 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
     });
   };
 
-  const { client, messageContent } = await loginWithIntentFallback(discord, log, wire);
+  // Shared by every bot process: the identify buckets (src/chat/discord/identify-throttler.ts).
+  const gatewayRedis = createRedis(config, 'discord-gateway', { log });
+  let login: Awaited<ReturnType<typeof loginWithIntentFallback>>;
+  try {
+    login = await loginWithIntentFallback(discord, log, wire, { redis: gatewayRedis, prefix: config.redis.prefix });
+  } catch (err) {
+    gatewayRedis.disconnect();
+    throw err;
+  }
+  const { client, messageContent } = login;
   const delivery = createDelivery({ client, jobs, config, presets, log });
   const ctx: DiscordContext = { config, discord, jobs, presets, log, client, delivery, settings: deps.settings };
   state.ready = { ctx, route: createRouter(commands, ctx) };
@@ -53,6 +68,7 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
     await jobs.subscribe('discord', (event) => delivery.handle(event));
   } catch (err) {
     await client.destroy();
+    gatewayRedis.disconnect();
     throw err;
   }
   log.info({ user: client.user?.tag, messageContent, threads: discord.useThreads }, 'discord: bot ready');
@@ -64,6 +80,7 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
       await Promise.allSettled([...inFlight]);
       await delivery.close();
       await client.destroy();
+      gatewayRedis.disconnect();
       log.info('discord: disconnected');
     },
   };
