@@ -116,6 +116,8 @@ const schema = z
     EASEL_MIN_SESSION_STARTS: z.coerce.number().int().min(0).default(10),
     /** An identify bucket's window (Discord: 5 s); only a test fake wants it shorter. */
     EASEL_IDENTIFY_WINDOW_MS: z.coerce.number().int().min(0).default(5_000),
+    /** A shard's lease in Redis (one process per shard; renewed at a third of it); 0 = no leases. */
+    EASEL_SHARD_LEASE_MS: z.coerce.number().int().min(0).default(30_000),
 
     SLACK_BOT_TOKEN: optionalString,
     SLACK_SIGNING_SECRET: optionalString,
@@ -243,6 +245,7 @@ export interface Config {
     shards?: number[];
     minSessionStarts?: number;
     identifyWindowMs?: number;
+    shardLeaseMs?: number;
   };
   slack?: { botToken: string; signingSecret?: string; apiUrl: string; appToken?: string; port: number; requestTimeoutMs: number };
   assets: { source?: string; mirror?: string; weightsDir: string; presetsDir: string };
@@ -312,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
           shards: e.DISCORD_SHARDS,
           minSessionStarts: e.EASEL_MIN_SESSION_STARTS,
           identifyWindowMs: e.EASEL_IDENTIFY_WINDOW_MS,
+          shardLeaseMs: e.EASEL_SHARD_LEASE_MS,
         }
       : undefined,
     slack: e.SLACK_BOT_TOKEN

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import { RedisIdentifyThrottler } from './identify-throttler.ts';
+import type { ShardLeases } from './shard-leases.ts';
 import { explainGatewayError, fetchGatewayBot, formatShardList, planShards, type ShardPlan } from './sharding.ts';
 
 type DiscordConfig = NonNullable<Config['discord']>;
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   redis?: Redis;
   /** Redis key prefix (config.redis.prefix). */
   prefix?: string;
+  /** One process per shard: each shard's lease is taken before it identifies. */
+  leases?: ShardLeases;
 }
 
 /**
@@ -71,6 +74,7 @@ export async function loginWithIntentFallback(discord: DiscordConfig, log: Logge
             minSessionStarts: discord.minSessionStarts ?? 0,
             log,
             gatewayInfo: () => manager.fetchGatewayInformation(),
+            acquireShard: gateway.leases ? async (shardId, signal) => gateway.leases!.acquire(shardId, await manager.getShardCount(), signal) : undefined,
           }),
       },
     });

@@ -30,6 +30,8 @@ export interface IdentifyThrottlerOptions {
   log: Logger;
   /** GET /gateway/bot (discord.js's manager caches it). */
   gatewayInfo: () => Promise<APIGatewayBotInfo>;
+  /** Take the shard's lease first (one process per shard: shard-leases.ts). */
+  acquireShard?: (shardId: number, signal: AbortSignal) => Promise<void>;
 }
 
 export class RedisIdentifyThrottler {
@@ -40,6 +42,7 @@ export class RedisIdentifyThrottler {
   constructor(private readonly opts: IdentifyThrottlerOptions) {}
 
   async waitForIdentify(shardId: number, signal: AbortSignal): Promise<void> {
+    await this.opts.acquireShard?.(shardId, signal);
     const maxConcurrency = await this.waitForSessionStarts(shardId, signal);
     const bucket = shardId % maxConcurrency;
     for (;;) {

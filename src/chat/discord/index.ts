@@ -17,6 +17,7 @@ import { handleReplyWithPhoto } from './reply-flow.ts';
 import { createRouter } from './router.ts';
 import { explainGatewayError } from './sharding.ts';
 import { createRedis } from '../../jobs/redis.ts';
+import { ShardLeases } from './shard-leases.ts';
 
 export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAdapter> {
   const { config, jobs, presets } = deps;
@@ -53,11 +54,16 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
 
   // Shared by every bot process: the identify buckets (src/chat/discord/identify-throttler.ts).
   const gatewayRedis = createRedis(config, 'discord-gateway', { log });
+  const leases = discord.shardLeaseMs ? new ShardLeases(gatewayRedis, { prefix: config.redis.prefix, leaseMs: discord.shardLeaseMs, log }) : undefined;
+  const letGo = async () => {
+    await leases?.releaseAll();
+    gatewayRedis.disconnect();
+  };
   let login: Awaited<ReturnType<typeof loginWithIntentFallback>>;
   try {
-    login = await loginWithIntentFallback(discord, log, wire, { redis: gatewayRedis, prefix: config.redis.prefix });
+    login = await loginWithIntentFallback(discord, log, wire, { redis: gatewayRedis, prefix: config.redis.prefix, leases });
   } catch (err) {
-    gatewayRedis.disconnect();
+    await letGo();
     throw err;
   }
   const { client, messageContent } = login;
@@ -68,7 +74,7 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
     await jobs.subscribe('discord', (event) => delivery.handle(event));
   } catch (err) {
     await client.destroy();
-    gatewayRedis.disconnect();
+    await letGo();
     throw err;
   }
   log.info({ user: client.user?.tag, messageContent, threads: discord.useThreads }, 'discord: bot ready');
@@ -80,7 +86,8 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
       await Promise.allSettled([...inFlight]);
       await delivery.close();
       await client.destroy();
-      gatewayRedis.disconnect();
+      // Only once the sessions are closed may another process take the shards.
+      await letGo();
       log.info('discord: disconnected');
     },
   };

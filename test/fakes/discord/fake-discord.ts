@@ -142,6 +142,8 @@ export class FakeDiscord {
   identifyWindowMs: number;
   /** Op 9 INVALID_SESSION answers sent because a bucket's window was exceeded. */
   invalidSessions = 0;
+  /** Accepted IDENTIFYs for a shard that already had a live session (two processes running one shard). */
+  overlaps = 0;
   private bucketLast = new Map<number, number>();
   /** Registered application commands, by scope ('global' or a guild id). */
   readonly commands = new Map<string, any[]>();
@@ -413,6 +415,7 @@ export class FakeDiscord {
     if (this.sessionStartLimit.remaining <= 0) return close(4004, 'Authentication failed.');
     this.sessionStartLimit.remaining--;
     identify.accepted = true;
+    if ([...this.ready.values()].some((other) => other.shard[0] === shard[0] && other.shard[1] === shard[1])) this.overlaps++;
     const sessionId = Math.random().toString(36).slice(2);
     this.ready.set(ws, { shard, id: sessionId });
     const guilds = this.guildsOnShard(shard[0], shard[1]);
