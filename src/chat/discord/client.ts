@@ -15,14 +15,41 @@ type DiscordConfig = NonNullable<Config['discord']>;
 
 export const BASE_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages] as const;
 
+const onlyTheBot = { maxSize: 0, keepOverLimit: (x: { id: string; client: Client }) => x.id === x.client.user?.id };
+
+/** Per-manager cache sizes: 0 = never kept (Easel never reads them from the cache). */
+export const CACHE_LIMITS: Parameters<typeof Options.cacheWithLimits>[0] = {
+  ...Options.DefaultMakeCacheSettings,
+  MessageManager: 50,
+  GuildMemberManager: onlyTheBot,
+  UserManager: onlyTheBot,
+  PresenceManager: 0,
+  VoiceStateManager: 0,
+  ReactionManager: 0,
+  ReactionUserManager: 0,
+  GuildEmojiManager: 0,
+  BaseGuildEmojiManager: 0,
+  GuildStickerManager: 0,
+  StageInstanceManager: 0,
+  GuildScheduledEventManager: 0,
+  GuildInviteManager: 0,
+  GuildBanManager: 0,
+  AutoModerationRuleManager: 0,
+  ThreadMemberManager: 0,
+  ApplicationCommandManager: 0,
+};
+
 export function clientOptions(discord: DiscordConfig, withMessageContent: boolean): ClientOptions {
   return {
     intents: withMessageContent ? [...BASE_INTENTS, GatewayIntentBits.MessageContent] : [...BASE_INTENTS],
     partials: [Partials.Channel],
     // Every REST call is bounded (discord.js retries a timed-out or 5xx call a few times itself).
     rest: { api: discord.apiBase, timeout: discord.requestTimeoutMs },
-    // Easel never needs old messages in memory; a small cache keeps a long-running bot lean.
-    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 50 }),
+    // Caches bounded to what Easel reads, so a shard with 2,500 servers stays small (README
+    // "Scaling out" has the figures): guilds, channels, threads and roles (permissions), the last
+    // 50 messages per channel (a reply's referenced result), the bot's own member and user.
+    makeCache: Options.cacheWithLimits(CACHE_LIMITS),
+    sweepers: { ...Options.DefaultSweeperSettings, messages: { interval: 300, lifetime: 1800 } },
     // Mentions only ever ping the user a message is for (set per message); never @everyone.
     allowedMentions: { parse: [], repliedUser: false },
   };
