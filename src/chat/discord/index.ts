@@ -18,6 +18,7 @@ import { createRouter } from './router.ts';
 import { explainGatewayError } from './sharding.ts';
 import { createRedis } from '../../jobs/redis.ts';
 import { ShardLeases } from './shard-leases.ts';
+import { shareGlobalRateLimits, type GlobalBackoff } from './global-rate-limit.ts';
 
 export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAdapter> {
   const { config, jobs, presets } = deps;
@@ -55,8 +56,12 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
   // Shared by every bot process: the identify buckets (src/chat/discord/identify-throttler.ts).
   const gatewayRedis = createRedis(config, 'discord-gateway', { log });
   const leases = discord.shardLeaseMs ? new ShardLeases(gatewayRedis, { prefix: config.redis.prefix, leaseMs: discord.shardLeaseMs, log }) : undefined;
+  const globalLimitRedis = createRedis(config, 'discord-global-429', { log });
+  let globalBackoff: GlobalBackoff | undefined;
   const letGo = async () => {
     await leases?.releaseAll();
+    await globalBackoff?.close();
+    globalLimitRedis.disconnect();
     gatewayRedis.disconnect();
   };
   let login: Awaited<ReturnType<typeof loginWithIntentFallback>>;
@@ -67,6 +72,12 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
     throw err;
   }
   const { client, messageContent } = login;
+  try {
+    // A global 429 seen by any bot process pauses every process's REST calls (global-rate-limit.ts).
+    globalBackoff = await shareGlobalRateLimits(client.rest, gatewayRedis, globalLimitRedis, { prefix: config.redis.prefix, log });
+  } catch (err) {
+    log.warn({ err: describeError(err) }, 'discord: global rate limits are not shared with other bot processes (Redis)');
+  }
   const delivery = createDelivery({ client, jobs, config, presets, log });
   const ctx: DiscordContext = { config, discord, jobs, presets, log, client, delivery, settings: deps.settings };
   state.ready = { ctx, route: createRouter(commands, ctx) };

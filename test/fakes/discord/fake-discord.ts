@@ -67,6 +67,8 @@ interface Injected429 {
   path: RegExp;
   retryAfterS: number;
   remaining: number;
+  /** The per-token global limit (X-RateLimit-Global), not a route's bucket. */
+  global: boolean;
 }
 
 /** How long Discord remembers an enforced nonce ("the past few minutes"). */
@@ -254,8 +256,8 @@ export class FakeDiscord {
   }
 
   /** Answer the next `count` calls matching method + path with a 429 (retry-after in seconds). */
-  inject429(method: string, path: RegExp, retryAfterS = 1, count = 1): void {
-    this.injected.push({ method: method.toUpperCase(), path, retryAfterS, remaining: count });
+  inject429(method: string, path: RegExp, retryAfterS = 1, count = 1, opts: { global?: boolean } = {}): void {
+    this.injected.push({ method: method.toUpperCase(), path, retryAfterS, remaining: count, global: opts.global ?? false });
   }
 
   /** The next `count` requests with files are answered with `status` (not stored); `forever` until `recover()`. */
@@ -465,6 +467,9 @@ export class FakeDiscord {
     const injected = this.injected.find((i) => i.remaining > 0 && i.method === rec.method && i.path.test(path));
     if (injected) {
       injected.remaining--;
+      if (injected.global) {
+        return send(429, { message: 'You are being rate limited.', retry_after: injected.retryAfterS, global: true }, { 'retry-after': String(injected.retryAfterS), 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' });
+      }
       return send(429, { message: 'You are being rate limited.', retry_after: injected.retryAfterS, global: false }, {
         'retry-after': String(injected.retryAfterS),
         'x-ratelimit-limit': '5',
