@@ -20,6 +20,7 @@ import { explainGatewayError, planShards, splitShards, formatShardList } from '.
 import { loadConfig, parseShardList, ConfigError } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { FakeDiscord } from '../fakes/discord/fake-discord.ts';
+import { humanUser, messagePayload } from '../fakes/discord/payloads.ts';
 import { testRedis, REPO_ROOT, TEST_REDIS_URL, type TestRedis } from '../helpers/redis.ts';
 
 function memoryLog() {
@@ -100,6 +101,21 @@ describe('sharded gateway (discord.js against the fake)', () => {
     await loginWithIntentFallback(discordConfig(fake, { DISCORD_SHARDS: '2', EASEL_IDENTIFY_WINDOW_MS: '50' }), silentLogger, (c) => clients.push(c));
     expect(fake.sessions).toEqual([[2, 3]]);
   });
+
+  it('op 7 on one shard: that shard reconnects and RESUMEs (no new IDENTIFY); its events still arrive', async () => {
+    fake = await new FakeDiscord({ guilds: { count: 8, shardCount: 2 }, identifyWindowMs: 50 }).start();
+    const { client } = await loginWithIntentFallback(discordConfig(fake, { DISCORD_SHARD_COUNT: '2', EASEL_IDENTIFY_WINDOW_MS: '50' }), silentLogger, (c) => clients.push(c));
+    const identifies = fake.identifies.length;
+    fake.requestReconnect(1);
+    await until('a RESUME of shard 1', () => fake!.resumes.length > 0 && fake!.sessions.length === 2, 20_000);
+    expect(fake.resumes).toEqual([1]);
+    expect(fake.identifies).toHaveLength(identifies);
+    const seen: string[] = [];
+    client.on('messageCreate', (m) => seen.push(m.guildId ?? ''));
+    const guild = fake.guildsOnShard(1, 2)[0];
+    fake.sendUserMessage(messagePayload({ channelId: fake.textChannelOf(guild).id, author: humanUser('z'), content: 'after resume' }));
+    await until('the message on shard 1', () => seen.includes(guild), 10_000);
+  }, 30_000);
 
   /** Four "processes" (own client, own Redis connection, own throttler), shards 0-3, 4-7, 8-11, 12-15. */
   async function startFour(f: FakeDiscord, shared: boolean) {

@@ -146,6 +146,9 @@ export class FakeDiscord {
   invalidSessions = 0;
   /** Accepted IDENTIFYs for a shard that already had a live session (two processes running one shard). */
   overlaps = 0;
+  /** Sessions resumed (op 6 RESUME of a known session), by shard id. */
+  readonly resumes: number[] = [];
+  private knownSessions = new Map<string, [number, number]>();
   private bucketLast = new Map<number, number>();
   /** Registered application commands, by scope ('global' or a guild id). */
   readonly commands = new Map<string, any[]>();
@@ -386,6 +389,7 @@ export class FakeDiscord {
       const msg = JSON.parse(raw.toString());
       if (msg.op === 1) ws.send(JSON.stringify({ op: 11 }));
       if (msg.op === 2) this.onIdentify(ws, msg.d);
+      if (msg.op === 6) this.onResume(ws, msg.d);
     });
   }
 
@@ -420,6 +424,7 @@ export class FakeDiscord {
     if ([...this.ready.values()].some((other) => other.shard[0] === shard[0] && other.shard[1] === shard[1])) this.overlaps++;
     const sessionId = Math.random().toString(36).slice(2);
     this.ready.set(ws, { shard, id: sessionId });
+    this.knownSessions.set(sessionId, shard);
     const guilds = this.guildsOnShard(shard[0], shard[1]);
     ws.send(
       JSON.stringify({
@@ -441,6 +446,23 @@ export class FakeDiscord {
       const channels = (this.guilds.get(guildId) ?? []).map((id) => this.channels.get(id)).filter((c) => c && c.type !== 11);
       ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: guildCreatePayload(guildId, this.bot, channels) }));
     }
+    this.notify();
+  }
+
+  /** Op 7 RECONNECT to every session of a shard: the client should reconnect and RESUME. */
+  requestReconnect(shardId: number): void {
+    for (const [ws, session] of this.ready) if (session.shard[0] === shardId) ws.send(JSON.stringify({ op: 7, d: null }));
+  }
+
+  private onResume(ws: WebSocket, d: any): void {
+    const shard = this.knownSessions.get(d.session_id);
+    if (!shard || (d.token !== this.token && d.token !== `Bot ${this.token}`)) {
+      ws.send(JSON.stringify({ op: 9, d: false }));
+      return;
+    }
+    this.ready.set(ws, { shard, id: d.session_id });
+    this.resumes.push(shard[0]);
+    ws.send(JSON.stringify({ op: 0, t: 'RESUMED', s: ++this.seq, d: {} }));
     this.notify();
   }
 
