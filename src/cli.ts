@@ -120,6 +120,13 @@ program
   .action(async () => (await import('./cli/deploy-commands.ts')).runDeployCommands());
 
 program
+  .command('shards')
+  .description("Discord's recommended shard count, session starts left, max_concurrency, and a DISCORD_SHARDS split for N processes.")
+  .option('--processes <n>', 'bot processes to split the shards between', int('--processes', 1, 10_000), 1)
+  .option('--json', 'print JSON')
+  .action(async (opts) => (await import('./cli/shards.ts')).runShards(opts));
+
+program
   .command('demo')
   .description('Install assets if needed and stylize a bundled example photo to a file.')
   .option('-o, --out <file>', 'output file', 'out/demo.png')

@@ -36,6 +36,25 @@ export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
 export { QUALITIES, type Quality };
 
+/**
+ * DISCORD_SHARDS: `0-15`, `0,3,5`, `0-3,8` → sorted unique ids; '' → undefined (all shards);
+ * null when malformed.
+ */
+export function parseShardList(spec: string): number[] | undefined | null {
+  const text = spec.trim();
+  if (!text) return undefined;
+  const ids = new Set<number>();
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const m = part.match(/^(\d{1,6})(?:\s*-\s*(\d{1,6}))?$/);
+    if (!m) return null;
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (to < from) return null;
+    for (let id = from; id <= to; id++) ids.add(id);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
 /** Default assets folder: `../shared/assets` beside the checkout when it exists. */
 export function defaultAssetsDir(cwd = process.cwd()): string {
   return path.resolve(cwd, '..', 'shared', 'assets');
@@ -80,6 +99,25 @@ const schema = z
     DISCORD_GATEWAY_URL: optionalString,
     DISCORD_GUILD_ID: optionalString,
     DISCORD_USE_THREADS: bool.default(true),
+    /** Total shards: `auto` = Discord's recommendation (GET /gateway/bot), or a number (the same in every process). */
+    DISCORD_SHARD_COUNT: z
+      .string()
+      .default('auto')
+      .transform((v) => v.trim().toLowerCase() || 'auto')
+      .refine((v) => v === 'auto' || /^[1-9]\d{0,5}$/.test(v), 'must be auto or a whole number of shards (1 or more)')
+      .transform((v): number | 'auto' => (v === 'auto' ? 'auto' : Number(v))),
+    /** The shards this process runs: `0-15`, `0,3,5`, `0-3,8`; empty = all of them. */
+    DISCORD_SHARDS: z
+      .string()
+      .default('')
+      .refine((v) => parseShardList(v) !== null, 'must be shard ids and ranges, e.g. 0-15 or 0,3,5')
+      .transform((v) => parseShardList(v) ?? undefined),
+    /** Never IDENTIFY with fewer of the day's session starts left than this (Discord resets the token past 1,000). */
+    EASEL_MIN_SESSION_STARTS: z.coerce.number().int().min(0).default(10),
+    /** An identify bucket's window (Discord: 5 s); only a test fake wants it shorter. */
+    EASEL_IDENTIFY_WINDOW_MS: z.coerce.number().int().min(0).default(5_000),
+    /** A shard's lease in Redis (one process per shard; renewed at a third of it); 0 = no leases. */
+    EASEL_SHARD_LEASE_MS: z.coerce.number().int().min(0).default(30_000),
 
     SLACK_BOT_TOKEN: optionalString,
     SLACK_SIGNING_SECRET: optionalString,
@@ -164,6 +202,9 @@ const schema = z
     EASEL_DASHBOARD_READ_ONLY: bool.default(true),
   })
   .superRefine((c, ctx) => {
+    if (typeof c.DISCORD_SHARD_COUNT === 'number' && c.DISCORD_SHARDS?.some((id) => id >= (c.DISCORD_SHARD_COUNT as number))) {
+      ctx.addIssue({ code: 'custom', path: ['DISCORD_SHARDS'], message: `every shard id must be below DISCORD_SHARD_COUNT (${c.DISCORD_SHARD_COUNT}): ids run 0 to ${c.DISCORD_SHARD_COUNT - 1}` });
+    }
     if (c.EASEL_DEFAULT_SIZE > c.EASEL_MAX_SIZE) {
       ctx.addIssue({ code: 'custom', path: ['EASEL_DEFAULT_SIZE'], message: `must not exceed EASEL_MAX_SIZE (${c.EASEL_MAX_SIZE})` });
     }
@@ -195,7 +236,21 @@ export interface Config {
   log: { level: Env['LOG_LEVEL']; pretty: boolean };
   /** `sentinel`: connect through Redis Sentinel (REDIS_URL then gives credentials, db and TLS only). */
   redis: { url: string; prefix: string; sentinel?: { hosts: Array<{ host: string; port: number }>; name: string; password?: string } };
-  discord?: { token: string; applicationId?: string; apiBase: string; gatewayUrl?: string; guildId?: string; useThreads: boolean; requestTimeoutMs: number };
+  discord?: {
+    token: string;
+    applicationId?: string;
+    apiBase: string;
+    gatewayUrl?: string;
+    guildId?: string;
+    useThreads: boolean;
+    requestTimeoutMs: number;
+    /** Sharding (issue 22): total shards, this process's shard ids (all when absent), the identify floor and window. */
+    shardCount?: number | 'auto';
+    shards?: number[];
+    minSessionStarts?: number;
+    identifyWindowMs?: number;
+    shardLeaseMs?: number;
+  };
   slack?: { botToken: string; signingSecret?: string; apiUrl: string; appToken?: string; port: number; requestTimeoutMs: number };
   assets: { source?: string; mirror?: string; weightsDir: string; presetsDir: string };
   render: { defaultSize: number; maxSize: number; defaultQuality: Quality; engine: Env['EASEL_ENGINE']; backend: Env['EASEL_BACKEND']; onnxProviders?: string[] };
@@ -257,7 +312,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       sentinel: e.REDIS_SENTINELS.length ? { hosts: e.REDIS_SENTINELS.map(hostPort), name: e.REDIS_SENTINEL_NAME, password: e.REDIS_SENTINEL_PASSWORD } : undefined,
     },
     discord: e.DISCORD_TOKEN
-      ? { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiBase: e.DISCORD_API_BASE.replace(/\/+$/, ''), gatewayUrl: e.DISCORD_GATEWAY_URL, guildId: e.DISCORD_GUILD_ID, useThreads: e.DISCORD_USE_THREADS, requestTimeoutMs: e.EASEL_PLATFORM_TIMEOUT_MS }
+      ? { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiBase: e.DISCORD_API_BASE.replace(/\/+$/, ''), gatewayUrl: e.DISCORD_GATEWAY_URL, guildId: e.DISCORD_GUILD_ID,
+          useThreads: e.DISCORD_USE_THREADS,
+          requestTimeoutMs: e.EASEL_PLATFORM_TIMEOUT_MS,
+          shardCount: e.DISCORD_SHARD_COUNT,
+          shards: e.DISCORD_SHARDS,
+          minSessionStarts: e.EASEL_MIN_SESSION_STARTS,
+          identifyWindowMs: e.EASEL_IDENTIFY_WINDOW_MS,
+          shardLeaseMs: e.EASEL_SHARD_LEASE_MS,
+        }
       : undefined,
     slack: e.SLACK_BOT_TOKEN
       ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`, appToken: e.SLACK_APP_TOKEN, port: e.PORT, requestTimeoutMs: e.EASEL_PLATFORM_TIMEOUT_MS }

@@ -84,7 +84,10 @@ export async function startHarness(opts: { env?: Record<string, string>; fake?: 
   for (const side of [48, 64]) await small(STYLE, side, `style-${side}`);
 
   const channelOf = (c: 'text' | 'voice' | any = 'text') => (c === 'text' ? fake.channelOfType(0) : c === 'voice' ? fake.channelOfType(2) : c);
-  const where = (user: ApiUser, channel?: 'text' | 'voice' | any) => ({ guildId: fake.guildId, channel: channelOf(channel), user });
+  const where = (user: ApiUser, channel?: 'text' | 'voice' | any) => {
+    const ch = channelOf(channel);
+    return { guildId: ch?.guild_id ?? fake.guildId, channel: ch, user };
+  };
 
   return {
     fake,
@@ -121,7 +124,7 @@ export async function startHarness(opts: { env?: Record<string, string>; fake?: 
         content: m.content,
         attachments: m.attachments,
         mentions: m.mentionBot ? [fake.bot] : [],
-        reference: m.replyTo ? { message_id: m.replyTo.id, channel_id: m.replyTo.channel_id, guild_id: fake.guildId } : undefined,
+        reference: m.replyTo ? { message_id: m.replyTo.id, channel_id: m.replyTo.channel_id, guild_id: fake.channels.get(m.replyTo.channel_id)?.guild_id ?? fake.guildId } : undefined,
       });
       return fake.sendUserMessage(msg);
     },

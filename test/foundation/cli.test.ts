@@ -23,7 +23,7 @@ describe('easel CLI', () => {
   it('lists its commands', async () => {
     const r = await easelRun(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['stylize', 'bot', 'worker', 'start', 'assets', 'deploy-commands', 'demo', 'bench']) expect(r.stdout).toContain(c);
+    for (const c of ['stylize', 'bot', 'worker', 'start', 'assets', 'deploy-commands', 'shards', 'demo', 'bench']) expect(r.stdout).toContain(c);
   });
 
   it('invalid config: one clear message naming the variable, exit 2', async () => {

@@ -4,12 +4,40 @@
  * Message Content intent when the application has it enabled — without, when Discord refuses it.
  */
 import { Client, GatewayIntentBits, Options, Partials, type ClientOptions } from 'discord.js';
+import type { Redis } from 'ioredis';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
+import { RedisIdentifyThrottler } from './identify-throttler.ts';
+import type { ShardLeases } from './shard-leases.ts';
+import { explainGatewayError, fetchGatewayBot, formatShardList, planShards, type ShardPlan } from './sharding.ts';
 
 type DiscordConfig = NonNullable<Config['discord']>;
 
 export const BASE_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages] as const;
+
+const onlyTheBot = { maxSize: 0, keepOverLimit: (x: { id: string; client: Client }) => x.id === x.client.user?.id };
+
+/** Per-manager cache sizes: 0 = never kept (Easel never reads them from the cache). */
+export const CACHE_LIMITS: Parameters<typeof Options.cacheWithLimits>[0] = {
+  ...Options.DefaultMakeCacheSettings,
+  MessageManager: 50,
+  GuildMemberManager: onlyTheBot,
+  UserManager: onlyTheBot,
+  PresenceManager: 0,
+  VoiceStateManager: 0,
+  ReactionManager: 0,
+  ReactionUserManager: 0,
+  GuildEmojiManager: 0,
+  BaseGuildEmojiManager: 0,
+  GuildStickerManager: 0,
+  StageInstanceManager: 0,
+  GuildScheduledEventManager: 0,
+  GuildInviteManager: 0,
+  GuildBanManager: 0,
+  AutoModerationRuleManager: 0,
+  ThreadMemberManager: 0,
+  ApplicationCommandManager: 0,
+};
 
 export function clientOptions(discord: DiscordConfig, withMessageContent: boolean): ClientOptions {
   return {
@@ -17,8 +45,11 @@ export function clientOptions(discord: DiscordConfig, withMessageContent: boolea
     partials: [Partials.Channel],
     // Every REST call is bounded (discord.js retries a timed-out or 5xx call a few times itself).
     rest: { api: discord.apiBase, timeout: discord.requestTimeoutMs },
-    // Easel never needs old messages in memory; a small cache keeps a long-running bot lean.
-    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 50 }),
+    // Caches bounded to what Easel reads, so a shard with 2,500 servers stays small (README
+    // "Scaling out" has the figures): guilds, channels, threads and roles (permissions), the last
+    // 50 messages per channel (a reply's referenced result), the bot's own member and user.
+    makeCache: Options.cacheWithLimits(CACHE_LIMITS),
+    sweepers: { ...Options.DefaultSweeperSettings, messages: { interval: 300, lifetime: 1800 } },
     // Mentions only ever ping the user a message is for (set per message); never @everyone.
     allowedMentions: { parse: [], repliedUser: false },
   };
@@ -34,15 +65,54 @@ export function isDisallowedIntents(err: unknown): boolean {
  * to results are then seen only when they ping the bot). `wire` attaches the listeners to each
  * client made. Returns the logged-in client and whether it has the intent.
  */
-export async function loginWithIntentFallback(discord: DiscordConfig, log: Logger, wire: (client: Client) => void): Promise<{ client: Client; messageContent: boolean }> {
+export interface GatewayOptions {
+  /** Shared Redis for the identify buckets of every process (without: this process only). */
+  redis?: Redis;
+  /** Redis key prefix (config.redis.prefix). */
+  prefix?: string;
+  /** One process per shard: each shard's lease is taken before it identifies. */
+  leases?: ShardLeases;
+}
+
+/**
+ * Which shards, out of how many: discord.js resolves `auto` itself when this process runs all of
+ * them; a share of an `auto` count needs Discord's recommendation first.
+ */
+async function shardOptions(discord: DiscordConfig): Promise<Pick<ClientOptions, 'shards' | 'shardCount'> & { plan?: ShardPlan }> {
+  if ((discord.shardCount ?? 'auto') === 'auto' && !discord.shards) return { shards: 'auto' };
+  const recommended = discord.shardCount === 'auto' || discord.shardCount === undefined ? (await fetchGatewayBot(discord)).shards : 0;
+  const plan = planShards(discord, recommended);
+  return { shards: plan.shards, shardCount: plan.shardCount, plan };
+}
+
+export async function loginWithIntentFallback(discord: DiscordConfig, log: Logger, wire: (client: Client) => void, gateway: GatewayOptions = {}): Promise<{ client: Client; messageContent: boolean }> {
+  const sharding = await shardOptions(discord);
   for (const withMessageContent of [true, false]) {
-    const client = new Client(clientOptions(discord, withMessageContent));
+    const client = new Client({
+      ...clientOptions(discord, withMessageContent),
+      shards: sharding.shards,
+      ...(sharding.shardCount ? { shardCount: sharding.shardCount } : {}),
+      ws: {
+        buildIdentifyThrottler: (manager) =>
+          new RedisIdentifyThrottler({
+            redis: gateway.redis,
+            prefix: gateway.prefix ?? 'easel',
+            windowMs: discord.identifyWindowMs ?? 5_000,
+            minSessionStarts: discord.minSessionStarts ?? 0,
+            log,
+            gatewayInfo: () => manager.fetchGatewayInformation(),
+            acquireShard: gateway.leases ? async (shardId, signal) => gateway.leases!.acquire(shardId, await manager.getShardCount(), signal) : undefined,
+          }),
+      },
+    });
     wire(client);
     if (discord.gatewayUrl) overrideGateway(client, discord.gatewayUrl);
     try {
       const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
       await client.login(discord.token);
       await ready;
+      const shards = client.ws.shards.map((shard) => shard.id).sort((a, b) => a - b);
+      log.info({ shards: formatShardList(shards), shardCount: client.options.shardCount }, 'discord: gateway shards ready');
       return { client, messageContent: withMessageContent };
     } catch (err) {
       await client.destroy().catch(() => undefined);
@@ -52,6 +122,12 @@ export async function loginWithIntentFallback(discord: DiscordConfig, log: Logge
             'continuing without it — replies to results are seen only when they mention the bot',
         );
         continue;
+      }
+      // Close codes that reconnecting never cures: one clear line, then stop (no loop).
+      const explained = explainGatewayError(err);
+      if (explained) {
+        log.error(explained);
+        throw new Error(explained, { cause: err });
       }
       throw err;
     }

@@ -15,6 +15,10 @@ import { createDelivery } from './delivery.ts';
 import { describeError } from '../../util/describe-error.ts';
 import { handleReplyWithPhoto } from './reply-flow.ts';
 import { createRouter } from './router.ts';
+import { explainGatewayError } from './sharding.ts';
+import { createRedis } from '../../jobs/redis.ts';
+import { ShardLeases } from './shard-leases.ts';
+import { shareGlobalRateLimits, type GlobalBackoff } from './global-rate-limit.ts';
 
 export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAdapter> {
   const { config, jobs, presets } = deps;
@@ -35,7 +39,11 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
   const wire = (client: Client) => {
     client.on('error', (err) => log.error({ err: describeError(err) }, 'discord: client error'));
     client.on('shardError', (err) => log.warn({ err: describeError(err) }, 'discord: gateway connection error'));
-    client.on('shardDisconnect', (ev) => log.warn({ code: ev.code }, 'discord: gateway disconnected'));
+    client.on('shardDisconnect', (ev, shard) => {
+      const explained = explainGatewayError(ev.code);
+      if (explained) log.error({ code: ev.code, shard }, explained);
+      else log.warn({ code: ev.code, shard }, 'discord: gateway disconnected');
+    });
     client.on('interactionCreate', (interaction) => {
       if (state.ready && !state.closing) track(state.ready.route(interaction));
     });
@@ -45,7 +53,31 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
     });
   };
 
-  const { client, messageContent } = await loginWithIntentFallback(discord, log, wire);
+  // Shared by every bot process: the identify buckets (src/chat/discord/identify-throttler.ts).
+  const gatewayRedis = createRedis(config, 'discord-gateway', { log });
+  const leases = discord.shardLeaseMs ? new ShardLeases(gatewayRedis, { prefix: config.redis.prefix, leaseMs: discord.shardLeaseMs, log }) : undefined;
+  const globalLimitRedis = createRedis(config, 'discord-global-429', { log });
+  let globalBackoff: GlobalBackoff | undefined;
+  const letGo = async () => {
+    await leases?.releaseAll();
+    await globalBackoff?.close();
+    globalLimitRedis.disconnect();
+    gatewayRedis.disconnect();
+  };
+  let login: Awaited<ReturnType<typeof loginWithIntentFallback>>;
+  try {
+    login = await loginWithIntentFallback(discord, log, wire, { redis: gatewayRedis, prefix: config.redis.prefix, leases });
+  } catch (err) {
+    await letGo();
+    throw err;
+  }
+  const { client, messageContent } = login;
+  try {
+    // A global 429 seen by any bot process pauses every process's REST calls (global-rate-limit.ts).
+    globalBackoff = await shareGlobalRateLimits(client.rest, gatewayRedis, globalLimitRedis, { prefix: config.redis.prefix, log });
+  } catch (err) {
+    log.warn({ err: describeError(err) }, 'discord: global rate limits are not shared with other bot processes (Redis)');
+  }
   const delivery = createDelivery({ client, jobs, config, presets, log });
   const ctx: DiscordContext = { config, discord, jobs, presets, log, client, delivery, settings: deps.settings };
   state.ready = { ctx, route: createRouter(commands, ctx) };
@@ -53,6 +85,7 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
     await jobs.subscribe('discord', (event) => delivery.handle(event));
   } catch (err) {
     await client.destroy();
+    await letGo();
     throw err;
   }
   log.info({ user: client.user?.tag, messageContent, threads: discord.useThreads }, 'discord: bot ready');
@@ -64,6 +97,8 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<RunningAda
       await Promise.allSettled([...inFlight]);
       await delivery.close();
       await client.destroy();
+      // Only once the sessions are closed may another process take the shards.
+      await letGo();
       log.info('discord: disconnected');
     },
   };

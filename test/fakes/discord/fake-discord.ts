@@ -67,6 +67,8 @@ interface Injected429 {
   path: RegExp;
   retryAfterS: number;
   remaining: number;
+  /** The per-token global limit (X-RateLimit-Global), not a route's bucket. */
+  global: boolean;
 }
 
 /** How long Discord remembers an enforced nonce ("the past few minutes"). */
@@ -79,18 +81,75 @@ export interface FakeDiscordOptions {
   channels?: ChannelSpec[];
   /** The gateway URL GET /gateway/bot hands out (default: this fake's own). */
   advertisedGateway?: string;
+  /**
+   * More guilds (each with one text channel), their ids chosen so that guild i lands on shard
+   * `i % shardCount` by Discord's formula `(guild_id >> 22) % shardCount`. The main guild
+   * (`guildId`) always lands on shard 0, whatever the count.
+   */
+  guilds?: { count: number; shardCount: number };
+  /** What GET /gateway/bot answers (recommended shards, session start limit). */
+  gatewayBot?: { shards?: number; maxConcurrency?: number; remaining?: number; total?: number; resetAfterMs?: number };
+  /** An identify bucket's window (Discord: 5 s); shorter so that tests run fast. */
+  identifyWindowMs?: number;
+}
+
+/** Discord's most guilds on one shard; an unsharded session above it is closed with 4011. */
+export const MAX_GUILDS_PER_SHARD = 2500;
+
+/** The shard a guild's events go to: `(guild_id >> 22) % shardCount` (DMs: shard 0). */
+export function shardOf(guildId: string | undefined, shardCount: number): number {
+  if (!guildId) return 0;
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
+
+/** 720720 = lcm(1..16): a snowflake time part divisible by it is on shard 0 for every count up to 16. */
+const SHARD_ZERO_BASE = (BigInt(Date.now() - 1_420_070_400_000) / 720720n) * 720720n;
+let guildSeq = 0n;
+/** A guild id on `shard` of `shardCount` (the nth such id): time part = base + shard + n·count. */
+export function guildIdOnShard(shard: number, shardCount: number, n: number): string {
+  const time = SHARD_ZERO_BASE - BigInt(shardCount) * BigInt(n + 1) * 720720n + BigInt(shard);
+  return ((time << 22n) | (guildSeq++ & 0x3fffffn)).toString();
+}
+
+export interface IdentifyRecord {
+  intents: number;
+  at: number;
+  accepted: boolean;
+  /** [shard id, shard count] as identified ([0, 1] when the client sent none). */
+  shard: [number, number];
+  /** 'ready', 'invalid-session' (op 9: the bucket's window was exceeded) or the close code. */
+  outcome: 'ready' | 'invalid-session' | number;
+}
+
+interface Session {
+  shard: [number, number];
+  id: string;
 }
 
 export class FakeDiscord {
   readonly token: string;
   readonly applicationId = SnowflakeUtil.generate().toString();
-  readonly guildId = SnowflakeUtil.generate().toString();
+  readonly guildId = guildIdOnShard(0, 1, 0);
   readonly bot: ApiUser;
   readonly requests: RecordedRequest[] = [];
   readonly interactions = new Map<string, InteractionRecord>();
   readonly messages = new Map<string, ApiMessage>();
   readonly channels = new Map<string, any>();
-  readonly identifies: { intents: number; at: number; accepted: boolean }[] = [];
+  readonly identifies: IdentifyRecord[] = [];
+  /** Every guild (the main one first): id → its channel ids. */
+  readonly guilds = new Map<string, string[]>();
+  /** GET /gateway/bot's session start limit; `remaining` goes down with every accepted IDENTIFY. */
+  readonly sessionStartLimit: { total: number; remaining: number; reset_after: number; max_concurrency: number };
+  recommendedShards: number;
+  identifyWindowMs: number;
+  /** Op 9 INVALID_SESSION answers sent because a bucket's window was exceeded. */
+  invalidSessions = 0;
+  /** Accepted IDENTIFYs for a shard that already had a live session (two processes running one shard). */
+  overlaps = 0;
+  /** Sessions resumed (op 6 RESUME of a known session), by shard id. */
+  readonly resumes: number[] = [];
+  private knownSessions = new Map<string, [number, number]>();
+  private bucketLast = new Map<number, number>();
   /** Registered application commands, by scope ('global' or a guild id). */
   readonly commands = new Map<string, any[]>();
   allowMessageContent: boolean;
@@ -99,7 +158,7 @@ export class FakeDiscord {
   private server = http.createServer((req, res) => void this.handleHttp(req, res));
   private wss = new WebSocketServer({ server: this.server, path: '/gateway' });
   private sockets = new Set<WebSocket>();
-  private ready = new Set<WebSocket>();
+  private ready = new Map<WebSocket, Session>();
   private seq = 0;
   private cdn = new Map<string, CdnEntry>();
   /** Paths of every CDN download the bot made (to prove a refused request fetched nothing). */
@@ -121,11 +180,44 @@ export class FakeDiscord {
       { name: 'general', type: 0 },
       { name: 'voice-chat', type: 2 },
     ];
-    for (const spec of specs) {
-      const id = SnowflakeUtil.generate().toString();
-      this.channels.set(id, { id, type: spec.type, guild_id: this.guildId, name: spec.name, position: 0, permission_overwrites: [], nsfw: false, parent_id: null });
+    this.guilds.set(this.guildId, []);
+    for (const spec of specs) this.addChannel(this.guildId, spec);
+    const more = opts.guilds;
+    for (let i = 0; more && i < more.count; i++) {
+      const guildId = guildIdOnShard(i % more.shardCount, more.shardCount, Math.floor(i / more.shardCount) + 1);
+      this.guilds.set(guildId, []);
+      this.addChannel(guildId, { name: `general-${i}`, type: 0 });
     }
+    const gw = opts.gatewayBot ?? {};
+    this.recommendedShards = gw.shards ?? Math.max(1, Math.ceil(this.guilds.size / 1000));
+    this.sessionStartLimit = { total: gw.total ?? 1000, remaining: gw.remaining ?? 999, reset_after: gw.resetAfterMs ?? 0, max_concurrency: gw.maxConcurrency ?? 1 };
+    this.identifyWindowMs = opts.identifyWindowMs ?? 5000;
     this.wss.on('connection', (ws) => this.onSocket(ws));
+  }
+
+  private addChannel(guildId: string, spec: ChannelSpec): any {
+    const id = SnowflakeUtil.generate().toString();
+    const ch = { id, type: spec.type, guild_id: guildId, name: spec.name, position: 0, permission_overwrites: [], nsfw: false, parent_id: null };
+    this.channels.set(id, ch);
+    this.guilds.get(guildId)!.push(id);
+    return ch;
+  }
+
+  /** The text channel of a guild. */
+  textChannelOf(guildId: string): any {
+    const ch = (this.guilds.get(guildId) ?? []).map((id) => this.channels.get(id)).find((c) => c?.type === 0);
+    if (!ch) throw new Error(`fake has no text channel in guild ${guildId}`);
+    return ch;
+  }
+
+  /** The guilds whose events go to `shard` of `shardCount`. */
+  guildsOnShard(shard: number, shardCount: number): string[] {
+    return [...this.guilds.keys()].filter((g) => shardOf(g, shardCount) === shard);
+  }
+
+  /** Identified sessions now: their [shard, count]. */
+  get sessions(): [number, number][] {
+    return [...this.ready.values()].map((s) => s.shard);
   }
 
   async start(): Promise<this> {
@@ -167,8 +259,8 @@ export class FakeDiscord {
   }
 
   /** Answer the next `count` calls matching method + path with a 429 (retry-after in seconds). */
-  inject429(method: string, path: RegExp, retryAfterS = 1, count = 1): void {
-    this.injected.push({ method: method.toUpperCase(), path, retryAfterS, remaining: count });
+  inject429(method: string, path: RegExp, retryAfterS = 1, count = 1, opts: { global?: boolean } = {}): void {
+    this.injected.push({ method: method.toUpperCase(), path, retryAfterS, remaining: count, global: opts.global ?? false });
   }
 
   /** The next `count` requests with files are answered with `status` (not stored); `forever` until `recover()`. */
@@ -197,9 +289,17 @@ export class FakeDiscord {
     for (const rec of this.interactions.values()) if (rec.token === token) rec.expired = true;
   }
 
-  /** Send a gateway dispatch (op 0) to every identified client. */
-  dispatch(t: string, d: unknown): void {
-    for (const ws of this.ready) ws.send(JSON.stringify({ op: 0, t, s: ++this.seq, d }));
+  /**
+   * Send a gateway dispatch (op 0) to every session of the shard it belongs to, as Discord routes
+   * it: a guild's events to shard `(guild_id >> 22) % count`, the rest (DMs) to shard 0. Two
+   * sessions on one shard both get it.
+   */
+  dispatch(t: string, d: any): void {
+    const guildId: string | undefined = d?.guild_id ?? (t.startsWith('GUILD_') ? d?.id : undefined);
+    for (const [ws, session] of this.ready) {
+      if (shardOf(guildId, session.shard[1]) !== session.shard[0]) continue;
+      ws.send(JSON.stringify({ op: 0, t, s: ++this.seq, d }));
+    }
   }
 
   /** Dispatch INTERACTION_CREATE; the payload gets id, token, application id filled in. */
@@ -223,7 +323,8 @@ export class FakeDiscord {
     if (opts.dispatch !== false) {
       const ref = msg.message_reference?.message_id ? this.messages.get(msg.message_reference.message_id) : undefined;
       const seen = this.canSeeContent(msg) ? msg : { ...msg, content: '', attachments: [], embeds: [], components: [] };
-      this.dispatch('MESSAGE_CREATE', { ...seen, guild_id: this.guildId, referenced_message: ref ?? null });
+      const guildId = this.channels.get(msg.channel_id)?.guild_id ?? this.guildId;
+      this.dispatch('MESSAGE_CREATE', { ...seen, guild_id: guildId, referenced_message: ref ?? null });
     }
     return msg;
   }
@@ -288,23 +389,43 @@ export class FakeDiscord {
       const msg = JSON.parse(raw.toString());
       if (msg.op === 1) ws.send(JSON.stringify({ op: 11 }));
       if (msg.op === 2) this.onIdentify(ws, msg.d);
+      if (msg.op === 6) this.onResume(ws, msg.d);
     });
   }
 
   private onIdentify(ws: WebSocket, d: any): void {
-    const identify = { intents: d.intents as number, at: Date.now(), accepted: false };
+    const shard: [number, number] = Array.isArray(d.shard) ? [Number(d.shard[0]), Number(d.shard[1])] : [0, 1];
+    const identify: IdentifyRecord = { intents: d.intents as number, at: Date.now(), accepted: false, shard, outcome: 'ready' };
     this.identifies.push(identify);
-    if (d.token !== this.token && d.token !== `Bot ${this.token}`) {
-      ws.close(4004, 'Authentication failed.');
+    const close = (code: number, reason: string) => {
+      identify.outcome = code;
+      ws.close(code, reason);
+      this.notify();
+    };
+    if (d.token !== this.token && d.token !== `Bot ${this.token}`) return close(4004, 'Authentication failed.');
+    if (!(shard[1] >= 1 && shard[0] >= 0 && shard[0] < shard[1])) return close(4010, 'Invalid shard.');
+    if (this.guildsOnShard(shard[0], shard[1]).length > MAX_GUILDS_PER_SHARD) return close(4011, 'Sharding required.');
+    if (!this.allowMessageContent && (d.intents & 32768) !== 0) return close(4014, 'Disallowed intent(s).');
+    // max_concurrency buckets: shard_id % max_concurrency; one IDENTIFY per bucket per window.
+    const bucket = shard[0] % this.sessionStartLimit.max_concurrency;
+    const last = this.bucketLast.get(bucket);
+    if (last !== undefined && identify.at - last < this.identifyWindowMs) {
+      identify.outcome = 'invalid-session';
+      this.invalidSessions++;
+      ws.send(JSON.stringify({ op: 9, d: false }));
+      this.notify();
       return;
     }
-    if (!this.allowMessageContent && (d.intents & 32768) !== 0) {
-      ws.close(4014, 'Disallowed intent(s).');
-      return;
-    }
+    this.bucketLast.set(bucket, identify.at);
+    // Over the daily session starts Discord resets the bot's token: the fake refuses the token.
+    if (this.sessionStartLimit.remaining <= 0) return close(4004, 'Authentication failed.');
+    this.sessionStartLimit.remaining--;
     identify.accepted = true;
-    this.ready.add(ws);
+    if ([...this.ready.values()].some((other) => other.shard[0] === shard[0] && other.shard[1] === shard[1])) this.overlaps++;
     const sessionId = Math.random().toString(36).slice(2);
+    this.ready.set(ws, { shard, id: sessionId });
+    this.knownSessions.set(sessionId, shard);
+    const guilds = this.guildsOnShard(shard[0], shard[1]);
     ws.send(
       JSON.stringify({
         op: 0,
@@ -313,15 +434,35 @@ export class FakeDiscord {
         d: {
           v: 10,
           user: this.bot,
-          guilds: [{ id: this.guildId, unavailable: true }],
+          guilds: guilds.map((id) => ({ id, unavailable: true })),
           session_id: sessionId,
           resume_gateway_url: this.gatewayUrl,
-          shard: [0, 1],
+          shard,
           application: { id: this.applicationId, flags: 0 },
         },
       }),
     );
-    ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: guildCreatePayload(this.guildId, this.bot, [...this.channels.values()].filter((c) => c.type !== 11)) }));
+    for (const guildId of guilds) {
+      const channels = (this.guilds.get(guildId) ?? []).map((id) => this.channels.get(id)).filter((c) => c && c.type !== 11);
+      ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: guildCreatePayload(guildId, this.bot, channels) }));
+    }
+    this.notify();
+  }
+
+  /** Op 7 RECONNECT to every session of a shard: the client should reconnect and RESUME. */
+  requestReconnect(shardId: number): void {
+    for (const [ws, session] of this.ready) if (session.shard[0] === shardId) ws.send(JSON.stringify({ op: 7, d: null }));
+  }
+
+  private onResume(ws: WebSocket, d: any): void {
+    const shard = this.knownSessions.get(d.session_id);
+    if (!shard || (d.token !== this.token && d.token !== `Bot ${this.token}`)) {
+      ws.send(JSON.stringify({ op: 9, d: false }));
+      return;
+    }
+    this.ready.set(ws, { shard, id: d.session_id });
+    this.resumes.push(shard[0]);
+    ws.send(JSON.stringify({ op: 0, t: 'RESUMED', s: ++this.seq, d: {} }));
     this.notify();
   }
 
@@ -348,6 +489,9 @@ export class FakeDiscord {
     const injected = this.injected.find((i) => i.remaining > 0 && i.method === rec.method && i.path.test(path));
     if (injected) {
       injected.remaining--;
+      if (injected.global) {
+        return send(429, { message: 'You are being rate limited.', retry_after: injected.retryAfterS, global: true }, { 'retry-after': String(injected.retryAfterS), 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' });
+      }
       return send(429, { message: 'You are being rate limited.', retry_after: injected.retryAfterS, global: false }, {
         'retry-after': String(injected.retryAfterS),
         'x-ratelimit-limit': '5',
@@ -382,7 +526,7 @@ export class FakeDiscord {
 
     if (method === 'GET' && path === '/gateway/bot') {
       if (!isBot) return unauthorized;
-      return { status: 200, json: { url: this.advertisedGateway ?? this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } } };
+      return { status: 200, json: { url: this.advertisedGateway ?? this.gatewayUrl, shards: this.recommendedShards, session_start_limit: { ...this.sessionStartLimit } } };
     }
     if (method === 'GET' && path === '/oauth2/applications/@me') {
       if (!isBot) return unauthorized;
@@ -476,7 +620,7 @@ export class FakeDiscord {
       const thread = {
         id: msg.id,
         type: 11,
-        guild_id: this.guildId,
+        guild_id: parent.guild_id,
         parent_id: parent.id,
         name: rec.body?.name ?? 'thread',
         owner_id: this.bot.id,
