@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import { App } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distributionAppOptions } from '../../../src/chat/slack/install/oauth.ts';
+import { registerUninstall } from '../../../src/chat/slack/install/uninstall.ts';
 import { BOT_SCOPES } from '../../../src/chat/slack/install/scopes.ts';
 import { createLogger } from '../../../src/log.ts';
 import { FakeSlack } from '../../fakes/slack/fake-slack.ts';
@@ -43,7 +44,9 @@ describe('Slack distribution mode: install two workspaces through the real OAuth
     const dist = config.slackDistribution!;
     // Two bot processes sharing Redis: the install starts on one and may come back on the other.
     for (let i = 0; i < 2; i++) {
-      const app = new App({ ...distributionAppOptions(dist, r.redis, r.prefix, createLogger({ level: 'silent' })), clientOptions: { slackApiUrl: dist.apiUrl } });
+      const options = distributionAppOptions(dist, r.redis, r.prefix, createLogger({ level: 'silent' }));
+      const app = new App({ ...options, clientOptions: { slackApiUrl: dist.apiUrl } });
+      registerUninstall(app, options.installationStore, createLogger({ level: 'silent' }));
       app.command('/stylize', async ({ ack, client, command }) => {
         await ack();
         await client.chat.postMessage({ channel: command.channel_id, text: `hello ${command.team_id}` });
@@ -120,5 +123,20 @@ describe('Slack distribution mode: install two workspaces through the real OAuth
     const sender = new SignedSender(`http://127.0.0.1:${ports[0]}/slack/events`, SIGNING);
     await sender.command({ team_id: 'TNOPE', user_id: 'UX', channel_id: 'CX', text: 'help' });
     expect(fake.calls.slice(before).filter((c) => c.method === 'chat.postMessage')).toHaveLength(0);
+  });
+
+  it('app_uninstalled deletes that workspace only: its next command gets nothing, the other still answered', async () => {
+    const sender = new SignedSender(`http://127.0.0.1:${ports[0]}/slack/events`, SIGNING);
+    const envelope = { token: 'x', team_id: 'TAAA', api_app_id: 'A0EASEL', type: 'event_callback', event_id: 'EvUninstall1', event_time: Math.floor(Date.now() / 1000), event: { type: 'app_uninstalled', event_ts: '1.1' }, authorizations: [{ team_id: 'TAAA', user_id: 'UTAAABOT', is_bot: true }] };
+    expect((await sender.post(JSON.stringify(envelope), 'application/json')).status).toBe(200);
+    for (let i = 0; i < 100 && (await r.keys()).some((k) => k.endsWith(':team:TAAA')); i++) await new Promise((res) => setTimeout(res, 20));
+    expect((await r.keys()).filter((k) => k.includes(':slack:install:')).map((k) => k.split(':').at(-1))).toEqual(['TBBB']);
+
+    const before = fake.calls.length;
+    await sender.command({ team_id: 'TAAA', user_id: 'UTAAA1', channel_id: 'CTAAA', text: 'help' });
+    await sender.command({ team_id: 'TBBB', user_id: 'UTBBB1', channel_id: 'CTBBB', text: 'help' });
+    await fake.waitFor(() => fake.calls.slice(before).some((c) => c.method === 'chat.postMessage'), 'the reply in B');
+    const posts = fake.calls.slice(before).filter((c) => c.method === 'chat.postMessage');
+    expect(posts.map((c) => fake.teamOfToken(c.token))).toEqual(['TBBB']);
   });
 });
