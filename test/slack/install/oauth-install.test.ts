@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distributionAppOptions } from '../../../src/chat/slack/install/oauth.ts';
 import { registerUninstall } from '../../../src/chat/slack/install/uninstall.ts';
 import { BOT_SCOPES } from '../../../src/chat/slack/install/scopes.ts';
+import { pino } from 'pino';
 import { createLogger } from '../../../src/log.ts';
 import { FakeSlack } from '../../fakes/slack/fake-slack.ts';
 import { SignedSender } from '../../fakes/slack/signed-sender.ts';
@@ -25,6 +26,9 @@ describe('Slack distribution mode: install two workspaces through the real OAuth
   let fake: FakeSlack;
   const apps: App[] = [];
   const ports: number[] = [];
+  /** What the uninstall listener logged (pino JSON lines), to check for error-level noise. */
+  const logged: Array<{ level: number; msg: string }> = [];
+  const captured = pino({ level: 'debug' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
   const oauth = { clientId: '111.222', clientSecret: 'client-secret', redirectUrl: '' };
 
   beforeAll(async () => {
@@ -46,7 +50,7 @@ describe('Slack distribution mode: install two workspaces through the real OAuth
     for (let i = 0; i < 2; i++) {
       const options = distributionAppOptions(dist, r.redis, r.prefix, createLogger({ level: 'silent' }));
       const app = new App({ ...options, clientOptions: { slackApiUrl: dist.apiUrl } });
-      registerUninstall(app, options.installationStore, createLogger({ level: 'silent' }));
+      registerUninstall(app, options.installationStore, captured);
       app.command('/stylize', async ({ ack, client, command }) => {
         await ack();
         await client.chat.postMessage({ channel: command.channel_id, text: `hello ${command.team_id}` });
@@ -123,6 +127,8 @@ describe('Slack distribution mode: install two workspaces through the real OAuth
     const sender = new SignedSender(`http://127.0.0.1:${ports[0]}/slack/events`, SIGNING);
     await sender.command({ team_id: 'TNOPE', user_id: 'UX', channel_id: 'CX', text: 'help' });
     expect(fake.calls.slice(before).filter((c) => c.method === 'chat.postMessage')).toHaveLength(0);
+    expect(logged.filter((l) => l.level >= 50)).toEqual([]); // no error line, just an info
+    expect(logged.some((l) => l.msg.includes('without an installation ignored'))).toBe(true);
   });
 
   it('app_uninstalled deletes that workspace only: its next command gets nothing, the other still answered', async () => {
