@@ -113,7 +113,8 @@ export class FakeSlack {
   readonly ephemerals: Ephemeral[] = [];
   readonly views: Array<{ trigger_id: string; view: any; id: string }> = [];
   readonly uploads: SharedUpload[] = [];
-  readonly downloads: Array<{ fileId: string; authorized: boolean }> = [];
+  /** Every file download; `tokenTeam`: the workspace of the token presented (distribution mode), `fileTeam`: the file's. */
+  readonly downloads: Array<{ fileId: string; authorized: boolean; fileTeam?: string; tokenTeam?: string }> = [];
   /** Messages the bot sent to a slash command's response_url. */
   readonly responses: Array<{ id: string; body: any; at: number }> = [];
   /** Users users.info reports as workspace admins (is_admin). */
@@ -132,7 +133,7 @@ export class FakeSlack {
   private readonly issued = new Map<string, IssuedToken>();
   private readonly codes = new Map<string, { teamId: string; redirectUri?: string }>();
 
-  private readonly hosted = new Map<string, { bytes: Buffer; file: SlackFileObject; hang: boolean }>();
+  private readonly hosted = new Map<string, { bytes: Buffer; file: SlackFileObject; hang: boolean; teamId?: string }>();
   private readonly pendingUploads = new Map<string, { filename: string; length: number; bytes?: Buffer }>();
   /** Byte uploads to hold before they are stored and answered (a slow or stuck upload that succeeds late). */
   private uploadHolds: number[] = [];
@@ -227,12 +228,12 @@ export class FakeSlack {
    * Host a file as if a user had uploaded it; returns its Slack file object. `declaredSize` lies
    * about its size; `hang` sends the headers and then stalls forever.
    */
-  hostFile(bytes: Buffer, name: string, mimetype: string, opts: { declaredSize?: number; hang?: boolean } = {}): SlackFileObject {
+  hostFile(bytes: Buffer, name: string, mimetype: string, opts: { declaredSize?: number; hang?: boolean; /** distribution mode: the workspace that owns it (only its tokens may fetch it) */ teamId?: string } = {}): SlackFileObject {
     const declaredSize = opts.declaredSize ?? bytes.length;
     const id = `F${String(++this.seq).padStart(8, '0')}`;
-    const url = `${this.baseUrl}files-pri/${TEAM_ID}-${id}/${encodeURIComponent(name)}`;
+    const url = `${this.baseUrl}files-pri/${opts.teamId ?? TEAM_ID}-${id}/${encodeURIComponent(name)}`;
     const file: SlackFileObject = { id, name, title: name, mimetype, filetype: name.split('.').pop() ?? '', size: declaredSize, url_private: url, url_private_download: `${url}?download=1` };
-    this.hosted.set(id, { bytes, file, hang: opts.hang ?? false });
+    this.hosted.set(id, { bytes, file, hang: opts.hang ?? false, teamId: opts.teamId });
     return file;
   }
 
@@ -435,8 +436,14 @@ export class FakeSlack {
   private serveFile(pathname: string, req: IncomingMessage, res: ServerResponse): void {
     const id = pathname.split('/')[2]?.split('-')[1] ?? '';
     const hosted = this.hosted.get(id);
-    const authorized = req.headers.authorization === `Bearer ${this.opts.botToken}`;
-    this.downloads.push({ fileId: id, authorized });
+    const presented = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    const tokenTeam = this.teamOfToken(presented);
+    const issued = this.issued.get(presented);
+    // A workspace's file only with that workspace's live bot token; otherwise the single-workspace token.
+    const authorized = hosted?.teamId
+      ? tokenTeam === hosted.teamId && issued?.kind === 'bot' && !issued.spent && (issued.expiresAt === undefined || issued.expiresAt > Date.now())
+      : presented === this.opts.botToken;
+    this.downloads.push({ fileId: id, authorized, fileTeam: hosted?.teamId, tokenTeam });
     this.changed();
     if (!hosted) {
       res.statusCode = 404;

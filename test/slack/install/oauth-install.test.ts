@@ -114,6 +114,17 @@ describe('Slack distribution mode: install two workspaces through the real OAuth
     ]);
   });
 
+  it("the fake serves a workspace's file only with that workspace's token, and counts any other try", async () => {
+    const file = fake.hostFile(Buffer.from('photo of A'), 'a.png', 'image/png', { teamId: 'TAAA' });
+    const [tokenA] = fake.botTokensOf('TAAA');
+    const [tokenB] = fake.botTokensOf('TBBB');
+    const withA = await fetch(file.url_private, { headers: { authorization: `Bearer ${tokenA}` } });
+    expect(Buffer.from(await withA.arrayBuffer()).toString()).toBe('photo of A');
+    const withB = await fetch(file.url_private, { headers: { authorization: `Bearer ${tokenB}` } });
+    expect(await withB.text()).toContain('Sign in to Slack');
+    expect(fake.downloads.filter((d) => d.fileTeam && d.tokenTeam && d.fileTeam !== d.tokenTeam)).toEqual([{ fileId: file.id, authorized: false, fileTeam: 'TAAA', tokenTeam: 'TBBB' }]);
+  });
+
   it('shows the failure page when the state cookie is missing (link opened in another browser)', async () => {
     const start = await fetch(`http://127.0.0.1:${ports[0]}/slack/install`);
     const href = unescapeHtml(/href="([^"]+)"/.exec(await start.text())![1]!);
