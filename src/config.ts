@@ -33,6 +33,7 @@ const url = (what: string) =>
 /** The real platforms' API bases: when left at these, only the platforms' own file hosts are trusted. */
 export const DEFAULT_DISCORD_API_BASE = 'https://discord.com/api';
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
+export const DEFAULT_SLACK_AUTHORIZE_URL = 'https://slack.com/oauth/v2/authorize';
 
 export { QUALITIES, type Quality };
 
@@ -123,6 +124,16 @@ const schema = z
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_API_URL: url('Slack Web API base').default(DEFAULT_SLACK_API_URL),
     SLACK_APP_TOKEN: optionalString,
+    /** Distribution mode ("Add to Slack" in any workspace): all three set → Bolt's OAuth flow, one token per workspace. */
+    SLACK_CLIENT_ID: optionalString,
+    SLACK_CLIENT_SECRET: optionalString,
+    SLACK_STATE_SECRET: optionalString,
+    /** Where admins are sent to approve the install (a test double in tests). */
+    SLACK_AUTHORIZE_URL: url('Slack OAuth authorize page').default(DEFAULT_SLACK_AUTHORIZE_URL),
+    /** Optional: without it the authorize request carries no redirect_uri and Slack uses the app's configured one. */
+    SLACK_REDIRECT_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'must be an http(s) URL'),
+    /** 32 random bytes, base64: encrypts workspace tokens at rest (distribution mode only). */
+    EASEL_TOKEN_KEY: optionalString,
     PORT: port.default(3000),
 
     EASEL_ASSETS: optionalString,
@@ -213,12 +224,29 @@ const schema = z
     }
   });
 
+/** Decode EASEL_TOKEN_KEY; undefined when it is not exactly 32 bytes of base64. */
+export function parseTokenKey(base64: string): Buffer | undefined {
+  const trimmed = base64.trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return undefined;
+  const key = Buffer.from(trimmed, 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
 /** Checks between variables that must be reported even when other variables fail to parse. */
 function crossChecks(env: NodeJS.ProcessEnv): string[] {
   const set = (k: string) => (env[k] ?? '').trim() !== '';
   const problems: string[] = [];
   if (set('SLACK_BOT_TOKEN') && !set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
     problems.push('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  const distribution = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'];
+  if (distribution.some(set)) {
+    for (const k of distribution) if (!set(k)) problems.push(`${k} is required for Slack distribution mode (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET go together)`);
+    if (set('SLACK_BOT_TOKEN')) problems.push('SLACK_BOT_TOKEN must not be set with SLACK_CLIENT_ID: choose single-workspace mode (SLACK_BOT_TOKEN) or distribution mode (SLACK_CLIENT_ID …), not both');
+    if (set('SLACK_APP_TOKEN')) problems.push('SLACK_APP_TOKEN (Socket Mode) must not be set with SLACK_CLIENT_ID: Socket Mode is not allowed for distributed apps; distribution mode runs over HTTP');
+    if (!set('SLACK_SIGNING_SECRET')) problems.push('SLACK_SIGNING_SECRET is required for Slack distribution mode (it verifies the requests Slack sends over HTTP)');
+    if (!set('EASEL_TOKEN_KEY')) problems.push('EASEL_TOKEN_KEY is required for Slack distribution mode: 32 random bytes in base64 (openssl rand -base64 32) that encrypt workspace tokens at rest');
+    else if (!parseTokenKey(env.EASEL_TOKEN_KEY ?? '')) problems.push('EASEL_TOKEN_KEY must be exactly 32 bytes in base64 (openssl rand -base64 32)');
   }
   if ((env.EASEL_BLOB_STORE ?? '').trim() === 's3' && !set('EASEL_S3_BUCKET')) {
     problems.push('EASEL_S3_BUCKET is required with EASEL_BLOB_STORE=s3 (the bucket that holds uploads and results)');
@@ -252,6 +280,19 @@ export interface Config {
     shardLeaseMs?: number;
   };
   slack?: { botToken: string; signingSecret?: string; apiUrl: string; appToken?: string; port: number; requestTimeoutMs: number };
+  /** Slack distribution mode (set instead of `slack`): Bolt's OAuth flow, installations in Redis encrypted with `tokenKey`. */
+  slackDistribution?: {
+    clientId: string;
+    clientSecret: string;
+    stateSecret: string;
+    signingSecret: string;
+    tokenKey: Buffer;
+    authorizeUrl: string;
+    redirectUrl?: string;
+    apiUrl: string;
+    port: number;
+    requestTimeoutMs: number;
+  };
   assets: { source?: string; mirror?: string; weightsDir: string; presetsDir: string };
   render: { defaultSize: number; maxSize: number; defaultQuality: Quality; engine: Env['EASEL_ENGINE']; backend: Env['EASEL_BACKEND']; onnxProviders?: string[] };
   worker: { concurrency: number };
@@ -324,6 +365,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       : undefined,
     slack: e.SLACK_BOT_TOKEN
       ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`, appToken: e.SLACK_APP_TOKEN, port: e.PORT, requestTimeoutMs: e.EASEL_PLATFORM_TIMEOUT_MS }
+      : undefined,
+    slackDistribution: e.SLACK_CLIENT_ID
+      ? {
+          clientId: e.SLACK_CLIENT_ID,
+          clientSecret: e.SLACK_CLIENT_SECRET!,
+          stateSecret: e.SLACK_STATE_SECRET!,
+          signingSecret: e.SLACK_SIGNING_SECRET!,
+          tokenKey: parseTokenKey(e.EASEL_TOKEN_KEY!)!,
+          authorizeUrl: e.SLACK_AUTHORIZE_URL,
+          redirectUrl: e.SLACK_REDIRECT_URL,
+          apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+          port: e.PORT,
+          requestTimeoutMs: e.EASEL_PLATFORM_TIMEOUT_MS,
+        }
       : undefined,
     assets: { source: assetsSource ? path.resolve(root, assetsSource) : undefined, mirror: e.EASEL_ASSETS_URL, weightsDir: path.resolve(root, e.EASEL_WEIGHTS_DIR), presetsDir: path.resolve(root, e.EASEL_PRESETS_DIR) },
     render: { defaultSize: e.EASEL_DEFAULT_SIZE, maxSize: e.EASEL_MAX_SIZE, defaultQuality: e.EASEL_DEFAULT_QUALITY, engine: e.EASEL_ENGINE, backend: e.EASEL_BACKEND, onnxProviders: e.EASEL_ONNX_PROVIDERS.length ? e.EASEL_ONNX_PROVIDERS : undefined },

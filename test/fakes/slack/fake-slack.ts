@@ -83,6 +83,26 @@ export interface FakeSlackOptions {
   appToken?: string;
   /** Channels the bot is not a member of (posting there answers not_in_channel). */
   notMemberOf?: string[];
+  /** The app's OAuth credentials (distribution mode): `/oauth/v2/authorize` and `oauth.v2.access` check them. */
+  oauth?: { clientId: string; clientSecret: string; redirectUrl: string; /** expires_in of issued bot tokens (token rotation on); none = tokens never expire. */ expiresIn?: number };
+}
+
+/** A workspace that can install the app (distribution mode): its own bot user and the tokens issued to it. */
+export interface FakeWorkspace {
+  teamId: string;
+  name: string;
+  botUserId: string;
+  botId: string;
+}
+
+/** A token the fake issued through OAuth. */
+interface IssuedToken {
+  teamId: string;
+  kind: 'bot' | 'refresh';
+  /** ms since epoch; bot tokens with rotation only. */
+  expiresAt?: number;
+  /** Refresh tokens are single-use; bot tokens are revoked when refreshed away or uninstalled. */
+  spent: boolean;
 }
 
 type Waiter = () => boolean;
@@ -93,7 +113,8 @@ export class FakeSlack {
   readonly ephemerals: Ephemeral[] = [];
   readonly views: Array<{ trigger_id: string; view: any; id: string }> = [];
   readonly uploads: SharedUpload[] = [];
-  readonly downloads: Array<{ fileId: string; authorized: boolean }> = [];
+  /** Every file download; `tokenTeam`: the workspace of the token presented (distribution mode), `fileTeam`: the file's. */
+  readonly downloads: Array<{ fileId: string; authorized: boolean; fileTeam?: string; tokenTeam?: string }> = [];
   /** Messages the bot sent to a slash command's response_url. */
   readonly responses: Array<{ id: string; body: any; at: number }> = [];
   /** Users users.info reports as workspace admins (is_admin). */
@@ -103,7 +124,16 @@ export class FakeSlack {
   /** Socket Mode acks received, by envelope id. */
   readonly socketAcks = new Map<string, any>();
 
-  private readonly hosted = new Map<string, { bytes: Buffer; file: SlackFileObject; hang: boolean }>();
+  /** Distribution mode: workspaces that can install the app, by team id. */
+  readonly workspaces = new Map<string, FakeWorkspace>();
+  /** Every visit to the authorize page (the query Bolt sent the admin's browser with). */
+  readonly authorizeVisits: URLSearchParams[] = [];
+  /** oauth.v2.access grants: which grant, for which team, and whether it was refused. */
+  readonly grants: Array<{ grant: 'authorization_code' | 'refresh_token'; teamId?: string; error?: string }> = [];
+  private readonly issued = new Map<string, IssuedToken>();
+  private readonly codes = new Map<string, { teamId: string; redirectUri?: string }>();
+
+  private readonly hosted = new Map<string, { bytes: Buffer; file: SlackFileObject; hang: boolean; teamId?: string }>();
   private readonly pendingUploads = new Map<string, { filename: string; length: number; bytes?: Buffer }>();
   /** Byte uploads to hold before they are stored and answered (a slow or stuck upload that succeeds late). */
   private uploadHolds: number[] = [];
@@ -157,6 +187,23 @@ export class FakeSlack {
 
   // ── test controls ───────────────────────────────────────────────────────────────────────────
 
+  /** Register a workspace that can install the app (distribution mode). */
+  addWorkspace(teamId: string, name = `Workspace ${teamId}`): FakeWorkspace {
+    const ws = { teamId, name, botUserId: `U${teamId}BOT`, botId: `B${teamId}` };
+    this.workspaces.set(teamId, ws);
+    return ws;
+  }
+
+  /** The workspace a token was issued to (undefined for the single-workspace bot token or an unknown one). */
+  teamOfToken(token: string | undefined): string | undefined {
+    return token ? this.issued.get(token)?.teamId : undefined;
+  }
+
+  /** Bot tokens issued so far for a workspace (oldest first). */
+  botTokensOf(teamId: string): string[] {
+    return [...this.issued.entries()].filter(([, t]) => t.teamId === teamId && t.kind === 'bot').map(([k]) => k);
+  }
+
   /** The next `count` byte uploads (to an upload_url) are held `ms` before they are stored and answered. */
   holdUploads(ms: number, count = 1): void {
     this.uploadHolds.push(...Array<number>(count).fill(ms));
@@ -181,12 +228,12 @@ export class FakeSlack {
    * Host a file as if a user had uploaded it; returns its Slack file object. `declaredSize` lies
    * about its size; `hang` sends the headers and then stalls forever.
    */
-  hostFile(bytes: Buffer, name: string, mimetype: string, opts: { declaredSize?: number; hang?: boolean } = {}): SlackFileObject {
+  hostFile(bytes: Buffer, name: string, mimetype: string, opts: { declaredSize?: number; hang?: boolean; /** distribution mode: the workspace that owns it (only its tokens may fetch it) */ teamId?: string } = {}): SlackFileObject {
     const declaredSize = opts.declaredSize ?? bytes.length;
     const id = `F${String(++this.seq).padStart(8, '0')}`;
-    const url = `${this.baseUrl}files-pri/${TEAM_ID}-${id}/${encodeURIComponent(name)}`;
+    const url = `${this.baseUrl}files-pri/${opts.teamId ?? TEAM_ID}-${id}/${encodeURIComponent(name)}`;
     const file: SlackFileObject = { id, name, title: name, mimetype, filetype: name.split('.').pop() ?? '', size: declaredSize, url_private: url, url_private_download: `${url}?download=1` };
-    this.hosted.set(id, { bytes, file, hang: opts.hang ?? false });
+    this.hosted.set(id, { bytes, file, hang: opts.hang ?? false, teamId: opts.teamId });
     return file;
   }
 
@@ -292,6 +339,7 @@ export class FakeSlack {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const body = await readBody(req);
+    if (url.pathname === '/oauth/v2/authorize') return this.authorizePage(url, res);
     if (url.pathname.startsWith('/api/')) return this.api(url.pathname.slice(5), req, body, res);
     if (url.pathname.startsWith('/upload/')) return this.receiveUpload(url.pathname.slice(8), req, body, res);
     if (url.pathname.startsWith('/files-pri/')) return this.serveFile(url.pathname, req, res);
@@ -305,11 +353,97 @@ export class FakeSlack {
     res.end('not found');
   }
 
+  /**
+   * Slack's authorize page after the admin clicks "Allow": straight back to the redirect URL with a
+   * code and the state. `team` (Slack accepts it too) picks the workspace; default: the first one.
+   */
+  private authorizePage(url: URL, res: ServerResponse): void {
+    this.authorizeVisits.push(url.searchParams);
+    const oauth = this.opts.oauth;
+    const team = url.searchParams.get('team') ?? [...this.workspaces.keys()][0];
+    const redirectUri = url.searchParams.get('redirect_uri') ?? undefined;
+    if (!oauth || url.searchParams.get('client_id') !== oauth.clientId || !team || !this.workspaces.has(team)) {
+      res.statusCode = 400;
+      return void res.end('invalid client_id or workspace');
+    }
+    const code = `code-${team}-${++this.seq}`;
+    this.codes.set(code, { teamId: team, redirectUri });
+    const back = new URL(redirectUri ?? oauth.redirectUrl);
+    back.searchParams.set('code', code);
+    back.searchParams.set('state', url.searchParams.get('state') ?? '');
+    res.statusCode = 302;
+    res.setHeader('location', back.toString());
+    res.end();
+  }
+
+  /** oauth.v2.access: the code grant (install) and the refresh-token grant (single-use refresh tokens). */
+  private oauthAccess(args: Record<string, any>, req: IncomingMessage): Record<string, any> {
+    const oauth = this.opts.oauth;
+    const basic = (req.headers.authorization ?? '').startsWith('Basic ') ? Buffer.from((req.headers.authorization ?? '').slice(6), 'base64').toString('utf8').split(':') : [];
+    const clientId = args.client_id ?? basic[0];
+    const clientSecret = args.client_secret ?? basic[1];
+    const grant = args.grant_type === 'refresh_token' ? 'refresh_token' : 'authorization_code';
+    const refuse = (error: string, teamId?: string) => {
+      this.grants.push({ grant, teamId, error });
+      throw new SlackApiError(error);
+    };
+    if (!oauth || clientId !== oauth.clientId || clientSecret !== oauth.clientSecret) return refuse('invalid_client_id');
+    let teamId: string;
+    if (grant === 'refresh_token') {
+      const old = this.issued.get(String(args.refresh_token));
+      if (!old || old.kind !== 'refresh') return refuse('invalid_refresh_token');
+      if (old.spent) return refuse('invalid_refresh_token', old.teamId);
+      old.spent = true;
+      teamId = old.teamId;
+    } else {
+      const code = this.codes.get(String(args.code));
+      if (!code) return refuse('invalid_code');
+      this.codes.delete(String(args.code));
+      if (code.redirectUri && args.redirect_uri !== code.redirectUri) return refuse('bad_redirect_uri', code.teamId);
+      teamId = code.teamId;
+    }
+    const ws = this.workspaces.get(teamId)!;
+    const n = ++this.seq;
+    const access = `xoxb-${teamId}-${n}`;
+    const expiresIn = oauth.expiresIn;
+    this.issued.set(access, { teamId, kind: 'bot', spent: false, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined });
+    const rotation: Record<string, any> = {};
+    if (expiresIn) {
+      const refresh = `xoxe-1-${teamId}-${n}`;
+      this.issued.set(refresh, { teamId, kind: 'refresh', spent: false });
+      Object.assign(rotation, { refresh_token: refresh, expires_in: expiresIn });
+    }
+    this.grants.push({ grant, teamId });
+    return {
+      app_id: APP_ID,
+      authed_user: { id: `U${teamId}ADMIN` },
+      scope: (args.scope as string | undefined) ?? this.grantedScopes,
+      token_type: 'bot',
+      access_token: access,
+      bot_user_id: ws.botUserId,
+      team: { id: teamId, name: ws.name },
+      enterprise: null,
+      is_enterprise_install: false,
+      ...rotation,
+    };
+  }
+
+  /** The scopes the last authorize visit asked for (what the admin approved). */
+  private get grantedScopes(): string {
+    return this.authorizeVisits.at(-1)?.get('scope') ?? '';
+  }
+
   private serveFile(pathname: string, req: IncomingMessage, res: ServerResponse): void {
     const id = pathname.split('/')[2]?.split('-')[1] ?? '';
     const hosted = this.hosted.get(id);
-    const authorized = req.headers.authorization === `Bearer ${this.opts.botToken}`;
-    this.downloads.push({ fileId: id, authorized });
+    const presented = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    const tokenTeam = this.teamOfToken(presented);
+    const issued = this.issued.get(presented);
+    // A workspace's file only with that workspace's live bot token; otherwise the single-workspace token.
+    const authorized = hosted?.teamId
+      ? tokenTeam === hosted.teamId && issued?.kind === 'bot' && !issued.spent && (issued.expiresAt === undefined || issued.expiresAt > Date.now())
+      : presented === this.opts.botToken;
+    this.downloads.push({ fileId: id, authorized, fileTeam: hosted?.teamId, tokenTeam });
     this.changed();
     if (!hosted) {
       res.statusCode = 404;
@@ -371,9 +505,28 @@ export class FakeSlack {
       return reply(200, { ok: false, error: failure.error });
     }
 
+    if (method === 'oauth.v2.access') {
+      try {
+        return reply(200, { ok: true, ...this.oauthAccess(args, req) });
+      } catch (err) {
+        if (err instanceof SlackApiError) return reply(200, { ok: false, error: err.code });
+        throw err;
+      }
+    }
+
     const wantsAppToken = method === 'apps.connections.open';
-    const expected = wantsAppToken ? this.opts.appToken : this.opts.botToken;
-    if (!token || token !== expected) return reply(200, { ok: false, error: wantsAppToken ? 'invalid_auth' : 'invalid_auth' });
+    const issued = token ? this.issued.get(token) : undefined;
+    if (issued && !wantsAppToken) {
+      if (issued.kind !== 'bot' || issued.spent) return reply(200, { ok: false, error: 'invalid_auth' });
+      if (issued.expiresAt !== undefined && issued.expiresAt <= Date.now()) return reply(200, { ok: false, error: 'token_expired' });
+      if (method === 'auth.test') {
+        const ws = this.workspaces.get(issued.teamId)!;
+        return reply(200, { ok: true, url: `https://${ws.teamId.toLowerCase()}.slack.com/`, team: ws.name, user: 'easel', team_id: ws.teamId, user_id: ws.botUserId, bot_id: ws.botId });
+      }
+    } else {
+      const expected = wantsAppToken ? this.opts.appToken : this.opts.botToken;
+      if (!token || token !== expected) return reply(200, { ok: false, error: 'invalid_auth' });
+    }
 
     try {
       reply(200, { ok: true, ...this.method(method, args) });
