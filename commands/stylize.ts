@@ -21,30 +21,18 @@ import { describeError } from '../src/util/describe-error.ts';
 import { replyError } from '../src/chat/discord/respond.ts';
 import { startJob, type JobInput } from '../src/chat/discord/start-job.ts';
 import { presetChoices } from '../src/chat/discord/ui.ts';
+import { addTableOption, chatOption } from '../src/chat/discord/table-options.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('stylize')
   .setDescription('Paint your photo in the style of a famous painting')
   .addAttachmentOption((o) => o.setName('photo').setDescription('Your photo (JPEG, PNG, WebP…) — or leave out to paint the latest image here'))
   .addStringOption((o) => o.setName('style').setDescription('A painting — start typing a title or an artist').setAutocomplete(true))
-  .addAttachmentOption((o) => o.setName('style_image').setDescription('…or your own style image (used instead of a preset)'))
-  .addNumberOption((o) => o.setName('strength').setDescription('0 = your photo, 1 = the painting (default 0.75)').setMinValue(0).setMaxValue(1))
-  .addIntegerOption((o) => o.setName('size').setDescription("Output's longest side in pixels").setMinValue(32).setMaxValue(4096))
-  .addStringOption((o) =>
-    o
-      .setName('quality')
-      .setDescription('fast (seconds) … best (minutes)')
-      .addChoices(...QUALITIES.map((q) => ({ name: q, value: q }))),
-  )
-  .addBooleanOption((o) => o.setName('preserve_colors').setDescription("Keep your photo's colours"))
-  .addStringOption((o) => o.setName('style2').setDescription('A second painting to mix with the first').setAutocomplete(true))
-  .addNumberOption((o) => o.setName('mix').setDescription("The first painting's share of the mix (default 0.5)").setMinValue(0.05).setMaxValue(0.95))
-  .addStringOption((o) =>
-    o
-      .setName('brush')
-      .setDescription('Brush size: fine, normal or bold strokes')
-      .addChoices(...BRUSHES.map((b) => ({ name: b, value: b }))),
-  );
+  .addAttachmentOption((o) => o.setName('style_image').setDescription('…or your own style image (used instead of a preset)'));
+// The knobs come from the one option table, so their names, ranges and help match Slack, the CLI and the README.
+for (const name of ['strength', 'size', 'quality', 'preserve_colors']) addTableOption(data, chatOption(name));
+data.addStringOption((o) => o.setName('style2').setDescription('A second painting to mix with the first').setAutocomplete(true));
+for (const name of ['mix', 'brush']) addTableOption(data, chatOption(name));
 
 export function optionsFrom(interaction: ChatInputCommandInteraction): RequestOptions {
   const options: RequestOptions = {};

@@ -3,7 +3,7 @@
  * edit in flight), and the presenter driving Slack's port against the fake Slack Web API through a
  * real WebClient (429 + Retry-After on chat.update, a final state written through it).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { webApi } from '@slack/bolt';
 import { createEditThrottle } from '../../src/chat/common/delivery/edit-throttle.ts';
 import { createJobPresenter } from '../../src/chat/common/delivery/presenter.ts';
@@ -16,21 +16,27 @@ import { StyleRequest } from '../../src/requests/style-request.ts';
 import { FakeSlack } from '../fakes/slack/fake-slack.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Poll until `cond` holds (generous: the CI machine is shared), then let assertions speak. */
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond() && Date.now() < end) await sleep(10);
-}
 
+// Time is the subject here: the throttle runs on fake timers (setTimeout and Date.now), so every
+// interval is checked to the millisecond and no test sleeps.
 describe('edit throttle', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+  const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+
   it('sends the first state at once, then only the newest, spaced by the interval', async () => {
     const sent: { state: number; at: number }[] = [];
     const t = createEditThrottle<number>({ minIntervalMs: 150, send: async (_k, state) => void sent.push({ state, at: Date.now() }) });
     for (let i = 1; i <= 10; i++) t.update('m', i);
-    await until(() => sent.length >= 2);
-    await sleep(200);
+    await advance(0);
+    expect(sent.map((s) => s.state)).toEqual([1]);
+    await advance(149);
+    expect(sent.map((s) => s.state)).toEqual([1]);
+    await advance(1);
     expect(sent.map((s) => s.state)).toEqual([1, 10]);
-    expect(sent[1].at - sent[0].at).toBeGreaterThanOrEqual(145);
+    expect(sent[1].at - sent[0].at).toBe(150);
+    await advance(1000);
+    expect(sent.map((s) => s.state)).toEqual([1, 10]);
   });
 
   it('keeps one edit in flight; what arrives meanwhile collapses into one edit after it', async () => {
@@ -43,11 +49,12 @@ describe('edit throttle', () => {
     });
     t.update('m', 1);
     for (let i = 2; i <= 6; i++) t.update('m', i);
-    await sleep(200);
+    await advance(10_000);
     expect(sent).toEqual([1]);
     release();
-    await until(() => sent.length >= 2);
-    await sleep(100);
+    await advance(50);
+    expect(sent).toEqual([1, 6]);
+    await advance(1000);
     expect(sent).toEqual([1, 6]);
   });
 
@@ -56,15 +63,19 @@ describe('edit throttle', () => {
     const t = createEditThrottle<string>({
       minIntervalMs: 50,
       send: async (_k, s) => {
-        await sleep(80);
+        await new Promise((r) => setTimeout(r, 80));
         log.push(s);
       },
     });
     t.update('m', 'p1');
     t.update('m', 'p2'); // pending while p1 is in flight: must never be sent
-    await t.finish('m', async () => void log.push('final'));
+    const finished = t.finish('m', async () => void log.push('final'));
+    await advance(79);
+    expect(log).toEqual([]);
+    await advance(1000);
+    await finished;
     t.update('m', 'late progress');
-    await sleep(150);
+    await advance(1000);
     expect(log).toEqual(['p1', 'final']);
   });
 
@@ -73,11 +84,11 @@ describe('edit throttle', () => {
     const t = createEditThrottle<string>({ minIntervalMs: 30, send: async (k, s) => void sent.push(`${k}:${s}`) });
     t.update('a', 'x');
     t.update('b', 'x');
-    await until(() => sent.length === 2);
+    await advance(0);
+    expect(sent).toEqual(['a:x', 'b:x']);
     t.update('a', 'x');
     t.update('b', 'y');
-    await until(() => sent.length === 3);
-    await sleep(100);
+    await advance(1000);
     expect(sent).toEqual(['a:x', 'b:x', 'b:y']);
   });
 
@@ -93,9 +104,10 @@ describe('edit throttle', () => {
       onError: (_k, e) => errors.push(e),
     });
     t.update('m', 1);
-    await until(() => errors.length === 1);
+    await advance(0);
+    expect(errors).toHaveLength(1);
     t.update('m', 2);
-    await until(() => sent.length === 1);
+    await advance(20);
     expect(errors).toHaveLength(1);
     expect(sent).toEqual([2]);
   });
@@ -115,11 +127,10 @@ describe('edit throttle', () => {
     });
     const start = Date.now();
     t.update('m', 1);
-    await sleep(50);
+    await advance(299);
     expect(sent).toEqual([]);
-    await until(() => sent.length === 1);
-    expect(sent[0].state).toBe(1); // the refused state is retried when nothing newer came
-    expect(sent[0].at - start).toBeGreaterThanOrEqual(290);
+    await advance(1);
+    expect(sent).toEqual([{ state: 1, at: start + 300 }]); // the refused state is retried when nothing newer came
   });
 });
 
