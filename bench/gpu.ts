@@ -16,7 +16,7 @@ import { onnxEngineFactory } from '../src/engine/onnx/engine-factory.ts';
 // bundle for a lent GPU (bench/gpu-lease) carries no tfjs.
 import { render, type RenderDeps } from '../src/engine/render.ts';
 import { GramCache } from '../src/engine/style-targets.ts';
-import { CONTENT_LAYER, STYLE_LAYERS, lossMixFor, resolveOptions } from '../src/engine/params.ts';
+import { CONTENT_LAYER, DEFAULT_STRENGTH, STYLE_LAYERS, lossMixFor, resolveOptions } from '../src/engine/params.ts';
 import { lossWeights } from '../src/engine/loss-spec.ts';
 import type { LossBackend } from '../src/engine/types.ts';
 import type { RgbImage } from '../src/images/types.ts';
@@ -57,7 +57,7 @@ async function evaluator(backend: LossBackend, width: number, height: number) {
   const x = Float32Array.from(synth(width, height, 1).data);
   const [contentTarget] = await backend.features(x, height, width, [CONTENT_LAYER], 'max');
   const styleTargets = await backend.grams(Float32Array.from(synth(width, height, 2).data), height, width, [...STYLE_LAYERS], 'max');
-  const ev = await backend.createEvaluator({ height, width, pooling: 'max', contentLayer: CONTENT_LAYER, styleLayers: [...STYLE_LAYERS], contentTarget, styleTargets, ...lossWeights(lossMixFor(0.5), { contentTarget, styleTargets }) });
+  const ev = await backend.createEvaluator({ height, width, pooling: 'max', contentLayer: CONTENT_LAYER, styleLayers: [...STYLE_LAYERS], contentTarget, styleTargets, ...lossWeights(lossMixFor(DEFAULT_STRENGTH), { contentTarget, styleTargets }) });
   return { ev, x };
 }
 
