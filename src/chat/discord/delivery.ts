@@ -92,7 +92,9 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
   }
 
   async function sendableChannel(channelId: string) {
-    const channel = await client.channels.fetch(channelId);
+    // Any bot process may deliver a job, also one for a server on a shard it does not run (its
+    // guild is not in this process's cache): the channel is fetched over REST all the same.
+    const channel = await client.channels.fetch(channelId, { allowUnknownGuild: true });
     if (!channel?.isSendable()) throw new Error(`channel ${channelId} is not one the bot can post in`);
     return channel;
   }
