@@ -26,19 +26,22 @@ import { effectiveStrength, offeredVariations } from '../../requests/variations.
 import type { Config } from '../../config.ts';
 import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/recipe.ts';
 import { SlackReplyTo } from './reply-to.ts';
-import type { BotIdentity } from './context.ts';
+import { workspaceOf, type BotIdentity, type SlackWorkspace, type WorkspaceDirectory } from './workspaces.ts';
 import { styleMetadata, type ThreadStyles } from './thread-style.ts';
 
 export const RESTYLE_HINT = 'Post another photo in this thread to paint it the same way.';
 
 export interface SlackPortDeps {
-  /** The app's client (uploads, thread reads). */
-  client: webApi.WebClient;
-  /** The client for chat.update, which hands 429s back instead of waiting (the throttle waits per message). */
-  statusClient: webApi.WebClient;
+  /**
+   * The workspace a job's reply-to names, its token looked up at call time (a delivery may run in
+   * another process, long after the request; the token may have been rotated meanwhile). Its
+   * `client` uploads and reads threads; its `statusClient` (chat.update) hands 429s back instead of
+   * waiting (the throttle waits per message).
+   */
+  workspaces: Pick<WorkspaceDirectory, 'of'>;
   jobs: JobsClient;
-  threads: ThreadStyles;
-  self: () => BotIdentity;
+  /** The thread memory, read through a workspace's client. */
+  threadsOf: (workspace: SlackWorkspace) => Pick<ThreadStyles, 'remember'>;
   /** The presets "Another style" offers, and the strength each paints with (Stronger / Subtler). */
   presets: Pick<PresetCatalog, 'get' | 'all'>;
   /** The deployment's quality and size defaults (whether "Higher quality" has anything higher). */
@@ -77,20 +80,23 @@ export async function findResultMessage(client: webApi.WebClient, self: BotIdent
 }
 
 export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
-  const { client, statusClient, log } = deps;
+  const { log } = deps;
 
   async function update(to: SlackReplyTo, view: StatusView, jobId: string, metadata?: webApi.MessageMetadata, blocks = statusBlocks(view.text, view.cancellable ? { jobId } : undefined)): Promise<void> {
+    const { statusClient } = await deps.workspaces.of(workspaceOf(to));
     await statusClient.chat.update({ channel: to.channel, ts: to.statusTs, text: view.text, blocks, ...(metadata ? { metadata } : {}) });
   }
 
   async function postResult(to: SlackReplyTo, event: CompletedEvent, caption: string): Promise<void> {
     const { request, result, jobId } = event;
-    const jlog = log.child({ jobId, channel: to.channel });
+    const jlog = log.child({ jobId, channel: to.channel, team: to.teamId });
+    const workspace = await deps.workspaces.of(workspaceOf(to));
+    const { client } = workspace;
     const fail = (text: string) => update(to, { phase: 'failed', text: `⚠️ ${text}`, cancellable: false }, jobId);
     // An animated photo's painting goes as its animation (Slack shows GIFs inline).
     const fileName = resultFileName(result.styleLabel, jobId, result.animation?.format ?? 'png');
 
-    if (await findResultMessage(client, deps.self(), { channel: to.channel, threadTs: to.threadTs }, jobId)) {
+    if (await findResultMessage(client, workspace.self, { channel: to.channel, threadTs: to.threadTs }, jobId)) {
       jlog.info('slack: the result is in the thread already (an earlier attempt posted it); finishing the status only');
     } else {
       const bytes = await deps.jobs.blobs.get(result.animation?.key ?? result.resultKey);
@@ -118,7 +124,7 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
     }
 
     const thread = { style: request.style, options: request.options };
-    deps.threads.remember(to.channel, to.threadTs, thread);
+    deps.threadsOf(workspace).remember(to.channel, to.threadTs, thread);
     const metadata = styleMetadata(thread, jobId);
     const recipeKey = await saveRecipe(deps.jobs.blobs, recipeOf(request)).catch((err: unknown) => {
       jlog.warn({ err: describeError(err) }, 'slack: could not store the recipe; the result goes without variation buttons');

@@ -37,27 +37,40 @@ export function parseStyleMetadata(metadata: unknown): ThreadStyle | undefined {
 
 const MAX_REMEMBERED = 5000;
 
-export class ThreadStyles {
+/** The threads this process has seen, shared by every workspace's ThreadStyles (channel ids are unique across Slack). */
+export class ThreadMemory {
   private readonly memory = new Map<string, ThreadStyle>();
 
-  constructor(
-    private readonly client: webApi.WebClient,
-    /** Our own bot's ids (from auth.test): only our messages are trusted. */
-    private readonly self: () => { botUserId?: string; botId?: string },
-    private readonly log: Logger,
-  ) {}
+  get(channel: string, threadTs: string): ThreadStyle | undefined {
+    return this.memory.get(`${channel}:${threadTs}`);
+  }
 
-  remember(channel: string, threadTs: string, style: ThreadStyle): void {
+  set(channel: string, threadTs: string, style: ThreadStyle): void {
     const key = `${channel}:${threadTs}`;
     this.memory.delete(key);
     this.memory.set(key, style);
     // A Map iterates in insertion order: the first key is the least recently remembered.
     if (this.memory.size > MAX_REMEMBERED) this.memory.delete(this.memory.keys().next().value as string);
   }
+}
+
+export class ThreadStyles {
+  constructor(
+    /** The workspace's client (reads the thread when memory has nothing). */
+    private readonly client: webApi.WebClient,
+    /** Our own bot's ids in that workspace: only our messages are trusted. */
+    private readonly self: () => { botUserId?: string; botId?: string },
+    private readonly log: Logger,
+    private readonly memory = new ThreadMemory(),
+  ) {}
+
+  remember(channel: string, threadTs: string, style: ThreadStyle): void {
+    this.memory.set(channel, threadTs, style);
+  }
 
   /** The thread's style, or undefined when the thread is not one of Easel's. */
   async recall(channel: string, threadTs: string): Promise<ThreadStyle | undefined> {
-    const known = this.memory.get(`${channel}:${threadTs}`);
+    const known = this.memory.get(channel, threadTs);
     if (known) return known;
     try {
       const res = await this.client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200 });

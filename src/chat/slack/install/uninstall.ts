@@ -6,14 +6,14 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from '../../../log.ts';
 import { describeError } from '../../../util/describe-error.ts';
-import type { RedisInstallationStore } from './installation-store.ts';
+import type { InstallationQuery } from '@slack/bolt';
 
 /** Bolt's error for an event whose workspace has no installation (never installed, or removed). */
 export function isNotInstalled(err: unknown): boolean {
   return (err as { code?: string } | undefined)?.code === 'slack_bolt_authorization_error';
 }
 
-export function registerUninstall(app: App, store: RedisInstallationStore, log: Logger): void {
+export function registerUninstall(app: App, store: { deleteInstallation(query: InstallationQuery<boolean>): Promise<void> }, log: Logger): void {
   const forget = async (why: string, body: { team_id?: string; enterprise_id?: string; is_enterprise_install?: boolean }) => {
     const query = { teamId: body.team_id, enterpriseId: body.enterprise_id, isEnterpriseInstall: body.is_enterprise_install === true };
     await store.deleteInstallation(query);
