@@ -26,6 +26,8 @@ import { effectiveStrength, offeredVariations } from '../../requests/variations.
 import type { Config } from '../../config.ts';
 import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/recipe.ts';
 import { SlackReplyTo } from './reply-to.ts';
+import { isNoInstallation } from './install/installation-store.ts';
+import { isTokenRefreshFailed } from './install/token-refresh.ts';
 import { workspaceOf, type BotIdentity, type SlackWorkspace, type WorkspaceDirectory } from './workspaces.ts';
 import { styleMetadata, type ThreadStyles } from './thread-style.ts';
 
@@ -82,15 +84,32 @@ export async function findResultMessage(client: webApi.WebClient, self: BotIdent
 export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
   const { log } = deps;
 
+  /**
+   * The job's workspace with its token, or undefined when the workspace removed Easel or its token
+   * can no longer be refreshed: nothing can be posted there, so the delivery ends without trying
+   * (resolving: the jobs layer must not retry a post that cannot happen).
+   */
+  async function reachable(to: SlackReplyTo, jobId: string): Promise<SlackWorkspace | undefined> {
+    try {
+      return await deps.workspaces.of(workspaceOf(to));
+    } catch (err) {
+      if (!isNoInstallation(err) && !isTokenRefreshFailed(err)) throw err;
+      log.info({ jobId, team: to.teamId, enterprise: to.enterpriseId, why: (err as Error).name }, 'slack: the job\'s workspace cannot be reached (uninstalled or token lost); nothing posted');
+      return undefined;
+    }
+  }
+
   async function update(to: SlackReplyTo, view: StatusView, jobId: string, metadata?: webApi.MessageMetadata, blocks = statusBlocks(view.text, view.cancellable ? { jobId } : undefined)): Promise<void> {
-    const { statusClient } = await deps.workspaces.of(workspaceOf(to));
-    await statusClient.chat.update({ channel: to.channel, ts: to.statusTs, text: view.text, blocks, ...(metadata ? { metadata } : {}) });
+    const workspace = await reachable(to, jobId);
+    if (!workspace) return;
+    await workspace.statusClient.chat.update({ channel: to.channel, ts: to.statusTs, text: view.text, blocks, ...(metadata ? { metadata } : {}) });
   }
 
   async function postResult(to: SlackReplyTo, event: CompletedEvent, caption: string): Promise<void> {
     const { request, result, jobId } = event;
     const jlog = log.child({ jobId, channel: to.channel, team: to.teamId });
-    const workspace = await deps.workspaces.of(workspaceOf(to));
+    const workspace = await reachable(to, jobId);
+    if (!workspace) return;
     const { client } = workspace;
     const fail = (text: string) => update(to, { phase: 'failed', text: `⚠️ ${text}`, cancellable: false }, jobId);
     // An animated photo's painting goes as its animation (Slack shows GIFs inline).

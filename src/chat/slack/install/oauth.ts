@@ -38,6 +38,8 @@ export function distributionAppOptions(dist: DistributionConfig, redis: Redis, r
     stateSecret: dist.stateSecret,
     scopes: [...BOT_SCOPES],
     installationStore,
+    // The error handler sees the request (install/authorize-errors.ts answers through its response_url).
+    extendedErrorHandler: true,
     ...(dist.redirectUrl ? { redirectUri: dist.redirectUrl } : {}),
     installerOptions: {
       installPath: INSTALL_PATH,
