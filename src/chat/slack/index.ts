@@ -61,7 +61,11 @@ function distributionSetup(deps: AdapterDeps, log: Logger): BoltSetup {
   const dist = deps.config.slackDistribution!;
   const redis = createRedis(deps.config, 'slack-installations', { log });
   const { app, store, refresh } = createDistributionApp(dist, redis, deps.config.redis.prefix, log);
-  registerUninstall(app, store, log);
+  registerUninstall(app, store, log, {
+    jobs: (team) => deps.jobs.dropServerJobs('slack', team),
+    settings: deps.settings ? (team) => deps.settings!.store.remove({ platform: 'slack', serverId: team }) : undefined,
+    quotas: deps.settings ? (team) => deps.settings!.quota.purge({ platform: 'slack', serverId: team }) : undefined,
+  });
   const clients = new ClientsByToken({ apiUrl: dist.apiUrl, timeoutMs: dist.requestTimeoutMs, retries: SLACK_RETRIES, log });
   const workspaces = installedWorkspaces(clients, async (where) => {
     const installation = await freshInstallation(refresh, { teamId: where.teamId, enterpriseId: where.enterpriseId, isEnterpriseInstall: where.enterpriseInstall === true });

@@ -38,6 +38,8 @@ export interface DistributionStack {
 export interface DistributionOptions {
   teams: string[];
   bots?: number;
+  /** Whether the first bot process also renders (default true); false leaves jobs waiting. */
+  worker?: boolean;
   /** expires_in of the bot tokens the fake issues (token rotation on); none = tokens never expire. */
   expiresIn?: number;
   env?: Record<string, string>;
@@ -84,7 +86,7 @@ export async function startDistributionStack(opts: DistributionOptions): Promise
   };
   try {
     for (let i = 0; i < (opts.bots ?? 1); i++) {
-      const services = await startServices(config, log.child({ bot: i }), { bot: true, worker: i === 0 });
+      const services = await startServices(config, log.child({ bot: i }), { bot: true, worker: i === 0 && opts.worker !== false });
       const adapter = services.adapters.find((a): a is SlackAdapter => a.platform === 'slack');
       if (!adapter?.distribution) throw new Error('easel bot did not start the Slack adapter in distribution mode');
       const base = `http://127.0.0.1:${adapter.port}`;
@@ -116,4 +118,13 @@ export async function startDistributionStack(opts: DistributionOptions): Promise
     },
     close: closeAll,
   };
+}
+
+/** Polls `check` (every 20 ms) until it holds: for conditions the fake does not see (log lines, Redis). */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

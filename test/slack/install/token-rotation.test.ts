@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisInstallationStore } from '../../../src/chat/slack/install/installation-store.ts';
 import { WORDING } from '../../../src/requests/wording.ts';
 import { photoBytes, waitForUpload } from '../harness.ts';
-import { startDistributionStack, type DistributionStack } from './distribution-stack.ts';
+import { startDistributionStack, until, type DistributionStack } from './distribution-stack.ts';
 
 const TEAM = 'TAAA';
 const CHANNEL = `C${TEAM}`;
@@ -81,7 +81,7 @@ describe('Slack token rotation across three bot processes', () => {
     expect(told.body).toEqual({ response_type: 'ephemeral', text: WORDING.reinstallNeeded });
     // A mention cannot be answered without a token: it is dropped, and a second refresh is not tried at once.
     await mention(2);
-    await s.fake.waitFor(() => logLines.slice(linesBefore).filter((l) => l.includes('needs a reinstall')).length >= 2, 'both events logged');
+    await until(() => logLines.slice(linesBefore).filter((l) => l.includes('needs a reinstall')).length >= 2, 'both events logged');
 
     expect(s.fake.callsOf('chat.postMessage').length).toBe(postsBefore);
     expect(s.fake.callsOf('oauth.v2.access').length).toBe(exchangesBefore + 1); // the refused refresh, tried once
