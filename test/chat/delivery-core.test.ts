@@ -10,6 +10,7 @@ import { createJobPresenter } from '../../src/chat/common/delivery/presenter.ts'
 import { createStatusClient } from '../../src/chat/slack/context.ts';
 import { slackPort } from '../../src/chat/slack/delivery.ts';
 import { singleWorkspace } from '../../src/chat/slack/workspaces.ts';
+import type { UploadRecords } from '../../src/chat/slack/upload-record.ts';
 import type { ThreadStyles } from '../../src/chat/slack/thread-style.ts';
 import type { JobEvent, JobsClient } from '../../src/jobs/types.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -150,6 +151,7 @@ function presenter(minIntervalMs: number) {
   const port = slackPort({
     workspaces: singleWorkspace({ token: BOT_TOKEN, client, statusClient: createStatusClient(slack, silentLogger), self: {} }),
     jobs: {} as JobsClient,
+    uploads: {} as UploadRecords, // status edits only: no result is uploaded here
     threadsOf: () => ({}) as ThreadStyles,
     presets: { get: () => undefined, all: () => [] },
     render: { defaultQuality: 'fast', defaultSize: 48, maxSize: 64 },

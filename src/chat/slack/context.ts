@@ -10,6 +10,7 @@ import { createJobPresenter, type JobPresenter } from '../common/delivery/presen
 import { slackPort } from './delivery.ts';
 import { ThreadMemory, ThreadStyles } from './thread-style.ts';
 import type { BotIdentity, SlackWorkspace, WorkspaceDirectory } from './workspaces.ts';
+import type { UploadRecords } from './upload-record.ts';
 import { slackLoggerFrom } from './bolt-logger.ts';
 import { describeError } from '../../util/describe-error.ts';
 
@@ -67,10 +68,10 @@ export function createStatusClient(slack: SlackConfig, log: Logger): webApi.WebC
  */
 export const SLACK_RETRIES = { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2000 } as const;
 
-export function createContext(deps: AdapterDeps, workspaces: WorkspaceDirectory, tuning: ContextTuning, log: Logger): SlackAppContext {
+export function createContext(deps: AdapterDeps, workspaces: WorkspaceDirectory, uploads: UploadRecords, tuning: ContextTuning, log: Logger): SlackAppContext {
   const memory = new ThreadMemory();
   const threadsOf = (ws: SlackWorkspace) => new ThreadStyles(ws.client, () => ws.self, log, memory);
-  const port = slackPort({ workspaces, threadsOf, jobs: deps.jobs, presets: deps.presets, render: deps.config.render, log });
+  const port = slackPort({ workspaces, uploads, threadsOf, jobs: deps.jobs, presets: deps.presets, render: deps.config.render, log });
   const presenter = createJobPresenter({ port, log, minIntervalMs: tuning.statusIntervalMs, settled: (jobId) => deps.jobs.isSettled(jobId) });
   const inFlight = new Set<Promise<void>>();
   const app: SlackAppContext = {

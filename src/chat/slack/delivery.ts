@@ -7,11 +7,13 @@
  * An animated photo's result is uploaded as its GIF. The final status carries the buttons under a
  * result — Another style, Higher quality, the variations and Delete (listeners/actions/vary.ts).
  *
- * Idempotent results: files.completeUploadExternal takes no message metadata, so the job id
- * travels in the shared file's name (`easel-<style>-<jobId>.png`, or `.gif`). Before uploading,
- * the thread is read (conversations.replies): when one of our messages there already carries that file, the
- * earlier attempt's upload is taken as delivered and only the status is finished. The final status
- * update carries the job id in its message metadata, next to the thread's style.
+ * Idempotent results: each upload is recorded per job in Redis (upload-record.ts): a retried
+ * delivery whose earlier attempt recorded "posted" skips the upload. Only when an earlier attempt
+ * started and did not record its end is Slack asked: files.completeUploadExternal takes no message
+ * metadata, so the job id travels in the shared file's name (`easel-<style>-<jobId>.png`, or
+ * `.gif`) and the thread is read once (conversations.replies — limited to one call a minute for
+ * apps outside the Marketplace, so never on the normal path). The final status update carries the
+ * job id in its message metadata, next to the thread's style.
  */
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../../log.ts';
@@ -26,6 +28,7 @@ import { effectiveStrength, offeredVariations } from '../../requests/variations.
 import type { Config } from '../../config.ts';
 import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/recipe.ts';
 import { SlackReplyTo } from './reply-to.ts';
+import type { UploadRecords } from './upload-record.ts';
 import { isNoInstallation } from './install/installation-store.ts';
 import { isTokenRefreshFailed } from './install/token-refresh.ts';
 import { workspaceOf, type BotIdentity, type SlackWorkspace, type WorkspaceDirectory } from './workspaces.ts';
@@ -42,6 +45,8 @@ export interface SlackPortDeps {
    */
   workspaces: Pick<WorkspaceDirectory, 'of'>;
   jobs: JobsClient;
+  /** What earlier attempts uploaded, per job (the exactly-once check without reading the thread). */
+  uploads: Pick<UploadRecords, 'begin' | 'posted'>;
   /** The thread memory, read through a workspace's client. */
   threadsOf: (workspace: SlackWorkspace) => Pick<ThreadStyles, 'remember'>;
   /** The presets "Another style" offers, and the strength each paints with (Stronger / Subtler). */
@@ -115,8 +120,9 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
     // An animated photo's painting goes as its animation (Slack shows GIFs inline).
     const fileName = resultFileName(result.styleLabel, jobId, result.animation?.format ?? 'png');
 
-    if (await findResultMessage(client, workspace.self, { channel: to.channel, threadTs: to.threadTs }, jobId)) {
-      jlog.info('slack: the result is in the thread already (an earlier attempt posted it); finishing the status only');
+    const earlier = await deps.uploads.begin(jobId);
+    if (earlier === 'posted' || (earlier === 'unsure' && (await findResultMessage(client, workspace.self, { channel: to.channel, threadTs: to.threadTs }, jobId)))) {
+      jlog.info({ earlier }, 'slack: the result is in the thread already (an earlier attempt posted it); finishing the status only');
     } else {
       const bytes = await deps.jobs.blobs.get(result.animation?.key ?? result.resultKey);
       if (!bytes) {
@@ -141,6 +147,7 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
       }
       jlog.info({ bytes: bytes.length }, 'slack: result delivered');
     }
+    await deps.uploads.posted(jobId);
 
     const thread = { style: request.style, options: request.options };
     deps.threadsOf(workspace).remember(to.channel, to.threadTs, thread);

@@ -23,6 +23,7 @@ import { createContext, createStatusClient, DEFAULT_TUNING, describeError, SLACK
 import { dedupeEvents } from './dedupe.ts';
 import { registerListeners } from './listeners/index.ts';
 import { registerUninstall } from './install/uninstall.ts';
+import { UploadRecords } from './upload-record.ts';
 import { freshInstallation } from './install/token-refresh.ts';
 import { ClientsByToken, installedWorkspaces, singleWorkspace, type WorkspaceDirectory } from './workspaces.ts';
 
@@ -39,8 +40,6 @@ interface BoltSetup {
   app: App;
   workspaces: WorkspaceDirectory;
   mode: SlackMode;
-  /** A connection of the adapter's own, closed with it. */
-  redis?: Redis;
 }
 
 /** Single-workspace mode: SLACK_BOT_TOKEN for every call; auth.test fails fast on a bad token and tells us our own ids. */
@@ -57,9 +56,8 @@ async function singleWorkspaceSetup(slack: SlackConfig, log: Logger): Promise<Bo
 }
 
 /** Distribution mode: the install flow on the HTTP port, each workspace's token from its installation. */
-function distributionSetup(deps: AdapterDeps, log: Logger): BoltSetup {
+function distributionSetup(deps: AdapterDeps, redis: Redis, log: Logger): BoltSetup {
   const dist = deps.config.slackDistribution!;
-  const redis = createRedis(deps.config, 'slack-installations', { log });
   const { app, store, refresh } = createDistributionApp(dist, redis, deps.config.redis.prefix, log);
   registerUninstall(app, store, log, {
     jobs: (team) => deps.jobs.dropServerJobs('slack', team),
@@ -73,17 +71,25 @@ function distributionSetup(deps: AdapterDeps, log: Logger): BoltSetup {
     return { token: installation.bot.token, botUserId: installation.bot.userId, botId: installation.bot.id };
   });
   log.info({ installPath: '/slack/install' }, 'slack: distribution mode (one installation per workspace)');
-  return { app, mode: 'http', workspaces, redis };
+  return { app, mode: 'http', workspaces };
 }
 
 export async function startSlackAdapter(deps: AdapterDeps, tuning: Partial<ContextTuning> = {}): Promise<SlackAdapter> {
   const { slack, slackDistribution } = deps.config;
   if (!slack && !slackDistribution) throw new Error('Slack is not configured: set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID … for distribution mode)');
   const log = deps.log; // serve.ts binds { platform: 'slack' } already
-  const setup = slack ? await singleWorkspaceSetup(slack, log) : distributionSetup(deps, log);
+  // The adapter's own connection: upload records (and, in distribution mode, the installations).
+  const redis = createRedis(deps.config, 'slack', { log });
+  let setup: BoltSetup;
+  try {
+    setup = slack ? await singleWorkspaceSetup(slack, log) : distributionSetup(deps, redis, log);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
   const { app, mode } = setup;
 
-  const ctx = createContext(deps, setup.workspaces, { ...DEFAULT_TUNING, ...tuning }, log);
+  const ctx = createContext(deps, setup.workspaces, new UploadRecords(redis, deps.config.redis.prefix), { ...DEFAULT_TUNING, ...tuning }, log);
   app.use(dedupeEvents(log));
   registerListeners(app, ctx);
   await deps.jobs.subscribe('slack', ctx.presenter.handle);
@@ -103,7 +109,7 @@ export async function startSlackAdapter(deps: AdapterDeps, tuning: Partial<Conte
         await app.stop();
         await ctx.settle();
         await ctx.presenter.close();
-        setup.redis?.disconnect();
+        redis.disconnect();
         log.info('slack: adapter stopped');
       })();
       return closing;

@@ -132,6 +132,9 @@ export class FakeSlack {
   readonly channelTeams = new Map<string, string>();
   /** Calls that named a channel of one workspace with another workspace's token (refused as channel_not_found). */
   readonly crossWorkspaceCalls: Array<{ method: string; channel: string; channelTeam: string; tokenTeam?: string }> = [];
+  /** Calls answered 429 by the read limit (`limitThreadReads`). */
+  readonly readsLimited: Array<{ method: string; team?: string; retryAfter: number }> = [];
+  private readLimit?: { windowMs: number; last: Map<string, number> };
   /** The caller of the method being answered (set around the synchronous `method()`). */
   private caller: { teamId?: string; user: string; botId: string } = { user: BOT_USER_ID, botId: BOT_ID };
   /** Every visit to the authorize page (the query Bolt sent the admin's browser with). */
@@ -221,6 +224,15 @@ export class FakeSlack {
   /** Bot tokens issued so far for a workspace (oldest first). */
   botTokensOf(teamId: string): string[] {
     return [...this.issued.entries()].filter(([, t]) => t.teamId === teamId && t.kind === 'bot').map(([k]) => k);
+  }
+
+  /**
+   * Slack's limit for apps outside the Marketplace: conversations.history and conversations.replies
+   * at 1 request per `windowMs` (default a minute) per method and workspace; the rest get HTTP 429
+   * with Retry-After (the seconds left). `off` lifts it.
+   */
+  limitThreadReads(windowMs: number | 'off' = 60_000): void {
+    this.readLimit = windowMs === 'off' ? undefined : { windowMs, last: new Map() };
   }
 
   /** The next `count` byte uploads (to an upload_url) are held `ms` before they are stored and answered. */
@@ -523,6 +535,19 @@ export class FakeSlack {
       if ('status' in failure && failure.status === 500) return reply(500, { ok: false, error: 'internal_error' });
       if ('status' in failure) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
       return reply(200, { ok: false, error: failure.error });
+    }
+
+    if (this.readLimit && (method === 'conversations.replies' || method === 'conversations.history')) {
+      const team = token ? this.issued.get(token)?.teamId : undefined;
+      const key = `${method}:${team ?? 'single'}`;
+      const last = this.readLimit.last.get(key);
+      const now = Date.now();
+      if (last !== undefined && now - last < this.readLimit.windowMs) {
+        const retryAfter = Math.max(1, Math.ceil((this.readLimit.windowMs - (now - last)) / 1000));
+        this.readsLimited.push({ method, team, retryAfter });
+        return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
+      }
+      this.readLimit.last.set(key, now);
     }
 
     if (method === 'oauth.v2.access') {
