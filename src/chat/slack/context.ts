@@ -68,8 +68,14 @@ export function createStatusClient(slack: SlackConfig, log: Logger): webApi.WebC
  */
 export const SLACK_RETRIES = { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2000 } as const;
 
-export function createContext(deps: AdapterDeps, workspaces: WorkspaceDirectory, uploads: UploadRecords, tuning: ContextTuning, log: Logger): SlackAppContext {
-  const memory = new ThreadMemory();
+/** What the adapter keeps in Redis: upload records, and thread styles shared by every bot process. */
+export interface SlackStores {
+  uploads: UploadRecords;
+  threads: ThreadMemory;
+}
+
+export function createContext(deps: AdapterDeps, workspaces: WorkspaceDirectory, stores: SlackStores, tuning: ContextTuning, log: Logger): SlackAppContext {
+  const { uploads, threads: memory } = stores;
   const threadsOf = (ws: SlackWorkspace) => new ThreadStyles(ws.client, () => ws.self, log, memory);
   const port = slackPort({ workspaces, uploads, threadsOf, jobs: deps.jobs, presets: deps.presets, render: deps.config.render, log });
   const presenter = createJobPresenter({ port, log, minIntervalMs: tuning.statusIntervalMs, settled: (jobId) => deps.jobs.isSettled(jobId) });

@@ -9,6 +9,7 @@
  *   listeners/actions   "Choose a photo…", Cancel
  *   delivery.ts         Slack's port of the delivery core: status message (chat.update), result upload (files.uploadV2)
  *   workspaces.ts       which token each call uses (one, or the workspace's installation)
+ *   upload-record.ts, thread-style.ts   what the adapter keeps in Redis (uploads per job, thread styles)
  *   install/            distribution mode: OAuth install, encrypted installations, token rotation, uninstall
  */
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,7 @@ import { dedupeEvents } from './dedupe.ts';
 import { registerListeners } from './listeners/index.ts';
 import { registerUninstall } from './install/uninstall.ts';
 import { UploadRecords } from './upload-record.ts';
+import { ThreadMemory } from './thread-style.ts';
 import { freshInstallation } from './install/token-refresh.ts';
 import { ClientsByToken, installedWorkspaces, singleWorkspace, type WorkspaceDirectory } from './workspaces.ts';
 
@@ -89,7 +91,9 @@ export async function startSlackAdapter(deps: AdapterDeps, tuning: Partial<Conte
   }
   const { app, mode } = setup;
 
-  const ctx = createContext(deps, setup.workspaces, new UploadRecords(redis, deps.config.redis.prefix), { ...DEFAULT_TUNING, ...tuning }, log);
+  const prefix = deps.config.redis.prefix;
+  const stores = { uploads: new UploadRecords(redis, prefix), threads: new ThreadMemory({ redis, prefix, log }) };
+  const ctx = createContext(deps, setup.workspaces, stores, { ...DEFAULT_TUNING, ...tuning }, log);
   app.use(dedupeEvents(log));
   registerListeners(app, ctx);
   await deps.jobs.subscribe('slack', ctx.presenter.handle);

@@ -48,10 +48,9 @@ describe('Slack distribution mode: easel bot serves two installed workspaces', (
     // Every call about a workspace's channel presented that workspace's token …
     for (const team of TEAMS) {
       const calls = s.fake.calls.filter((c) => c.args.channel === `C${team}` || c.args.channel_id === `C${team}`);
-      expect(new Set(calls.map((c) => c.method))).toEqual(new Set(['chat.postMessage', 'chat.update', 'files.completeUploadExternal', 'conversations.replies']));
-      // One thread read: the process that got the photo never saw the prompt, so it reads the thread's
-      // style from the prompt's metadata. The delivery's exactly-once check reads nothing.
-      expect(calls.filter((c) => c.method === 'conversations.replies').map((c) => String(c.args.include_all_metadata))).toEqual(['true']);
+      // No thread read: the process that got the photo never saw the prompt but finds the thread's
+      // style in Redis, and the delivery's exactly-once check reads its upload record.
+      expect(new Set(calls.map((c) => c.method))).toEqual(new Set(['chat.postMessage', 'chat.update', 'files.completeUploadExternal']));
       expect(calls.map((c) => s.fake.teamOfToken(c.token)).filter((t) => t !== team)).toEqual([]);
       expect(s.fake.messages.filter((m) => m.channel === `C${team}` && s.fake.isBotUser(m.user)).every((m) => m.user === `U${team}BOT`)).toBe(true);
     }

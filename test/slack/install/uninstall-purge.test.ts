@@ -35,6 +35,7 @@ describe('Slack distribution mode: uninstall with jobs waiting', () => {
     s.fake.admins.add('UTAAAADMIN');
     await s.bots[0]!.sender.command({ team_id: 'TAAA', user_id: 'UTAAAADMIN', channel_id: 'CTAAA', text: 'settings quota=5', response_url: s.fake.responseUrl() });
     await s.fake.waitFor(() => s.fake.responses.find((r) => JSON.stringify(r.body).includes('Settings saved')), 'the settings saved');
+    expect(s.fake.callsOf('users.info').map((c) => s.fake.teamOfToken(c.token))).toEqual(['TAAA']); // the admin check with A's token
     await paint('TAAA');
     await paint('TAAA');
     await paint('TBBB');
