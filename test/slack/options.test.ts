@@ -32,15 +32,17 @@ describe('the /stylize and @Easel text syntax', () => {
     expect(p.problems).toHaveLength(1);
   });
 
-  it('lists every problem at once', () => {
-    const p = parseStylizeText('wave strength=2 size=4000 quality=ultra bogus=1 extra', limits);
+  it('lists every problem at once: only what cannot be read (numbers out of range are capped later, with a note)', () => {
+    const p = parseStylizeText('wave strength=2 size=4000 seed=x strength=much quality=ultra bogus=1 extra', limits);
     expect(p.presetToken).toBe('wave');
     expect(p.problems).toHaveLength(5);
-    expect(p.problems.join('\n')).toMatch(/strength.*0 to 1/);
-    expect(p.problems.join('\n')).toMatch(/size.*32 to 1024/);
+    expect(p.problems.join('\n')).toMatch(/seed must be a number from 0 to 2147483647 \(e\.g\. seed=42\), not “x”/);
+    expect(p.problems.join('\n')).toMatch(/strength must be a number from 0 to 1 \(e\.g\. strength=0\.8\), not “much”/);
     expect(p.problems.join('\n')).toMatch(/quality must be one of fast, draft, balanced, best/);
     expect(p.problems.join('\n')).toMatch(/option “bogus”/);
     expect(p.problems.join('\n')).toMatch(/“extra”/);
+    // read as asked: resolveRequest caps them at the intake (test/requests/resolve.test.ts)
+    expect(p.options).toMatchObject({ strength: 2, size: 4000 });
   });
 
   it('reads brush=fine|normal|bold and refuses other sizes', () => {

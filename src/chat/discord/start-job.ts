@@ -3,19 +3,15 @@
  * intake → the queue position on the reply. Refusals (limits, untrusted or unreadable files…)
  * become ephemeral errors.
  */
-import { ChannelType, PermissionFlagsBits, type RepliableInteraction } from 'discord.js';
-import type { RequestOptions } from '../../requests/style-request.ts';
-import { intake, sourcePolicies, type ImageInput, type IntakeDeps, type StyleInput } from '../common/intake/index.ts';
+import { ChannelType, MessageFlags, PermissionFlagsBits, type RepliableInteraction } from 'discord.js';
+import { describeError } from '../../util/describe-error.ts';
+import { intake, sourcePolicies, type AskedRequest, type IntakeDeps } from '../common/intake/index.ts';
 import type { DiscordContext } from './context.ts';
 import type { DiscordReplyTo } from './reply-to.ts';
 import { replyError } from './respond.ts';
 
-/** What a Discord entry point hands the intake: the photo, the style, the options. */
-export interface JobInput {
-  content: ImageInput;
-  style: StyleInput;
-  options: RequestOptions;
-}
+/** What a Discord entry point hands the intake: the photo, the style, the options (the intake's AskedRequest). */
+export type JobInput = AskedRequest;
 
 /** Threads can start from messages in text and announcement channels, given the permissions. */
 export function canStartThread(interaction: RepliableInteraction, useThreads: boolean): boolean {
@@ -42,7 +38,7 @@ export function interactionReplyTo(interaction: RepliableInteraction, statusMess
 
 /** The intake's dependencies as Discord uses them: its own file hosts, no download headers. */
 export function intakeDeps(ctx: DiscordContext): IntakeDeps {
-  return { config: ctx.config, jobs: ctx.jobs, log: ctx.log, source: sourcePolicies(ctx.config).discord, settings: ctx.settings };
+  return { config: ctx.config, presets: ctx.presets, jobs: ctx.jobs, log: ctx.log, source: sourcePolicies(ctx.config).discord, settings: ctx.settings };
 }
 
 /**
@@ -68,5 +64,9 @@ export async function startJob(ctx: DiscordContext, interaction: RepliableIntera
   }
   if (outcome.kind === 'duplicate' || !replyTo) return undefined;
   ctx.delivery.showSubmitted(outcome.submitted.jobId, replyTo, outcome.submitted);
+  // What Easel changed of what was asked (a size over the limit…), privately, as Slack and the CLI say it.
+  if (outcome.notes.length) {
+    await interaction.followUp({ content: outcome.notes.map((n) => `ℹ️ ${n}`).join('\n'), flags: MessageFlags.Ephemeral }).catch((err: unknown) => ctx.log.warn({ interactionId: interaction.id, err: describeError(err) }, 'discord: could not show the notes'));
+  }
   return outcome.submitted.jobId;
 }

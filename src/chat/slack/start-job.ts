@@ -41,7 +41,7 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
 
   let status: { channel: string; ts: string } | undefined;
   const outcome = await intake(
-    { config: ctx.config, jobs: ctx.jobs, log, source: sourcePolicies(ctx.config).slack, fileHeaders: { authorization: `Bearer ${ctx.slack.botToken}` }, settings: ctx.settings },
+    { config: ctx.config, presets: ctx.presets, jobs: ctx.jobs, log, source: sourcePolicies(ctx.config).slack, fileHeaders: { authorization: `Bearer ${ctx.slack.botToken}` }, settings: ctx.settings },
     { platform: 'slack', requestId: job.requestId, user: job.user, server: job.team, channel: job.channel, content, style, options: job.options },
     {
       async replyTo(): Promise<SlackReplyTo> {
@@ -63,6 +63,8 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
   if (outcome.kind === 'duplicate') return;
   if (outcome.kind === 'refused') return notify(outcome.text);
   const { submitted } = outcome;
+  // What Easel changed of what was asked (a size over the limit…), privately, as Discord and the CLI say it.
+  if (outcome.notes.length && submitted.state !== 'duplicate') await notify(outcome.notes.map((n) => `ℹ️ ${n}`).join('\n'));
   if (!status) return;
   if (submitted.state === 'duplicate') {
     // Another delivery of the same event already started this job and owns its status message.
