@@ -115,6 +115,12 @@ export interface Note {
 export interface Resolved {
   options: EffectiveOptions;
   notes: Note[];
+  /**
+   * What was asked, as accepted: the asked options with each value Easel changed replaced by what it
+   * became (the defaults stay unset). The request keeps this, so a follow-up made from it (Reroll,
+   * Stronger…) is not told the same thing again.
+   */
+  accepted: RequestOptions;
 }
 
 /** A style that can paint nothing: neither a painting nor a fast network. */
@@ -194,7 +200,9 @@ export function resolveRequest(asked: RequestOptions, ctx: ResolveContext): Reso
     ...(iterations !== undefined ? { iterations } : {}),
     brush: asked.brush ?? 'normal',
   });
-  return { options, notes };
+  const accepted: RequestOptions = { ...asked };
+  for (const note of notes) Object.assign(accepted, { [note.option]: options[note.option as keyof EffectiveOptions] });
+  return { options, notes, accepted };
 }
 
 /**

@@ -69,6 +69,8 @@ export const WORDING = {
   tooLate: "Too late to cancel — it's already finished.",
   cancelFailed: "I couldn't cancel that right now. Please try again.",
   expired: 'This request expired — please run the command again.',
+  /** The first words of a status message, before the job is queued. */
+  gettingReady: 'Got your photo — getting the easel ready…',
   // What the request became (requests/resolve.ts): an asked value Easel changed, said once, the same on every entry point
   /** `why`: whose limit it is ("this server's limit", "Easel's limit", "the most there is"). */
   capped: (what: string, value: number, why: string) => `${what} capped at ${value} — ${why}.`,

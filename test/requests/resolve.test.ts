@@ -15,7 +15,7 @@ const texts = (notes: Note[]) => notes.map((n) => n.text);
 
 describe('resolveRequest', () => {
   it('fills every knob: the asked value, else the server default, else the deployment default (else the preset default strength)', () => {
-    expect(resolveRequest({}, { caps, style: painting })).toEqual({ options: { size: 512, quality: 'balanced', strength: 0.75, preserveColors: false, seed: 0, brush: 'normal' }, notes: [] });
+    expect(resolveRequest({}, { caps, style: painting })).toEqual({ options: { size: 512, quality: 'balanced', strength: 0.75, preserveColors: false, seed: 0, brush: 'normal' }, notes: [], accepted: {} });
     expect(resolveRequest({}, { caps, server: { defaultSize: 384, defaultQuality: 'draft' }, style: painting }).options).toMatchObject({ size: 384, quality: 'draft' });
     expect(resolveRequest({ size: 256, quality: 'best' }, { caps, server: { defaultSize: 384, defaultQuality: 'draft' }, style: painting }).options).toMatchObject({ size: 256, quality: 'best' });
     expect(resolveRequest({}, { caps, style: styleCapabilities([{ painting: true, defaults: { strength: 0.6 } }]) }).options.strength).toBe(0.6);
@@ -43,6 +43,12 @@ describe('resolveRequest', () => {
     const notes: Note[] = [];
     expect(capToTable('blend', 1.2, notes)).toBe(0.95);
     expect(texts(notes)).toEqual(['blend capped at 0.95 — the most there is.']);
+  });
+
+  it('keeps what was asked, as accepted: changed values replaced, defaults left unset (a follow-up is not told again)', () => {
+    const r = resolveRequest({ size: 2048, strength: 0.3, quality: 'fast' }, { caps, style: mix });
+    expect(r.accepted).toEqual({ size: 1024, strength: 0.3, quality: 'draft' });
+    expect(resolveRequest(r.accepted, { caps, style: mix })).toMatchObject({ options: r.options, notes: [] });
   });
 
   it('turns a tier the style cannot do into the nearest one it can, with a note only when the user named it', () => {

@@ -4,6 +4,7 @@
  * become ephemeral errors.
  */
 import { ChannelType, MessageFlags, PermissionFlagsBits, type RepliableInteraction } from 'discord.js';
+import { WORDING } from '../../requests/wording.ts';
 import { describeError } from '../../util/describe-error.ts';
 import { intake, sourcePolicies, type AskedRequest, type IntakeDeps } from '../common/intake/index.ts';
 import type { DiscordContext } from './context.ts';
@@ -51,9 +52,10 @@ export async function startJob(ctx: DiscordContext, interaction: RepliableIntera
     intakeDeps(ctx),
     { platform: 'discord', requestId: `discord-${interaction.id}`, user: { id: interaction.user.id, name: interaction.user.username }, server: interaction.guildId ?? undefined, channel: interaction.channelId ?? undefined, ...input },
     {
-      async replyTo() {
+      async replyTo(notes) {
         const reply = await interaction.fetchReply();
         replyTo = interactionReplyTo(interaction, reply.id, ctx.discord.useThreads);
+        if (notes.length) await tellNotes(ctx, interaction, notes);
         return replyTo;
       },
     },
@@ -64,9 +66,19 @@ export async function startJob(ctx: DiscordContext, interaction: RepliableIntera
   }
   if (outcome.kind === 'duplicate' || !replyTo) return undefined;
   ctx.delivery.showSubmitted(outcome.submitted.jobId, replyTo, outcome.submitted);
-  // What Easel changed of what was asked (a size over the limit…), privately, as Slack and the CLI say it.
-  if (outcome.notes.length) {
-    await interaction.followUp({ content: outcome.notes.map((n) => `ℹ️ ${n}`).join('\n'), flags: MessageFlags.Ephemeral }).catch((err: unknown) => ctx.log.warn({ interactionId: interaction.id, err: describeError(err) }, 'discord: could not show the notes'));
-  }
   return outcome.submitted.jobId;
+}
+
+/**
+ * What Easel changed of what was asked (a size over the limit…), told privately, as Slack and the
+ * CLI tell it. Before the job is submitted, so no status edit can race it: the deferred reply gets its
+ * first words first (a follow-up to a reply still "thinking" would take its place and its visibility).
+ */
+async function tellNotes(ctx: DiscordContext, interaction: RepliableInteraction, notes: readonly string[]): Promise<void> {
+  try {
+    if (interaction.deferred && !interaction.replied) await interaction.editReply({ content: `🎨 ${WORDING.gettingReady}` });
+    await interaction.followUp({ content: notes.map((n) => `ℹ️ ${n}`).join('\n'), flags: MessageFlags.Ephemeral });
+  } catch (err) {
+    ctx.log.warn({ interactionId: interaction.id, err: describeError(err) }, 'discord: could not show the notes');
+  }
 }

@@ -5,6 +5,7 @@
  * after the status message exists removes it again, so a channel only keeps messages about real jobs.
  */
 import { ERROR_TEXT } from '../common/text.ts';
+import { WORDING } from '../../requests/wording.ts';
 import { intake, IntakeRefusal, sourcePolicies, type ImageInput, type StyleInput } from '../common/intake/index.ts';
 import type { RequestOptions, StyleChoice } from '../../requests/style-request.ts';
 import { describeError, slackErrorCode, type SlackContext } from './context.ts';
@@ -47,7 +48,7 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
       async replyTo(): Promise<SlackReplyTo> {
         let posted;
         try {
-          posted = await ctx.client.chat.postMessage({ channel: job.channel, thread_ts: job.threadTs, text: '🎨 Got your photo — getting the easel ready…' });
+          posted = await ctx.client.chat.postMessage({ channel: job.channel, thread_ts: job.threadTs, text: `🎨 ${WORDING.gettingReady}` });
         } catch (err) {
           log.warn({ err: describeError(err) }, 'slack: could not post the status message');
           const code = slackErrorCode(err);

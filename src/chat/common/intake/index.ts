@@ -72,8 +72,11 @@ export interface IntakeRequest extends AskedRequest {
 
 /** What the adapter does around the submit. */
 export interface IntakeReply {
-  /** The images are in: open the status message if the platform needs one, and say where results go. */
-  replyTo(): Promise<Record<string, unknown>>;
+  /**
+   * The images are in: open the status message if the platform needs one, and say where results go.
+   * `notes`: what Easel changed of what was asked, for the adapter to tell the user its own way.
+   */
+  replyTo(notes: readonly string[]): Promise<Record<string, unknown>>;
   /** The request will not become a job after all: undo what `replyTo` did. */
   abandon?(): Promise<void>;
 }
@@ -204,9 +207,9 @@ export async function intake(deps: IntakeDeps, req: IntakeRequest, reply: Intake
     // Photo and style image download side by side; both are waited for, so an upload that lands
     // after the other one failed is still on the list when it is given back.
     const [content, chosen] = await allSettledOrThrow([storeImage(deps, req.content, taken), styleOf(deps, req.style, taken)]);
-    const replyTo = await reply.replyTo();
+    const replyTo = await reply.replyTo(resolved.notes.map((n) => n.text));
     taken.push('the status message', () => reply.abandon?.() ?? Promise.resolve());
-    const request = parseStyleRequest({ requestId: req.requestId, platform: req.platform, user: req.user, server: req.server, replyTo, content, style: chosen, options: req.options });
+    const request = parseStyleRequest({ requestId: req.requestId, platform: req.platform, user: req.user, server: req.server, replyTo, content, style: chosen, options: resolved.accepted });
     const submitted = await deps.jobs.submit(request, admitted, resolved);
     // The job holds the reservation, the quota and the blobs now.
     taken.clear();
