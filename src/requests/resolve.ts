@@ -133,7 +133,9 @@ export class ResolveError extends Error {
 
 /** `value` within [min, max] (and whole when `integer`), with a note when it had to change. */
 function withinLimits(key: string, value: number, limits: { min: number; max: number; integer: boolean; maxWhy: string }, notes: Note[]): number {
-  const what = optionSpec(key).label;
+  // The name people type for it in chat (`mix`), else the table's label.
+  const spec = optionSpec(key);
+  const what = spec.key === 'blend' ? spec.chat! : spec.label;
   let v = limits.integer ? Math.round(value) : value;
   if (v !== value) notes.push({ option: key, text: WORDING.rounded(what, v) });
   if (v > limits.max) {

@@ -85,6 +85,16 @@ describe('one request, three entry points, the same effective options', () => {
     for (const text of NOTES) expect(note.text).toContain(text);
   });
 
+  it('Slack: a mix share out of range is capped the same way (Discord\'s client cannot send one)', async () => {
+    const user = newUser();
+    const photo = await hostPhoto(slack.fake);
+    const { mention } = slack.fake.userMessage({ channel: CHANNEL, user, text: `<@${BOT_USER_ID}> starry-night+the-scream mix=1.5 size=32 quality=draft`, files: [photo] });
+    await slack.sender.event(mention);
+    await waitForEphemeral(slack.fake, user, /mix capped at 0\.95 — the most there is/);
+    const job = await jobOf(slack.jobs.queue, user);
+    expect(job.data.request.style).toEqual({ kind: 'preset', presetId: 'starry-night', blend: { presetId: 'the-scream', mix: 0.95 } });
+  });
+
   it('CLI: the same flags to `easel stylize`, painted with the same effective options', async () => {
     const out = path.join(dir, 'same.png');
     const args = ['bin/easel.js', 'stylize', photoPath('dancer_ballerina.jpg'), '--style', 'starry-night', '--style', 'the-scream', '--blend', '0.7,0.3', '--size', '2048', '--strength', '0.3', '--quality', 'fast', '--brush', 'bold', '--json', '-o', out];

@@ -42,7 +42,7 @@ describe('resolveRequest', () => {
     expect(texts(resolveRequest({ size: 300.4 }, { caps, style: painting }).notes)).toEqual(['size rounded to 300.']);
     const notes: Note[] = [];
     expect(capToTable('blend', 1.2, notes)).toBe(0.95);
-    expect(texts(notes)).toEqual(['blend capped at 0.95 — the most there is.']);
+    expect(texts(notes)).toEqual(['mix capped at 0.95 — the most there is.']);
   });
 
   it('keeps what was asked, as accepted: changed values replaced, defaults left unset (a follow-up is not told again)', () => {

@@ -50,9 +50,11 @@ describe('the /stylize and @Easel text syntax', () => {
     expect(parseStylizeText('udnie brush=huge', limits).problems.join('\n')).toMatch(/brush must be one of fine, normal, bold/);
   });
 
-  it('reads two paintings joined by + and mix=, refusing a mix outside (0, 1)', () => {
-    expect(parseStylizeText('starry-night+the-scream mix=0.7', limits)).toMatchObject({ presetToken: 'starry-night+the-scream', mix: 0.7, problems: [] });
-    expect(parseStylizeText('a+b mix=1', limits).problems.join('\n')).toMatch(/mix must be a number between 0 and 1/);
+  it('reads two paintings joined by + and mix=, capping a mix outside the table\'s range with a note (refusing only a non-number)', () => {
+    expect(parseStylizeText('starry-night+the-scream mix=0.7', limits)).toMatchObject({ presetToken: 'starry-night+the-scream', mix: 0.7, problems: [], notes: [] });
+    expect(parseStylizeText('a+b mix=1', limits)).toMatchObject({ mix: 0.95, problems: [], notes: ['mix capped at 0.95 — the most there is.'] });
+    expect(parseStylizeText('a+b mix=0', limits)).toMatchObject({ mix: 0.05, notes: ['mix raised to 0.05 — the least there is.'] });
+    expect(parseStylizeText('a+b mix=lots', limits).problems.join('\n')).toMatch(/mix must be a number between 0 and 1/);
   });
 
   it('writes options back in the same syntax (round trip)', () => {
@@ -61,6 +63,6 @@ describe('the /stylize and @Easel text syntax', () => {
   });
 
   it('gives an empty text no preset and no options', () => {
-    expect(parseStylizeText('   ', limits)).toEqual({ keyword: undefined, presetToken: undefined, options: {}, problems: [] });
+    expect(parseStylizeText('   ', limits)).toEqual({ keyword: undefined, presetToken: undefined, options: {}, problems: [], notes: [] });
   });
 });

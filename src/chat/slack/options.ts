@@ -25,6 +25,7 @@
 import type { RequestOptions } from '../../requests/style-request.ts';
 import { QUALITIES, type Quality } from '../../config.ts';
 import { OPTION_TABLE, type OptionSpec } from '../../requests/option-table.ts';
+import { capToTable, type Note } from '../../requests/resolve.ts';
 
 export type Keyword = 'styles' | 'help';
 
@@ -40,6 +41,8 @@ export interface ParsedStylizeText {
   latest?: boolean;
   /** Friendly, one per bad word. Empty when the text parsed cleanly. */
   problems: string[];
+  /** What was changed of what was asked here (a `mix` outside the table's range, capped), to tell the user. */
+  notes: string[];
 }
 
 /** Kept for callers; limits are resolveRequest's now (src/requests/resolve.ts). */
@@ -86,15 +89,17 @@ export function parseStylizeText(text: string | undefined, _limits?: ParseLimits
   let keyword: Keyword | undefined;
   let presetToken: string | undefined;
   let mix: number | undefined;
+  const notes: Note[] = [];
   let latest: boolean | undefined;
 
   words.forEach((raw, index) => {
     const word = raw.toLowerCase();
     const eq = word.indexOf('=');
     if (eq > 0 && word.slice(0, eq) === 'mix') {
-      const n = Number(word.slice(eq + 1));
-      if (!(n > 0 && n < 1)) problems.push(`mix must be a number between 0 and 1 (e.g. mix=0.7), not “${raw.slice(eq + 1)}”.`);
-      else mix = n;
+      // The mix belongs to the style (StyleChoice), so it is capped here, by the same rule as resolveRequest's.
+      const n = word.slice(eq + 1) === '' ? NaN : Number(word.slice(eq + 1));
+      if (!Number.isFinite(n)) problems.push(`mix must be a number between 0 and 1 (e.g. mix=0.7), not “${raw.slice(eq + 1)}”.`);
+      else mix = capToTable('blend', n, notes);
       return;
     }
     if (eq > 0) {
@@ -125,7 +130,7 @@ export function parseStylizeText(text: string | undefined, _limits?: ParseLimits
     problems.push(`I don't understand “${raw}”.`);
   });
 
-  return { keyword, presetToken, options, mix, latest, problems };
+  return { keyword, presetToken, options, mix, latest, problems, notes: notes.map((n) => n.text) };
 }
 
 const EXAMPLES: Record<string, string> = { strength: '0.8', size: '512', iterations: '300', seed: '42' };
