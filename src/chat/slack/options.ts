@@ -45,10 +45,6 @@ export interface ParsedStylizeText {
   notes: string[];
 }
 
-/** Kept for callers; limits are resolveRequest's now (src/requests/resolve.ts). */
-export interface ParseLimits {
-  maxSize: number;
-}
 
 const KEYWORDS: Record<string, Keyword> = { styles: 'styles', style: 'styles', list: 'styles', gallery: 'styles', help: 'help', '?': 'help' };
 /** The table's options Slack takes as `key=value`, by each word it accepts (mix is read apart: it belongs to the style). */
@@ -82,7 +78,7 @@ export function cleanMessageText(text: string | undefined): string {
     .trim();
 }
 
-export function parseStylizeText(text: string | undefined, _limits?: ParseLimits): ParsedStylizeText {
+export function parseStylizeText(text: string | undefined): ParsedStylizeText {
   const words = cleanMessageText(text).split(/\s+/).filter(Boolean);
   const options: RequestOptions = {};
   const problems: string[] = [];

@@ -34,7 +34,7 @@ export function stylizeCommand(ctx: SlackContext) {
       await respond({ response_type: 'ephemeral', text: await settingsCommand(ctx, { userId: command.user_id, teamId: command.team_id, enterpriseId: command.enterprise_id }, rest.join(' ')) });
       return;
     }
-    const parsed = parseStylizeText(command.text, { maxSize: ctx.config.render.maxSize });
+    const parsed = parseStylizeText(command.text);
     const ephemeral = (text: string) => ack({ response_type: 'ephemeral', text });
 
     if (parsed.problems.length > 0) {

@@ -29,7 +29,7 @@ export function appMention(ctx: SlackContext) {
     };
 
     ctx.background('app_mention', async () => {
-      const parsed = parseStylizeText(event.text, { maxSize: ctx.config.render.maxSize });
+      const parsed = parseStylizeText(event.text);
       if (parsed.keyword) {
         await ctx.client.chat.postMessage({ channel, thread_ts: threadTs, text: helpText(ctx.presets.all()) });
         await shareGallery(ctx, channel, threadTs);
