@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { remoteProblem } from '../../src/chat/common/intake/index.ts';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
-import { decodeCustomId, encodeCustomId } from '../../src/chat/discord/custom-ids.ts';
+import { decodeCustomId } from '../../src/chat/discord/components.ts';
+import { encodeCustomId } from '../../src/chat/discord/custom-ids.ts';
 import { remoteImage } from '../../src/chat/discord/photos.ts';
 import { higherQuality } from '../../src/chat/common/recipe.ts';
 import { tokenUsable, type DiscordReplyTo } from '../../src/chat/discord/reply-to.ts';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OPTION_TABLE, README_TABLE_END, README_TABLE_START, readmeOptionsTable, withOptionsTable } from '../../src/requests/option-table.ts';
-import { data as stylizeCommand } from '../../commands/stylize.ts';
+import { data as stylizeCommand } from '../../src/chat/discord/commands/stylize.ts';
 import { parseStylizeText } from '../../src/chat/slack/options.ts';
 
 const root = new URL('../../', import.meta.url);

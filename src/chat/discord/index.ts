@@ -1,14 +1,14 @@
 /**
  * The Discord adapter: `startDiscordAdapter(deps)` logs the bot in (discord.js v14), routes
- * interactions to commands/*.ts and component handlers, restyles replies to results, and delivers
+ * interactions to commands/*.ts, buttons/*.ts and selects/*.ts, restyles replies to results, and delivers
  * job events (progress, results, errors) back into the chat. `easel bot` / `easel start` call it.
  *
- *   interaction ─► router ─► commands/stylize.ts … ─► photos (download, decode, blob) ─► jobs.submit
+ *   interaction ─► router ─► commands/stylize.ts, buttons/reroll.ts … ─► photos (download, decode, blob) ─► jobs.submit
  *   jobs.subscribe('discord') ─► delivery ─► edits / thread / result attachment
  */
 import type { Client } from 'discord.js';
 import type { AdapterDeps, RunningAdapter } from '../types.ts';
-import { commands } from '../../../commands/index.ts';
+import { commands } from './commands/index.ts';
 import { loginWithIntentFallback } from './client.ts';
 import type { DiscordContext } from './context.ts';
 import { createDelivery } from './delivery.ts';
