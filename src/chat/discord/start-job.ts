@@ -7,6 +7,7 @@ import { ChannelType, PermissionFlagsBits, type RepliableInteraction } from 'dis
 import type { RequestOptions } from '../../requests/style-request.ts';
 import { intake, sourcePolicies, type ImageInput, type IntakeDeps, type StyleInput } from '../common/intake/index.ts';
 import type { DiscordContext } from './context.ts';
+import { channelTypeOf } from './raw-interaction.ts';
 import type { DiscordReplyTo } from './reply-to.ts';
 import { replyError } from './respond.ts';
 
@@ -20,7 +21,7 @@ export interface JobInput {
 /** Threads can start from messages in text and announcement channels, given the permissions. */
 export function canStartThread(interaction: RepliableInteraction, useThreads: boolean): boolean {
   if (!useThreads || !interaction.inGuild()) return false;
-  const type = interaction.channel?.type;
+  const type = channelTypeOf(interaction);
   if (type !== ChannelType.GuildText && type !== ChannelType.GuildAnnouncement) return false;
   return interaction.appPermissions.has([PermissionFlagsBits.CreatePublicThreads, PermissionFlagsBits.SendMessagesInThreads]);
 }
