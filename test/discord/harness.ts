@@ -22,6 +22,8 @@ export interface Harness {
   fake: FakeDiscord;
   redis: TestRedis;
   config: Config;
+  /** The environment `config` was made from (another process of the same deployment starts from it). */
+  env: Record<string, string>;
   services: Services;
   /** Every log line the whole stack wrote (debug level), for checking that no secret is logged. */
   logText(): string;
@@ -51,7 +53,7 @@ export async function smallJpeg(bytes: Buffer, side: number): Promise<Buffer> {
 export async function startHarness(opts: { env?: Record<string, string>; fake?: FakeDiscordOptions; name?: string } = {}): Promise<Harness> {
   const redis = await testRedis(opts.name ?? 'discord');
   const fake = await new FakeDiscord(opts.fake).start();
-  const config = redis.config({
+  const env: Record<string, string> = {
     DISCORD_TOKEN: fake.token,
     DISCORD_API_BASE: fake.apiBase,
     EASEL_DEFAULT_SIZE: '48',
@@ -65,7 +67,8 @@ export async function startHarness(opts: { env?: Record<string, string>; fake?: 
     // HTTP-interactions mode: the endpoint on a free port, verified with the fake's public key.
     ...(fake.interactionsMode === 'http' ? { EASEL_DISCORD_INTERACTIONS: 'http', DISCORD_PUBLIC_KEY: fake.publicKeyHex, PORT: '0' } : {}),
     ...opts.env,
-  });
+  };
+  const config = redis.config(env);
   // The logger createLogger makes (same redaction), writing into memory at debug level.
   const lines: string[] = [];
   const sink = new Writable({
@@ -98,6 +101,7 @@ export async function startHarness(opts: { env?: Record<string, string>; fake?: 
     fake,
     redis,
     config,
+    env,
     services,
     logText: () => lines.join(''),
     user: (name) => humanUser(name),

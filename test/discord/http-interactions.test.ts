@@ -9,7 +9,13 @@ import { ConfigError, loadConfig } from '../../src/config.ts';
 import { MAX_SIGNATURE_AGE_MS, publicKeyFromHex, verifyInteraction } from '../../src/chat/discord/interactions-endpoint.ts';
 import { jobIdFor } from '../../src/jobs/job-data.ts';
 import { slashCommand } from '../fakes/discord/payloads.ts';
+import { pino } from 'pino';
+import { DISCORD_INTERACTIONS_PATH } from '../../src/config.ts';
+import type { DiscordAdapter } from '../../src/chat/discord/index.ts';
+import { startServices } from '../../src/cli/serve.ts';
 import { callbackOf, deferral, startHarness, type Harness } from './harness.ts';
+
+const silentLog = pino({ level: 'silent' });
 import { httpAckBurst, percentile } from './http-burst.ts';
 
 describe('verifying a request (Ed25519 over timestamp + body)', () => {
@@ -107,6 +113,31 @@ describe('the Interactions Endpoint, end to end', () => {
     // Only one answer to the interaction itself.
     expect(fake.requestsFor(rec).filter((r) => r.path.endsWith('/callback'))).toHaveLength(1);
     expect(callbackOf(fake, rec)?.status).toBe(204);
+  });
+
+  it('an interactions-only replica (EASEL_DISCORD_GATEWAY=off) opens no gateway session; its /stylize is delivered by the gateway process, once', async () => {
+    const fake = h.fake;
+    const sessionsBefore = fake.identifies.length;
+    // A second `easel bot` on the same Redis: no gateway, no worker, its endpoint on a free port.
+    const replicaConfig = h.redis.config({ ...h.env, EASEL_DISCORD_GATEWAY: 'off', PORT: '0', EASEL_METRICS_PORT: '0' });
+    const replica = await startServices(replicaConfig, silentLog, { bot: true, worker: false });
+    const gatewayEndpoint = fake.interactionsEndpoint;
+    try {
+      const port = replica.adapters.map((a) => (a as DiscordAdapter).interactionsPort).find((p) => p !== undefined);
+      fake.interactionsEndpoint = `http://127.0.0.1:${port}${DISCORD_INTERACTIONS_PATH}`;
+      expect(await fake.ping()).toMatchObject({ status: 200, body: { type: 1 } });
+      const rec = h.slash(h.user('replica-user'), 'stylize', { photo: h.photo(), style: 'the-scream' }, { channel: 'voice' });
+      expect((await rec.http!).status).toBe(202);
+      expect((await deferral(fake, rec)).body.type).toBe(5);
+      const jobId = jobIdFor({ platform: 'discord', requestId: `discord-${rec.id}` });
+      await fake.waitFor('result in the reply', () => fake.requestsFor(rec).find((r) => r.method === 'PATCH' && r.files.some((f) => f.name === 'easel.png')), 90_000);
+      await vi.waitFor(async () => expect(await h.services.jobs.isSettled(jobId)).toBe(true), { timeout: 30_000, interval: 100 });
+      expect(fake.requestsFor(rec).filter((r) => r.files.some((f) => f.name === 'easel.png'))).toHaveLength(1);
+      expect(fake.identifies.length).toBe(sessionsBefore);
+    } finally {
+      fake.interactionsEndpoint = gatewayEndpoint;
+      await replica.close();
+    }
   });
 
   it('acks stay under Discord’s 3 s while the gateway delivers a burst of 2,000 MESSAGE_CREATE events', async () => {
