@@ -110,10 +110,11 @@ export async function startDiscordAdapter(deps: AdapterDeps): Promise<DiscordAda
         publicKey: http.publicKey,
         log,
         dispatch(payload) {
-          if (state.closing) throw new Error('closing');
+          if (state.closing) return false;
           const interaction = interactionFromPayload(client, payload);
-          if (!interaction) return void log.debug({ interactionId: payload?.id, type: payload?.type }, 'discord: interaction kind without a handler');
-          track(route(interaction));
+          if (interaction) track(route(interaction));
+          else log.debug({ interactionId: payload?.id, type: payload?.type }, 'discord: interaction kind without a handler');
+          return true;
         },
       });
     }

@@ -7,6 +7,7 @@
  *   bad or missing signature, stale timestamp → 401, nothing else happens
  *   PING (type 1)                             → PONG (type 1), as Discord checks when the URL is saved
  *   anything else                             → handed to `dispatch`, then 202 Accepted, empty
+ *                                               (503 while the process shuts down)
  *
  * The answer itself goes through the interaction callback (POST /interactions/{id}/{token}/callback
  * on DISCORD_API_BASE), exactly as over the gateway, so the same handlers serve both transports;
@@ -55,8 +56,8 @@ export interface InteractionsEndpointOptions {
   path: string;
   publicKey: string;
   log: Logger;
-  /** A verified interaction other than PING; must not throw (it is the adapter's router). */
-  dispatch(payload: Record<string, any>): void;
+  /** A verified interaction other than PING, handed to the router; false = not taking any now (shutting down). */
+  dispatch(payload: Record<string, any>): boolean;
   now?: () => number;
 }
 
@@ -102,17 +103,21 @@ export async function startInteractionsEndpoint(opts: InteractionsEndpointOption
         return answer(res, 400, { error: 'not JSON' });
       }
       if (payload?.type === 1) return answer(res, 200, { type: 1 });
+      let taken: boolean;
       try {
-        opts.dispatch(payload);
+        taken = opts.dispatch(payload);
       } catch (err) {
         opts.log.error({ interactionId: payload?.id, err: describeError(err) }, 'discord: could not dispatch an interaction from HTTP');
         return answer(res, 500, { error: 'internal error' });
       }
-      answer(res, 202);
+      answer(res, taken ? 202 : 503);
     });
   });
-  // Discord keeps connections open between requests; idle ones must not hold the process at close.
+  // Discord keeps connections open between requests (idle ones are closed at shutdown); a client
+  // that sends its request slowly is cut off long before Discord's own 3 s would matter.
   server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
