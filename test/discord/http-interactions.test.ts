@@ -13,7 +13,8 @@ import { pino } from 'pino';
 import { DISCORD_INTERACTIONS_PATH } from '../../src/config.ts';
 import type { DiscordAdapter } from '../../src/chat/discord/index.ts';
 import { startServices } from '../../src/cli/serve.ts';
-import { callbackOf, deferral, startHarness, type Harness } from './harness.ts';
+import { decodeCustomId } from '../../src/chat/discord/components.ts';
+import { callbackOf, customIds, deferral, messageOf, startHarness, type Harness } from './harness.ts';
 
 const silentLog = pino({ level: 'silent' });
 import { httpAckBurst, percentile } from './http-burst.ts';
@@ -115,7 +116,7 @@ describe('the Interactions Endpoint, end to end', () => {
     expect(callbackOf(fake, rec)?.status).toBe(204);
   });
 
-  it('an interactions-only replica (EASEL_DISCORD_GATEWAY=off) opens no gateway session; its /stylize is delivered by the gateway process, once', async () => {
+  it('an interactions-only replica (EASEL_DISCORD_GATEWAY=off) opens no gateway session; its /stylize is delivered by the gateway process, once; its buttons, selects and context menu work', async () => {
     const fake = h.fake;
     const sessionsBefore = fake.identifies.length;
     // A second `easel bot` on the same Redis: no gateway, no worker, its endpoint on a free port.
@@ -133,6 +134,25 @@ describe('the Interactions Endpoint, end to end', () => {
       await fake.waitFor('result in the reply', () => fake.requestsFor(rec).find((r) => r.method === 'PATCH' && r.files.some((f) => f.name === 'easel.png')), 90_000);
       await vi.waitFor(async () => expect(await h.services.jobs.isSettled(jobId)).toBe(true), { timeout: 30_000, interval: 100 });
       expect(fake.requestsFor(rec).filter((r) => r.files.some((f) => f.name === 'easel.png'))).toHaveLength(1);
+
+      // A button and a select on that result, through the replica (which caches no channel or message).
+      const result = messageOf(fake, fake.interactions.get(rec.id)!.originalId!);
+      const bob = h.user('replica-bob');
+      const another = h.click(bob, result, customIds(result).find((c) => decodeCustomId(c)?.action === 'another')!);
+      const offered = await deferral(fake, another);
+      expect(offered.body.type).toBe(4);
+      expect(offered.body.data.flags & 64).toBe(64);
+      const picker = messageOf(fake, fake.interactions.get(another.id)!.originalId!);
+      const pick = h.click(bob, picker, customIds(picker).find((c) => decodeCustomId(c)?.action === 'style')!, ['great-wave']);
+      expect((await deferral(fake, pick)).body.type).toBe(5);
+      await fake.waitFor('restyled result', () => fake.requestsFor(pick).find((r) => r.method === 'PATCH' && r.files.some((f) => f.name === 'easel.png')), 90_000);
+      // The "Stylize image" context menu on someone's photo: a private select of paintings.
+      const photoMessage = h.say(h.user('poster'), fake.channelOfType(0).id, { content: 'look', attachments: [h.photo(64)] });
+      const menu = h.contextMenu(bob, photoMessage);
+      const asked = await deferral(fake, menu);
+      expect(asked.body.type).toBe(5);
+      expect(asked.body.data.flags & 64).toBe(64);
+      await fake.waitFor('select of paintings', () => fake.requestsFor(menu).find((r) => r.method === 'PATCH' && customIds(r.body).some((c) => decodeCustomId(c)?.action === 'style')));
       expect(fake.identifies.length).toBe(sessionsBefore);
     } finally {
       fake.interactionsEndpoint = gatewayEndpoint;
