@@ -3,11 +3,10 @@
  * starts before the old one stops) never runs a shard twice: the new one waits for the old one's
  * leases; a killed process's leases run out. And when two processes do run one shard (leases off,
  * or a frozen process), every message still becomes at most one job: the intake's request-id
- * dedupe holds across processes.
+ * dedupe holds across processes — requests before, during and after such an overlapping restart
+ * each get one result.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Redis } from 'ioredis';
@@ -16,11 +15,11 @@ import { loginWithIntentFallback } from '../../src/chat/discord/client.ts';
 import { ShardLeases } from '../../src/chat/discord/shard-leases.ts';
 import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
-import { startServices, type Services } from '../../src/cli/serve.ts';
+import type { Services } from '../../src/cli/serve.ts';
 import { FakeDiscord } from '../fakes/discord/fake-discord.ts';
-import { attachment, humanUser, messagePayload, slashCommand } from '../fakes/discord/payloads.ts';
+import { humanUser, slashCommand } from '../fakes/discord/payloads.ts';
 import { testRedis, REPO_ROOT, TEST_REDIS_URL, type TestRedis } from '../helpers/redis.ts';
-import { smallJpeg } from './harness.ts';
+import { allDelivered, paintedEdits, photoOn, replyWithPhoto, resultMessage, resultUploads, startShardedBot, statusesOf } from './sharded-bot.ts';
 
 function memoryLog() {
   const lines: string[] = [];
@@ -66,8 +65,8 @@ describe('shard leases', () => {
     const next = await process_(fake, redis, 5_000, log);
     let nextReady = false;
     void next.ready.then(() => (nextReady = true));
-    await pause(1000);
     // The new process waits (and says so); the old one still runs both shards.
+    await vi.waitFor(() => expect(text()).toContain('still run by another process'), { timeout: 10_000, interval: 20 });
     expect(nextReady).toBe(false);
     expect(fake.identifies.filter((i) => i.accepted)).toHaveLength(2);
     expect(text()).toContain('still run by another process');
@@ -110,56 +109,47 @@ describe('shard leases', () => {
   }, 30_000);
 });
 
-describe('two processes on one shard (an overlap): still one job per request', () => {
-  it('a /stylize and a reply with a photo seen by both processes are each answered once', async () => {
+describe('a rolling restart with an overlapping shard: one result per request', () => {
+  it('requests before, during and after the overlap (both processes on the shard) are each answered once', async () => {
     redis = await testRedis('overlap');
     fake = await new FakeDiscord({ guilds: { count: 2, shardCount: 1 }, identifyWindowMs: 50 }).start();
-    const config = redis.config({
-      DISCORD_TOKEN: fake.token,
-      DISCORD_API_BASE: fake.apiBase,
-      DISCORD_SHARD_COUNT: '1',
-      EASEL_SHARD_LEASE_MS: '0', // leases off: the overlap a frozen process could cause
-      EASEL_IDENTIFY_WINDOW_MS: '50',
-      EASEL_DEFAULT_SIZE: '48',
-      EASEL_MAX_SIZE: '64',
-      EASEL_DEFAULT_QUALITY: 'fast',
-      EASEL_USER_COOLDOWN_S: '0',
-      EASEL_METRICS_PORT: '0',
-      EASEL_JOB_ATTEMPTS: '1',
-    });
-    stacks.push(await startServices(config, memoryLog().log, { bot: true, worker: true }));
-    stacks.push(await startServices(config, memoryLog().log, { bot: true, worker: false }));
-    expect(fake.overlaps).toBe(1);
+    const f = fake;
+    // Leases off: the overlap a frozen process (or a lease shorter than a restart) could cause.
+    const bot = { DISCORD_SHARD_COUNT: '1', EASEL_SHARD_LEASE_MS: '0' };
+    const worker = await startShardedBot(f, redis, {}, { bot: false, worker: true });
+    const old = await startShardedBot(f, redis, bot);
+    stacks.push(worker, old);
+    const guildId = [...f.guilds.keys()][1];
+    const channel = f.textChannelOf(guildId);
+    // Different photos: different jobs, none answered from the result cache.
+    const stylize = async (side: number) => f.sendInteraction(slashCommand({ guildId, channel, user: humanUser(`u${side}`) }, 'stylize', { photo: await photoOn(f, side), style: 'udnie' }));
 
-    const bytes = await smallJpeg(readFileSync(path.join(REPO_ROOT, 'presets/photos/golden_gate.jpg')), 64);
-    const other = await smallJpeg(readFileSync(path.join(REPO_ROOT, 'presets/photos/golden_gate.jpg')), 96);
-    const photo = (b = bytes) => attachment(fake!.hostFile('photo.jpg', b), b, { filename: 'photo.jpg' });
-    const guildId = [...fake.guilds.keys()][1];
-    const channel = fake.textChannelOf(guildId);
-    const rec = fake.sendInteraction(slashCommand({ guildId, channel, user: humanUser('o') }, 'stylize', { photo: photo(), style: 'udnie' }));
-    const uploads = () => {
-      const original = fake!.interactions.get(rec.id)?.originalId;
-      const inThread = fake!.requestsMatching('POST', /^\/channels\/\d+\/messages$/).filter((r) => r.path === `/channels/${original}/messages`);
-      return [...fake!.requestsFor(rec), ...inThread].filter((r) => r.files.length > 0 && r.status === 200);
-    };
-    await fake.waitFor('the result', () => uploads().length > 0, 120_000);
-    const original = fake.interactions.get(rec.id)!.originalId!;
-    const result = [...fake.messages.values()].find((m) => m.author.id === fake!.bot.id && (m.id === original || m.channel_id === original) && m.attachments.length > 0)!;
+    // Before: the old process alone.
+    const before = await stylize(40);
+    const first = await f.waitFor('the first result', () => resultMessage(f, before), 60_000);
+    // The new process starts while the old one still runs: two sessions on shard 0, both fed.
+    const next = await startShardedBot(f, redis, bot);
+    stacks.push(next);
+    expect(f.overlaps).toBe(1);
+    const during = await stylize(48);
+    const reply = await replyWithPhoto(f, first, 56);
+    await f.waitFor('the results during the overlap', () => resultMessage(f, during) && paintedEdits(f, reply).length > 0, 60_000);
+    await allDelivered(redis);
+    // The old process stops; the new one carries on alone.
+    await old.close();
+    stacks.splice(stacks.indexOf(old), 1);
+    const after = await stylize(64);
+    await f.waitFor('the result after the restart', () => resultMessage(f, after), 60_000);
+    await allDelivered(redis);
 
-    const reply = fake.sendUserMessage(messagePayload({ channelId: result.channel_id, author: humanUser('p'), attachments: [photo(other)], reference: { message_id: result.id, channel_id: result.channel_id, guild_id: guildId } }));
-    const statuses = () => [...fake!.messages.values()].filter((m) => m.author.id === fake!.bot.id && m.message_reference?.message_id === reply.id);
-    const done = () => statuses().flatMap((s) => fake!.requestsMatching('PATCH', new RegExp(`/messages/${s.id}$`)).filter((r) => r.files.length > 0 && r.status === 200));
-    await fake.waitFor('the reply result', () => done().length > 0, 120_000);
-    await pause(2000);
-
-    // Both processes got both events (two sessions on the shard); one acknowledgement went
-    // through, one job ran, one result each.
-    expect(fake.requestsFor(rec).filter((r) => r.path.endsWith('/callback') && r.status < 300)).toHaveLength(1);
-    expect(uploads()).toHaveLength(1);
-    expect(statuses()).toHaveLength(1);
-    expect(done()).toHaveLength(1);
-    const jobs = await stacks[0].jobs.queue.getJobCounts('completed', 'failed', 'active', 'waiting');
-    // Two different photos: two jobs (not a cached repeat), and no third.
-    expect(jobs).toEqual({ completed: 2, failed: 0, active: 0, waiting: 0 });
-  }, 240_000);
+    // Both processes got the overlap's events; one acknowledgement each went through, one job ran,
+    // one result each.
+    for (const rec of [before, during, after]) {
+      expect(f.requestsFor(rec).filter((r) => r.path.endsWith('/callback') && r.status < 300)).toHaveLength(1);
+      expect(resultUploads(f, rec)).toHaveLength(1);
+    }
+    expect(statusesOf(f, reply)).toHaveLength(1);
+    expect(paintedEdits(f, reply)).toHaveLength(1);
+    expect(await worker.jobs.queue.getJobCounts('completed', 'failed', 'active', 'waiting')).toEqual({ completed: 4, failed: 0, active: 0, waiting: 0 });
+  }, 180_000);
 });
