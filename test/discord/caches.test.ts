@@ -4,6 +4,8 @@
  * servers stays small (figures: bench/discord-shard-memory.ts, README "Scaling out").
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { ChannelType, type Client } from 'discord.js';
 import { loginWithIntentFallback } from '../../src/chat/discord/client.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -47,4 +49,27 @@ describe('discord.js caches', () => {
     expect(guild.members.me).toBeTruthy();
     expect(guild.roles.cache.size).toBeGreaterThan(0);
   });
+
+  // The issue's measurement as a test: bench/discord-shard-memory.ts in a child process (the real
+  // discord.js client with Easel's options, one shard, 2,500 servers, 10,000 messages over 10
+  // channels from 1,000 members). The bounds are the caches'; RSS is reported (and far below a
+  // ceiling that only a leak would reach), never compared with a speed or a fixed figure.
+  it('one shard with 2,500 servers after 10,000 messages: caches bounded, RSS reported', async () => {
+    const run = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench/discord-shard-memory.ts'), '--json', '--guilds', '2500', '--messages', '10000', '--channels', '10'], { cwd: REPO_ROOT });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (err += c));
+      child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
+    });
+    expect(run.code, run.err).toBe(0);
+    const { samples } = JSON.parse(run.out.trim().split('\n').at(-1)!) as { samples: Array<{ phase: string; rssMiB: number; heapMiB: number; guilds: number; cachedMessages: number; cachedUsers: number }> };
+    const [ready, after] = samples;
+    expect(ready).toMatchObject({ phase: 'ready', guilds: 2500, cachedMessages: 0, cachedUsers: 1 });
+    // 50 per channel (discord.js's default keeps 200: 2,000 here) and no member users (1,000 by default).
+    expect(after).toMatchObject({ phase: 'messages', guilds: 2500, cachedMessages: 500, cachedUsers: 1 });
+    expect(after.rssMiB).toBeLessThan(512);
+    console.info(`[issue-22] one shard, 2,500 servers: RSS ${ready.rssMiB} MiB after READY, ${after.rssMiB} MiB after 10,000 messages (heap ${ready.heapMiB} → ${after.heapMiB} MiB)`);
+  }, 120_000);
 });
