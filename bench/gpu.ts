@@ -17,6 +17,7 @@ import { onnxEngineFactory } from '../src/engine/onnx/engine-factory.ts';
 import { render, type RenderDeps } from '../src/engine/render.ts';
 import { GramCache } from '../src/engine/style-targets.ts';
 import { CONTENT_LAYER, DEFAULT_STRENGTH, STYLE_LAYERS, lossMixFor, resolveOptions } from '../src/engine/params.ts';
+import { relativeDistance } from '../src/engine/distance.ts';
 import { lossWeights } from '../src/engine/loss-spec.ts';
 import type { LossBackend } from '../src/engine/types.ts';
 import type { RgbImage } from '../src/images/types.ts';
@@ -61,16 +62,6 @@ async function evaluator(backend: LossBackend, width: number, height: number) {
   return { ev, x };
 }
 
-function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d / n);
-}
-
 const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 const frame = (size: number) => ({ width: size, height: Math.round((size * 2) / 3) });
@@ -88,7 +79,7 @@ if (!args['no-check']) {
   const ea = await a.ev.evaluate(a.x);
   const grad = Float32Array.from(ea.grad);
   const eb = await b.ev.evaluate(b.x);
-  result.check = { size: `${width}x${height}`, loss: ea.loss, lossCpu: eb.loss, lossRelDiff: Math.abs(ea.loss - eb.loss) / Math.abs(eb.loss), gradRelL2: relL2(grad, eb.grad) };
+  result.check = { size: `${width}x${height}`, loss: ea.loss, lossCpu: eb.loss, lossRelDiff: Math.abs(ea.loss - eb.loss) / Math.abs(eb.loss), gradRelL2: relativeDistance(grad, eb.grad) };
   progress({ check: result.check });
   a.ev.dispose();
   b.ev.dispose();

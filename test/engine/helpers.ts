@@ -30,13 +30,3 @@ export function fnEvaluator(f: (x: Float32Array) => { loss: number; grad: Float3
   };
   return ev;
 }
-
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d / n);
-}

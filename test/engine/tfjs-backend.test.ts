@@ -13,7 +13,8 @@ import { STYLE_LAYERS, CONTENT_LAYER } from '../../src/engine/params.ts';
 import { lossWeights } from '../../src/engine/loss-spec.ts';
 import { mulberry32 } from '../../src/engine/init.ts';
 import type { LossBackend, LossSpec } from '../../src/engine/types.ts';
-import { PAINTINGS, PHOTOS, WEIGHTS, loadImage, relErr } from './helpers.ts';
+import { relativeDistance } from '../../src/engine/distance.ts';
+import { PAINTINGS, PHOTOS, WEIGHTS, loadImage } from './helpers.ts';
 
 type Tensor4D = import('@tensorflow/tfjs-core').Tensor4D;
 
@@ -63,7 +64,7 @@ describe('loss terms on hand-computed tensors', () => {
     expect(m).toBe(Math.floor(img.height / 2) * Math.floor(img.width / 2));
     const expected = new Float64Array(c * c);
     for (let p = 0; p < m; p++) for (let i = 0; i < c; i++) for (let j = 0; j < c; j++) expected[i * c + j] += (f[p * c + i] * f[p * c + j]) / m;
-    expect(relErr(g, expected)).toBeLessThan(1e-5);
+    expect(relativeDistance(g, expected)).toBeLessThan(1e-5);
   });
 });
 
@@ -75,7 +76,7 @@ describe('style loss gradient written out', () => {
     const plain = (v: Tensor4D) => tf.mean(tf.squaredDifference(tf.div(tf.matMul(tf.reshape(v, [30, 8]), tf.reshape(v, [30, 8]), true, false), 30), a));
     const gOurs = tf.grad((v) => styleLayerLoss(v as Tensor4D, a))(f);
     const gAuto = tf.grad((v) => plain(v as Tensor4D))(f);
-    expect(relErr(gOurs.dataSync(), gAuto.dataSync())).toBeLessThan(1e-4);
+    expect(relativeDistance(gOurs.dataSync(), gAuto.dataSync())).toBeLessThan(1e-4);
     expect(styleLayerLoss(f, a).dataSync()[0]).toBeCloseTo(plain(f).dataSync()[0], 4);
     tf.dispose([f, r, a, gOurs, gAuto]);
   });
@@ -91,9 +92,9 @@ describe('custom conv2d input gradient', () => {
     const fast = makeConvRelu(layer);
     const gFast = tf.grad((v) => tf.sum(tf.mul(fast(v as Tensor4D), probe)))(x);
     const gStock = tf.grad((v) => tf.sum(tf.mul(convReluStock(layer, v as Tensor4D), probe)))(x);
-    expect(relErr(gFast.dataSync(), gStock.dataSync())).toBeLessThan(1e-4);
+    expect(relativeDistance(gFast.dataSync(), gStock.dataSync())).toBeLessThan(1e-4);
     // and the forward pass is the same op
-    expect(relErr(fast(x).dataSync(), convReluStock(layer, x).dataSync())).toBeLessThan(1e-5);
+    expect(relativeDistance(fast(x).dataSync(), convReluStock(layer, x).dataSync())).toBeLessThan(1e-5);
     tf.dispose([kernel, bias, layer.kernelForInputGrad, x, probe, gFast, gStock]);
   });
 
@@ -105,7 +106,7 @@ describe('custom conv2d input gradient', () => {
     const probe = tf.tensor4d(randomArray(12 * 10 * 128, 6), [1, 12, 10, 128]);
     const gFast = tf.grad((v) => tf.sum(tf.mul(layer.convRelu(v as Tensor4D), probe)))(x);
     const gStock = tf.grad((v) => tf.sum(tf.mul(convReluStock(layer, v as Tensor4D), probe)))(x);
-    expect(relErr(gFast.dataSync(), gStock.dataSync())).toBeLessThan(1e-4);
+    expect(relativeDistance(gFast.dataSync(), gStock.dataSync())).toBeLessThan(1e-4);
     tf.dispose([x, probe, gFast, gStock]);
     expect(tf.memory().numTensors).toBe(before);
   });
