@@ -92,6 +92,40 @@ describe('global 429 across processes', () => {
     expect(heard[0]).toBeLessThan(resetAt + 1000);
   }, 15_000);
 
+  it("the fake's per-token limit, for real: A goes over it, B waits until its window ends; callbacks are neither counted nor held", async () => {
+    redis = await testRedis('global-429-limit');
+    const windowMs = 2000;
+    fake = await new FakeDiscord({ globalLimit: { requests: 5, windowMs } }).start();
+    const heard = await listen(redis);
+    const a = await botProcess(fake, redis);
+    const b = await botProcess(fake, redis);
+    const channel = fake.channelOfType(0);
+    // Six messages from A (one route: discord.js sends them one after another); the sixth is over.
+    const sent = Promise.all(Array.from({ length: 6 }, (_, i) => a.post(Routes.channelMessages(channel.id), { body: { content: `m${i}` } })));
+    const limited = await fake.waitFor('the global 429', () => fake!.requests.find((r) => r.status === 429), 10_000);
+    const resetAt = fake.requests[0].at + windowMs;
+    await vi.waitFor(() => expect(b.globalRemaining <= 0 && b.globalReset >= resetAt).toBe(true), { timeout: 5_000, interval: 5 });
+
+    // The window is spent, but an interaction callback is not counted, not refused and not held.
+    const interaction = fake.sendInteraction(slashCommand({ guildId: fake.guildId, channel, user: humanUser() }, 'stylize', {}));
+    await b.post(Routes.interactionCallback(interaction.id, interaction.token), { body: { type: 5 }, auth: false });
+    const callback = fake.requestsFor(interaction).find((r) => r.path.endsWith('/callback'))!;
+    expect(callback.status).toBe(204);
+    expect(callback.at).toBeLessThan(resetAt);
+
+    await b.get(Routes.channel(channel.id));
+    await sent;
+    expect(fake.requestsMatching('GET', new RegExp(`^/channels/${channel.id}$`))[0].at).toBeGreaterThanOrEqual(resetAt);
+    const posts = fake.requestsMatching('POST', /\/messages$/);
+    expect(posts.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429, 200]);
+    expect(posts[6].at).toBeGreaterThanOrEqual(resetAt);
+    expect(limited).toBe(posts[5]);
+    // Nothing else was refused: B never got a 429 of its own.
+    expect(fake.requests.filter((r) => r.status === 429)).toHaveLength(1);
+    await vi.waitFor(() => expect(heard.length).toBeGreaterThan(0));
+    expect(heard).toHaveLength(1);
+  }, 15_000);
+
   it('reads the end of a global limit from a 429 only', () => {
     const res = (status: number, headers: Record<string, string>) => ({ status, headers: new Headers(headers) });
     expect(globalLimitEnd(res(429, { 'x-ratelimit-global': 'true', 'retry-after': '1.5' }), 1_000)).toBe(2_500);

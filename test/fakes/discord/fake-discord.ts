@@ -113,6 +113,12 @@ export interface FakeDiscordOptions {
   identifyWindowMs?: number;
   /** `http`: interactions are POSTed (signed) to `interactionsEndpoint`, never dispatched on the gateway. */
   interactions?: 'gateway' | 'http';
+  /**
+   * The per-token global limit (Discord: 50 requests/s): above `requests` in a window of
+   * `windowMs` from a token's first request, 429 with X-RateLimit-Global until the window ends.
+   * Interaction callbacks and interaction webhooks do not count and are never refused. Off by default.
+   */
+  globalLimit?: { requests: number; windowMs: number };
 }
 
 /** Discord's most guilds on one shard; an unsharded session above it is closed with 4011. */
@@ -164,6 +170,9 @@ export class FakeDiscord {
   readonly sessionStartLimit: { total: number; remaining: number; reset_after: number; max_concurrency: number };
   recommendedShards: number;
   identifyWindowMs: number;
+  readonly globalLimit?: { requests: number; windowMs: number };
+  /** The global limit's current window per Authorization header: its start and requests counted. */
+  private globalWindows = new Map<string, { start: number; count: number }>();
   /** Op 9 INVALID_SESSION answers sent because a bucket's window was exceeded. */
   invalidSessions = 0;
   /** Accepted IDENTIFYs for a shard that already had a live session (two processes running one shard). */
@@ -220,6 +229,7 @@ export class FakeDiscord {
     this.recommendedShards = gw.shards ?? Math.max(1, Math.ceil(this.guilds.size / 1000));
     this.sessionStartLimit = { total: gw.total ?? 1000, remaining: gw.remaining ?? 999, reset_after: gw.resetAfterMs ?? 0, max_concurrency: gw.maxConcurrency ?? 1 };
     this.identifyWindowMs = opts.identifyWindowMs ?? 5000;
+    this.globalLimit = opts.globalLimit;
     this.interactionsMode = opts.interactions ?? 'gateway';
     if (this.interactionsMode === 'http') {
       const pair = generateKeyPairSync('ed25519');
@@ -563,6 +573,16 @@ export class FakeDiscord {
 
     // Interaction callbacks and interaction webhooks are exempt from the global limit, as on Discord.
     const exemptFromGlobal = /^\/(interactions\/\d+\/[^/]+\/callback|webhooks\/\d+\/[^/]+)/.test(path);
+    if (this.globalLimit && !exemptFromGlobal && rec.auth) {
+      const { requests, windowMs } = this.globalLimit;
+      const now = Date.now();
+      let w = this.globalWindows.get(rec.auth);
+      if (!w || now - w.start >= windowMs) this.globalWindows.set(rec.auth, (w = { start: now, count: 0 }));
+      if (++w.count > requests) {
+        const retryAfterS = (w.start + windowMs - now) / 1000;
+        return send(429, { message: 'You are being rate limited.', retry_after: retryAfterS, global: true }, { 'retry-after': String(retryAfterS), 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' });
+      }
+    }
     const injected = this.injected.find((i) => i.remaining > 0 && i.method === rec.method && i.path.test(path) && !(i.global && exemptFromGlobal));
     if (injected) {
       injected.remaining--;
