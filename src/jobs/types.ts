@@ -5,6 +5,7 @@
  */
 import type { StyleRequest } from '../requests/style-request.ts';
 import type { Platform } from '../requests/style-request.ts';
+import type { Resolved } from '../requests/resolve.ts';
 import type { Requester } from './keys.ts';
 
 export type { Requester };
@@ -145,7 +146,11 @@ export interface JobsClient {
   /** Give an admission back when its request will not be submitted (the cooldown stays spent). */
   release(admitted: Admitted): Promise<void>;
   /** Queue a request; with `admitted` it uses that reservation, else it admits the request itself. */
-  submit(request: StyleRequest, admitted?: Admitted): Promise<Submitted>;
+  /**
+   * `resolved`: what resolveRequest (requests/resolve.ts) made of the request's options at the
+   * intake; absent, the client resolves them against the deployment's caps.
+   */
+  submit(request: StyleRequest, admitted?: Admitted, resolved?: Resolved): Promise<Submitted>;
   /** Cancel a waiting or running job; only its owner (user id within its server) may. Resolves false if it was already done. */
   cancel(jobId: string, userId: string, server?: string): Promise<boolean>;
   /**

@@ -5,6 +5,7 @@
  * after the status message exists removes it again, so a channel only keeps messages about real jobs.
  */
 import { ERROR_TEXT } from '../common/text.ts';
+import { WORDING } from '../../requests/wording.ts';
 import { intake, IntakeRefusal, sourcePolicies, type ImageInput, type StyleInput } from '../common/intake/index.ts';
 import type { RequestOptions, StyleChoice } from '../../requests/style-request.ts';
 import { describeError, slackErrorCode, type SlackContext } from './context.ts';
@@ -44,13 +45,13 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
   // The job records its workspace (never its token): the delivery looks the token up when it posts.
   const where = workspaceFields(ctx.workspace);
   const outcome = await intake(
-    { config: ctx.config, jobs: ctx.jobs, log, source: sourcePolicies(ctx.config).slack, fileHeaders: { authorization: `Bearer ${ctx.workspace.token}` }, settings: ctx.settings },
+    { config: ctx.config, presets: ctx.presets, jobs: ctx.jobs, log, source: sourcePolicies(ctx.config).slack, fileHeaders: { authorization: `Bearer ${ctx.workspace.token}` }, settings: ctx.settings },
     { platform: 'slack', requestId: job.requestId, user: job.user, server: job.team, channel: job.channel, content, style, options: job.options },
     {
       async replyTo(): Promise<SlackReplyTo> {
         let posted;
         try {
-          posted = await ctx.client.chat.postMessage({ channel: job.channel, thread_ts: job.threadTs, text: '🎨 Got your photo — getting the easel ready…' });
+          posted = await ctx.client.chat.postMessage({ channel: job.channel, thread_ts: job.threadTs, text: `🎨 ${WORDING.gettingReady}` });
         } catch (err) {
           log.warn({ err: describeError(err) }, 'slack: could not post the status message');
           const code = slackErrorCode(err);
@@ -66,6 +67,8 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
   if (outcome.kind === 'duplicate') return;
   if (outcome.kind === 'refused') return notify(outcome.text);
   const { submitted } = outcome;
+  // What Easel changed of what was asked (a size over the limit…), privately, as Discord and the CLI say it.
+  if (outcome.notes.length && submitted.state !== 'duplicate') await notify(outcome.notes.map((n) => `ℹ️ ${n}`).join('\n'));
   if (!status) return;
   if (submitted.state === 'duplicate') {
     // Another delivery of the same event already started this job and owns its status message.
