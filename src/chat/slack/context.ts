@@ -76,7 +76,7 @@ export interface SlackStores {
 
 export function createContext(deps: AdapterDeps, workspaces: WorkspaceDirectory, stores: SlackStores, tuning: ContextTuning, log: Logger): SlackAppContext {
   const { uploads, threads: memory } = stores;
-  const threadsOf = (ws: SlackWorkspace) => new ThreadStyles(ws.client, () => ws.self, log, memory);
+  const threadsOf = (ws: SlackWorkspace) => new ThreadStyles(ws.readClient, () => ws.self, log, memory);
   const port = slackPort({ workspaces, uploads, threadsOf, jobs: deps.jobs, presets: deps.presets, render: deps.config.render, log });
   const presenter = createJobPresenter({ port, log, minIntervalMs: tuning.statusIntervalMs, settled: (jobId) => deps.jobs.isSettled(jobId) });
   const inFlight = new Set<Promise<void>>();
