@@ -1,6 +1,7 @@
 /**
- * What every Slack listener and the delivery handler share: the deps from the process, the Slack
- * clients, the status board, the thread memory, and the in-flight tracker that close() waits on.
+ * What every Slack listener and the delivery handler share: the deps from the process, the
+ * workspaces' tokens (workspaces.ts), the job presenter, the thread memory, and the in-flight tracker
+ * that close() waits on. A listener gets it scoped to its event's workspace (`forWorkspace`).
  */
 import { webApi } from '@slack/bolt';
 import type { AdapterDeps } from '../types.ts';
