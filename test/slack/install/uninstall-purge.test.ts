@@ -42,6 +42,8 @@ describe('Slack distribution mode: uninstall with jobs waiting', () => {
     await paint('TBBB');
     await until(async () => (await waitingJobs()).length === 3, 'three jobs waiting');
     expect((await waitingJobs()).sort()).toEqual(['TAAA', 'TAAA', 'TBBB']);
+    // Every status message shows its place in line (edits in flight at the moment of an uninstall cannot be unsent).
+    await until(() => s.fake.botMessages('CTAAA').filter((m) => m.thread_ts && m.history.some((h) => h.text.includes('Queued'))).length === 2, "A's two status messages queued");
     expect(await keysOf(':settings:slack:TAAA')).toHaveLength(1);
     expect(await keysOf(':quota:slack:TAAA:')).toHaveLength(2);
 
