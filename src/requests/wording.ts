@@ -25,6 +25,8 @@ export const WORDING = {
   // Finding the image when none was attached
   noRecentImage: (n: number) => `I couldn't find an image in the last ${n} messages here — attach a photo to the command.`,
   cannotReadHistory: "I can't read this channel's earlier messages — attach a photo to the command instead.",
+  /** Slack lets Easel read a channel's history only once a minute (apps outside the Marketplace). */
+  historyBusy: (retryAfterS: number) => `I can look back through this channel only once a minute — attach the photo to the command, or try again in about ${Math.max(1, Math.ceil(retryAfterS))} s.`,
   usingImageBy: (who: string) => `Using the image posted by ${who}.`,
   notAnImage: "That file doesn't look like an image I can read. Try a JPEG or PNG.",
   tooBig: (maxBytes: number) => `That file is too big — the limit is ${mb(maxBytes)} MB.`,

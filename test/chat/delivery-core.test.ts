@@ -149,7 +149,7 @@ afterAll(async () => fake.close());
 function presenter(minIntervalMs: number) {
   const slack = { botToken: BOT_TOKEN, apiUrl: fake.apiUrl, port: 0, requestTimeoutMs: 5000 };
   const port = slackPort({
-    workspaces: singleWorkspace({ token: BOT_TOKEN, client, statusClient: createStatusClient(slack, silentLogger), self: {} }),
+    workspaces: singleWorkspace({ token: BOT_TOKEN, client, statusClient: createStatusClient(slack, silentLogger), readClient: client, self: {} }),
     jobs: {} as JobsClient,
     uploads: {} as UploadRecords, // status edits only: no result is uploaded here
     threadsOf: () => ({}) as ThreadStyles,

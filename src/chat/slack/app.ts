@@ -10,8 +10,7 @@ import type { Logger } from '../../log.ts';
 import { slackLoggerFrom } from './bolt-logger.ts';
 import { SLACK_RETRIES, type SlackConfig } from './context.ts';
 import { distributionAppOptions, type DistributionConfig } from './install/oauth.ts';
-import type { LockedRefreshStore } from './install/token-refresh.ts';
-import type { RefreshDeps } from './install/token-refresh.ts';
+import type { LockedRefreshStore, RefreshDeps } from './install/token-refresh.ts';
 
 export type SlackMode = 'http' | 'socket';
 

@@ -1,6 +1,7 @@
 /**
- * What every Slack listener and the delivery handler share: the deps from the process, the Slack
- * clients, the status board, the thread memory, and the in-flight tracker that close() waits on.
+ * What every Slack listener and the delivery handler share: the deps from the process, the
+ * workspaces' tokens (workspaces.ts), the job presenter, the thread memory, and the in-flight tracker
+ * that close() waits on. A listener gets it scoped to its event's workspace (`forWorkspace`).
  */
 import { webApi } from '@slack/bolt';
 import type { AdapterDeps } from '../types.ts';
@@ -76,7 +77,7 @@ export interface SlackStores {
 
 export function createContext(deps: AdapterDeps, workspaces: WorkspaceDirectory, stores: SlackStores, tuning: ContextTuning, log: Logger): SlackAppContext {
   const { uploads, threads: memory } = stores;
-  const threadsOf = (ws: SlackWorkspace) => new ThreadStyles(ws.client, () => ws.self, log, memory);
+  const threadsOf = (ws: SlackWorkspace) => new ThreadStyles(ws.readClient, () => ws.self, log, memory);
   const port = slackPort({ workspaces, uploads, threadsOf, jobs: deps.jobs, presets: deps.presets, render: deps.config.render, log });
   const presenter = createJobPresenter({ port, log, minIntervalMs: tuning.statusIntervalMs, settled: (jobId) => deps.jobs.isSettled(jobId) });
   const inFlight = new Set<Promise<void>>();

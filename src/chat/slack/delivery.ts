@@ -40,8 +40,8 @@ export interface SlackPortDeps {
   /**
    * The workspace a job's reply-to names, its token looked up at call time (a delivery may run in
    * another process, long after the request; the token may have been rotated meanwhile). Its
-   * `client` uploads and reads threads; its `statusClient` (chat.update) hands 429s back instead of
-   * waiting (the throttle waits per message).
+   * `client` uploads (and, retrying an upload of unknown outcome, reads the thread); its
+   * `statusClient` (chat.update) hands 429s back instead of waiting (the throttle waits per message).
    */
   workspaces: Pick<WorkspaceDirectory, 'of'>;
   jobs: JobsClient;

@@ -54,7 +54,8 @@ async function singleWorkspaceSetup(slack: SlackConfig, log: Logger): Promise<Bo
   app.error(async (err) => {
     log.error({ err: describeError(err) }, 'slack: listener error');
   });
-  return { app, mode, workspaces: singleWorkspace({ token: slack.botToken, client: app.client, statusClient: createStatusClient(slack, log), self }) };
+  const handsBack429 = createStatusClient(slack, log);
+  return { app, mode, workspaces: singleWorkspace({ token: slack.botToken, client: app.client, statusClient: handsBack429, readClient: handsBack429, self }) };
 }
 
 /** Distribution mode: the install flow on the HTTP port, each workspace's token from its installation. */

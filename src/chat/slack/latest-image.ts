@@ -6,6 +6,7 @@
 import { looksLikeImage } from '../common/intake/index.ts';
 import { ERROR_TEXT } from '../common/text.ts';
 import type { RequestOptions } from '../../requests/style-request.ts';
+import { webApi } from '@slack/bolt';
 import { describeError, slackErrorCode, type SlackContext } from './context.ts';
 import { slackFiles, type SlackFile } from './files.ts';
 import { NOT_IN_CHANNEL_TEXT, startJob, type Notify, type StyleSource } from './start-job.ts';
@@ -15,7 +16,8 @@ export const HISTORY_LIMIT = 50;
 
 /** The newest message's first image in `channel`, with who posted it. */
 export async function latestChannelImage(ctx: SlackContext, channel: string): Promise<{ file: SlackFile; userId?: string } | undefined> {
-  const history = await ctx.client.conversations.history({ channel, limit: HISTORY_LIMIT });
+  // The read client hands a 429 back: history is limited to one call a minute for apps outside the Marketplace.
+  const history = await ctx.workspace.readClient.conversations.history({ channel, limit: HISTORY_LIMIT });
   for (const message of history.messages ?? []) {
     const image = slackFiles(message.files).find((f) => looksLikeImage({ name: f.name, contentType: f.mimetype }));
     if (image) return { file: image, userId: message.user };
@@ -40,6 +42,11 @@ export async function paintLatestImage(ctx: SlackContext, req: LatestImageReques
   try {
     found = await latestChannelImage(ctx, req.channel);
   } catch (err) {
+    const retryAfter = rateLimitedFor(err);
+    if (retryAfter !== undefined) {
+      ctx.log.info({ channel: req.channel, retryAfter }, 'slack: channel history rate-limited; the user is asked to attach the photo or wait');
+      return notify(ERROR_TEXT.historyBusy(retryAfter));
+    }
     ctx.log.warn({ err: describeError(err), channel: req.channel }, 'slack: could not read the channel history');
     const code = slackErrorCode(err);
     return notify(code === 'not_in_channel' || code === 'channel_not_found' ? NOT_IN_CHANNEL_TEXT : ERROR_TEXT.cannotReadHistory);
@@ -47,4 +54,10 @@ export async function paintLatestImage(ctx: SlackContext, req: LatestImageReques
   if (!found) return notify(ERROR_TEXT.noRecentImage(HISTORY_LIMIT));
   await notify(`🔎 ${ERROR_TEXT.usingImageBy(found.userId ? `<@${found.userId}>` : 'someone')}`);
   await startJob(ctx, { requestId: req.requestId, user: { id: req.user }, team: req.team, channel: req.channel, threadTs: req.threadTs, photo: found.file, style: req.style, options: req.options }, notify);
+}
+
+/** Seconds Slack asked to wait when it refused a call with 429, or undefined for any other error. */
+function rateLimitedFor(err: unknown): number | undefined {
+  const e = err as { code?: string; retryAfter?: number } | undefined;
+  return e?.code === webApi.ErrorCode.RateLimitedError ? (e.retryAfter ?? 60) : undefined;
 }

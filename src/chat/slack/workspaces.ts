@@ -38,6 +38,11 @@ export interface SlackWorkspace extends WorkspaceRef {
   readonly client: webApi.WebClient;
   /** chat.update: 429s handed back to the status throttle instead of waited out. */
   readonly statusClient: webApi.WebClient;
+  /**
+   * conversations.history / replies, which apps outside the Marketplace may call once a minute: a 429
+   * is handed back (waiting it out in `client` would pause every call of the workspace for a minute).
+   */
+  readonly readClient: webApi.WebClient;
   /** Our bot's ids in this workspace: only our messages are trusted. */
   readonly self: BotIdentity;
 }
@@ -60,17 +65,18 @@ const MAX_CLIENTS = 2000;
 
 /** WebClients per token (least recently used dropped past MAX_CLIENTS; a rotated token's pair ages out). */
 export class ClientsByToken {
-  private readonly clients = new Map<string, { client: webApi.WebClient; statusClient: webApi.WebClient }>();
+  private readonly clients = new Map<string, { client: webApi.WebClient; statusClient: webApi.WebClient; readClient: webApi.WebClient }>();
 
   constructor(private readonly opts: ClientOptions) {}
 
-  get(token: string): { client: webApi.WebClient; statusClient: webApi.WebClient } {
+  get(token: string): { client: webApi.WebClient; statusClient: webApi.WebClient; readClient: webApi.WebClient } {
     let pair = this.clients.get(token);
     if (pair) {
       this.clients.delete(token);
     } else {
       const base = { slackApiUrl: this.opts.apiUrl, logger: slackLoggerFrom(this.opts.log), timeout: this.opts.timeoutMs, retryConfig: this.opts.retries };
-      pair = { client: new webApi.WebClient(token, base), statusClient: new webApi.WebClient(token, { ...base, rejectRateLimitedCalls: true }) };
+      const handsBack429 = new webApi.WebClient(token, { ...base, rejectRateLimitedCalls: true });
+      pair = { client: new webApi.WebClient(token, base), statusClient: handsBack429, readClient: handsBack429 };
     }
     this.clients.set(token, pair);
     if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);

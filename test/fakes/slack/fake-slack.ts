@@ -211,6 +211,31 @@ export class FakeSlack {
     this.channelTeams.set(channel, teamId);
   }
 
+  /**
+   * An admin removes the app from `teamId`: every token issued to it stops working, and the
+   * `app_uninstalled` Events API envelope Slack sends the app is returned (for the signed sender).
+   */
+  uninstall(teamId: string): Record<string, unknown> {
+    this.revoke(teamId);
+    return this.workspaceEvent(teamId, { type: 'app_uninstalled', event_ts: this.nextTs() });
+  }
+
+  /** The workspace's bot tokens are revoked: they stop working; returns the `tokens_revoked` envelope. */
+  revokeBotTokens(teamId: string): Record<string, unknown> {
+    this.revoke(teamId);
+    const ws = this.workspaces.get(teamId)!;
+    return this.workspaceEvent(teamId, { type: 'tokens_revoked', tokens: { bot: [ws.botUserId] }, event_ts: this.nextTs() });
+  }
+
+  private revoke(teamId: string): void {
+    for (const t of this.issued.values()) if (t.teamId === teamId) t.spent = true;
+  }
+
+  private workspaceEvent(teamId: string, event: Record<string, unknown>): Record<string, unknown> {
+    const ws = this.workspaces.get(teamId)!;
+    return { token: 'deprecated-verification-token', team_id: teamId, api_app_id: APP_ID, type: 'event_callback', event_id: `Ev${++this.seq}`, event_time: Math.floor(Date.now() / 1000), event, authorizations: [{ team_id: teamId, user_id: ws.botUserId, is_bot: true }] };
+  }
+
   /** Whether `user` is a bot user of the app (the single-workspace bot or a workspace's). */
   isBotUser(user: string | undefined): boolean {
     return user === BOT_USER_ID || [...this.workspaces.values()].some((w) => w.botUserId === user);

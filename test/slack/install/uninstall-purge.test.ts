@@ -2,7 +2,8 @@
  * A workspace removes Easel while two of its paintings wait in line (no worker running): on
  * `app_uninstalled` its installation, its waiting jobs, its settings and its members' daily quotas
  * are gone, nothing is posted to it (not even "Cancelled"), the other workspace's job keeps its
- * place, and a later command from the removed workspace gets nothing and logs no error.
+ * place, and a later command from the removed workspace gets nothing and logs no error. Then
+ * `tokens_revoked` for the other workspace does the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoBytes } from '../harness.ts';
@@ -41,12 +42,14 @@ describe('Slack distribution mode: uninstall with jobs waiting', () => {
     await paint('TBBB');
     await until(async () => (await waitingJobs()).length === 3, 'three jobs waiting');
     expect((await waitingJobs()).sort()).toEqual(['TAAA', 'TAAA', 'TBBB']);
+    // Every status message shows its place in line (edits in flight at the moment of an uninstall cannot be unsent).
+    await until(() => s.fake.botMessages('CTAAA').filter((m) => m.thread_ts && m.history.some((h) => h.text.includes('Queued'))).length === 2, "A's two status messages queued");
     expect(await keysOf(':settings:slack:TAAA')).toHaveLength(1);
     expect(await keysOf(':quota:slack:TAAA:')).toHaveLength(2);
 
     const callsBefore = s.fake.calls.length;
-    const envelope = { token: 'x', team_id: 'TAAA', api_app_id: 'A0EASEL', type: 'event_callback', event_id: 'EvUninstallA', event_time: Math.floor(Date.now() / 1000), event: { type: 'app_uninstalled', event_ts: '1.1' }, authorizations: [{ team_id: 'TAAA', user_id: 'UTAAABOT', is_bot: true }] };
-    expect((await s.bots[0]!.sender.post(JSON.stringify(envelope), 'application/json')).status).toBe(200);
+    // Slack revokes A's tokens and tells the app.
+    expect((await s.bots[0]!.sender.post(JSON.stringify(s.fake.uninstall('TAAA')), 'application/json')).status).toBe(200);
     await until(() => logLines.some((l) => l.includes('installation deleted')), 'the uninstall handled');
     // Both dropped jobs went through delivery, which found no installation and posted nothing.
     await until(() => logLines.filter((l) => l.includes('cannot be reached')).length >= 2, 'both jobs settled without a post');
@@ -57,7 +60,8 @@ describe('Slack distribution mode: uninstall with jobs waiting', () => {
     expect(await keysOf(':quota:slack:TAAA:')).toEqual([]);
     const deleted = logLines.map((l) => JSON.parse(l) as { msg: string; purged?: unknown }).find((l) => l.msg === 'slack: installation deleted');
     expect(deleted?.purged).toEqual({ jobs: 2, settings: true, quotas: 2 });
-    expect(s.fake.calls.slice(callsBefore).filter((c) => c.method !== 'oauth.v2.access')).toEqual([]); // no post, no update, no upload
+    const aboutA = (c: { token?: string; args: Record<string, unknown> }) => s.fake.teamOfToken(c.token) === 'TAAA' || c.args.channel === 'CTAAA' || c.args.channel_id === 'CTAAA';
+    expect(s.fake.calls.slice(callsBefore).filter(aboutA)).toEqual([]); // no post, no update, no upload
 
     // A straggler from A: nothing posted, one info line, no error.
     const linesBefore = logLines.length;
@@ -65,8 +69,20 @@ describe('Slack distribution mode: uninstall with jobs waiting', () => {
     const { message } = s.fake.userMessage({ channel: 'CTAAA', user: 'UTAAAP9', text: 'hello' });
     await s.bots[0]!.sender.event(message, { teamId: 'TAAA' });
     await until(() => logLines.slice(linesBefore).filter((l) => l.includes('without an installation ignored')).length >= 2, 'both stragglers ignored');
-    expect(s.fake.calls.slice(callsBefore)).toEqual([]);
+    expect(s.fake.calls.slice(callsBefore).filter(aboutA)).toEqual([]);
     const later = logLines.slice(linesBefore).map((l) => JSON.parse(l) as { level: number; msg: string });
     expect(later.filter((l) => l.level >= 40)).toEqual([]);
+  });
+
+  it('tokens_revoked (the bot token) does the same for the other workspace', async () => {
+    const callsBefore = s.fake.calls.length;
+    const linesBefore = logLines.length;
+    expect((await s.bots[0]!.sender.post(JSON.stringify(s.fake.revokeBotTokens('TBBB')), 'application/json')).status).toBe(200);
+    await until(() => logLines.slice(linesBefore).some((l) => l.includes('installation deleted')), 'the revocation handled');
+    await until(() => logLines.slice(linesBefore).some((l) => l.includes('cannot be reached')), "B's job settled without a post");
+    expect(await waitingJobs()).toEqual([]);
+    expect(await keysOf(':slack:install:')).toEqual([]);
+    expect(s.fake.calls.slice(callsBefore)).toEqual([]);
+    expect(logLines.slice(linesBefore).map((l) => JSON.parse(l) as { level: number }).filter((l) => l.level >= 40)).toEqual([]);
   });
 });
