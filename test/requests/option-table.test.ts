@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { ENV_BLOCK_START, OPTION_TABLE, optionEnvDefaults, README_TABLE_END, README_TABLE_START, readmeOptionsTable, withEnvBlock, withOptionsTable } from '../../src/requests/option-table.ts';
 import { stylizeFlags } from '../../src/cli/stylize-flags.ts';
 import { data as stylizeCommand } from '../../commands/stylize.ts';
-import { parseStylizeText } from '../../src/chat/slack/options.ts';
+import { OPTIONS_HELP, parseStylizeText } from '../../src/chat/slack/options.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -66,6 +66,8 @@ describe('option table', () => {
       expect(parsed.options, spec.key).toHaveProperty(spec.key);
       for (const word of spec.slack!) if (spec.kind !== 'boolean') expect(parseStylizeText(`x ${word}=${words[spec.key].split('=')[1]}`).problems, word).toEqual([]);
     }
+    // Slack's help lists each of them with the table's help text.
+    for (const spec of OPTION_TABLE.filter((o) => o.slack)) expect(OPTIONS_HELP.some((l) => l.includes(spec.slack![0]) && l.endsWith(spec.help)), spec.key).toBe(true);
     // Out of range is read as asked (resolveRequest caps it with a note, as for Discord and the CLI); unreadable is refused.
     expect(parseStylizeText('starry-night strength=1.5')).toMatchObject({ options: { strength: 1.5 }, problems: [] });
     expect(parseStylizeText('starry-night strength=lots').problems).toHaveLength(1);
