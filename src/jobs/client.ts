@@ -264,6 +264,18 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       return true;
     },
 
+    async dropServerJobs(platform, server) {
+      // Rare (a workspace removed the app): a scan of the unfinished jobs is cheap enough.
+      const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
+      let dropped = 0;
+      for (const job of jobs) {
+        const request = job?.data?.request;
+        if (!job?.id || request?.platform !== platform || request.server !== server) continue;
+        if (await client.cancel(job.id, request.user.id, server)) dropped++;
+      }
+      return dropped;
+    },
+
     async ownerOf(jobId) {
       const job = await queue.getJob(jobId);
       const request = StyleRequest.safeParse(job?.data?.request);

@@ -153,6 +153,12 @@ export interface JobsClient {
   submit(request: StyleRequest, admitted?: Admitted, resolved?: Resolved): Promise<Submitted>;
   /** Cancel a waiting or running job; only its owner (user id within its server) may. Resolves false if it was already done. */
   cancel(jobId: string, userId: string, server?: string): Promise<boolean>;
+  /**
+   * Cancel every unfinished job of one server (a Slack workspace that removed the app): waiting ones
+   * are removed, running ones stopped. Their 'cancelled' outcome still goes through delivery, which
+   * posts nothing where the platform can no longer be reached. Resolves with how many were dropped.
+   */
+  dropServerJobs(platform: Platform, server: string): Promise<number>;
   /** Who asked for a job (its own record), while the queue still has it; undefined once it is gone. */
   ownerOf(jobId: string): Promise<Requester | undefined>;
   /**

@@ -48,6 +48,8 @@ export const WORDING = {
   /** The blob store (Redis or the S3 bucket) cannot be reached or is too slow. */
   storageDown: "I can't reach my image storage right now — please try again in a few minutes.",
   unexpected: 'Something went wrong on my side. Please try again in a moment.',
+  /** Slack distribution mode: the workspace's token expired and could not be refreshed (only a reinstall helps). */
+  reinstallNeeded: "Sorry — I've lost my access to this workspace, so I can't paint here right now. Please ask a workspace admin to add Easel to Slack again (reinstall it); nothing else needs to change.",
   // What happened to a job
   renderFailed: 'Something went wrong while painting your image. Please try again.',
   jobInvalid: "That request couldn't be processed. Please try again.",

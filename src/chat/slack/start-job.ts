@@ -11,6 +11,7 @@ import type { RequestOptions, StyleChoice } from '../../requests/style-request.t
 import { describeError, slackErrorCode, type SlackContext } from './context.ts';
 import { remoteImage, SlackFile } from './files.ts';
 import type { SlackReplyTo } from './reply-to.ts';
+import type { WorkspaceRef } from './workspaces.ts';
 
 /** Where the style comes from: a preset, the style a thread remembers, or an image the user attached. */
 export type StyleSource = StyleChoice | { kind: 'file'; file: SlackFile };
@@ -41,8 +42,10 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
   const style: StyleInput = job.style.kind === 'file' ? { kind: 'image', image: remoteImage(await withFileInfo(ctx, job.style.file)) } : job.style;
 
   let status: { channel: string; ts: string } | undefined;
+  // The job records its workspace (never its token): the delivery looks the token up when it posts.
+  const where = workspaceFields(ctx.workspace);
   const outcome = await intake(
-    { config: ctx.config, presets: ctx.presets, jobs: ctx.jobs, log, source: sourcePolicies(ctx.config).slack, fileHeaders: { authorization: `Bearer ${ctx.slack.botToken}` }, settings: ctx.settings },
+    { config: ctx.config, presets: ctx.presets, jobs: ctx.jobs, log, source: sourcePolicies(ctx.config).slack, fileHeaders: { authorization: `Bearer ${ctx.workspace.token}` }, settings: ctx.settings },
     { platform: 'slack', requestId: job.requestId, user: job.user, server: job.team, channel: job.channel, content, style, options: job.options },
     {
       async replyTo(): Promise<SlackReplyTo> {
@@ -56,7 +59,7 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
           throw new IntakeRefusal(notMember ? 'not-in-channel' : 'status-failed', notMember ? NOT_IN_CHANNEL_TEXT : ERROR_TEXT.queueDown, describeError(err).message);
         }
         status = { channel: job.channel, ts: posted.ts as string };
-        return { channel: job.channel, threadTs: job.threadTs ?? status.ts, statusTs: status.ts, userId: job.user.id };
+        return { channel: job.channel, threadTs: job.threadTs ?? status.ts, statusTs: status.ts, userId: job.user.id, ...where };
       },
       abandon: () => (status ? deleteQuietly(ctx, status) : Promise.resolve()),
     },
@@ -71,9 +74,18 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
     // Another delivery of the same event already started this job and owns its status message.
     await deleteQuietly(ctx, status);
   } else if (submitted.state === 'queued') {
-    ctx.presenter.showSubmitted(submitted.jobId, { channel: status.channel, threadTs: job.threadTs ?? status.ts, statusTs: status.ts, userId: job.user.id }, submitted);
+    ctx.presenter.showSubmitted(submitted.jobId, { channel: status.channel, threadTs: job.threadTs ?? status.ts, statusTs: status.ts, userId: job.user.id, ...where }, submitted);
   }
   // 'cached': a 'completed' event follows at once and finishes the status message.
+}
+
+/** The reply-to's workspace fields (only those set: single-workspace mode records none). */
+function workspaceFields(ws: WorkspaceRef): Pick<SlackReplyTo, 'teamId' | 'enterpriseId' | 'enterpriseInstall'> {
+  return {
+    ...(ws.teamId ? { teamId: ws.teamId } : {}),
+    ...(ws.enterpriseId ? { enterpriseId: ws.enterpriseId } : {}),
+    ...(ws.enterpriseInstall ? { enterpriseInstall: true } : {}),
+  };
 }
 
 /**

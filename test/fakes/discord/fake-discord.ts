@@ -258,7 +258,11 @@ export class FakeDiscord {
     return `http://127.0.0.1:${this.port}/cdn/attachments/${key}?ex=${Date.now().toString(16)}&hm=abc123`;
   }
 
-  /** Answer the next `count` calls matching method + path with a 429 (retry-after in seconds). */
+  /**
+   * Answer the next `count` calls matching method + path with a 429 (retry-after in seconds).
+   * `global`: the per-token limit (X-RateLimit-Global), which interaction callbacks and
+   * interaction webhooks never get.
+   */
   inject429(method: string, path: RegExp, retryAfterS = 1, count = 1, opts: { global?: boolean } = {}): void {
     this.injected.push({ method: method.toUpperCase(), path, retryAfterS, remaining: count, global: opts.global ?? false });
   }
@@ -486,7 +490,9 @@ export class FakeDiscord {
       this.notify();
     };
 
-    const injected = this.injected.find((i) => i.remaining > 0 && i.method === rec.method && i.path.test(path));
+    // Interaction callbacks and interaction webhooks are exempt from the global limit, as on Discord.
+    const exemptFromGlobal = /^\/(interactions\/\d+\/[^/]+\/callback|webhooks\/\d+\/[^/]+)/.test(path);
+    const injected = this.injected.find((i) => i.remaining > 0 && i.method === rec.method && i.path.test(path) && !(i.global && exemptFromGlobal));
     if (injected) {
       injected.remaining--;
       if (injected.global) {
