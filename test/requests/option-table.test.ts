@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { ENV_BLOCK_START, OPTION_TABLE, optionEnvDefaults, README_TABLE_END, README_TABLE_START, readmeOptionsTable, withEnvBlock, withOptionsTable } from '../../src/requests/option-table.ts';
 import { stylizeFlags } from '../../src/cli/stylize-flags.ts';
-import { data as stylizeCommand } from '../../commands/stylize.ts';
+import { data as stylizeCommand } from '../../src/chat/discord/commands/stylize.ts';
 import { OPTIONS_HELP, parseStylizeText } from '../../src/chat/slack/options.ts';
 
 const root = new URL('../../', import.meta.url);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCustomId, encodeCustomId, CUSTOM_ID_MAX } from '../../src/chat/discord/custom-ids.ts';
+import { encodeCustomId, CUSTOM_ID_MAX } from '../../src/chat/discord/custom-ids.ts';
+import { decodeCustomId } from '../../src/chat/discord/components.ts';
 import { DEFAULT_STRENGTH } from '../../src/engine/params.ts';
 import { effectiveStrength, followUpsFor, higherQuality, mayDelete, offeredVariations, STRENGTH_STEP, vary, VARIATIONS } from '../../src/requests/variations.ts';
 

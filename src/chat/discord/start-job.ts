@@ -8,6 +8,7 @@ import { WORDING } from '../../requests/wording.ts';
 import { describeError } from '../../util/describe-error.ts';
 import { intake, sourcePolicies, type AskedRequest, type IntakeDeps } from '../common/intake/index.ts';
 import type { DiscordContext } from './context.ts';
+import { channelTypeOf } from './raw-interaction.ts';
 import type { DiscordReplyTo } from './reply-to.ts';
 import { replyError } from './respond.ts';
 
@@ -17,7 +18,7 @@ export type JobInput = AskedRequest;
 /** Threads can start from messages in text and announcement channels, given the permissions. */
 export function canStartThread(interaction: RepliableInteraction, useThreads: boolean): boolean {
   if (!useThreads || !interaction.inGuild()) return false;
-  const type = interaction.channel?.type;
+  const type = channelTypeOf(interaction);
   if (type !== ChannelType.GuildText && type !== ChannelType.GuildAnnouncement) return false;
   return interaction.appPermissions.has([PermissionFlagsBits.CreatePublicThreads, PermissionFlagsBits.SendMessagesInThreads]);
 }
