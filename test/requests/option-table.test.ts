@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { ENV_BLOCK_START, OPTION_TABLE, optionEnvDefaults, README_TABLE_END, README_TABLE_START, readmeOptionsTable, withEnvBlock, withOptionsTable } from '../../src/requests/option-table.ts';
 import { stylizeFlags } from '../../src/cli/stylize-flags.ts';
+import { tableOptionsFrom } from '../../src/chat/discord/table-options.ts';
 import { data as stylizeCommand } from '../../src/chat/discord/commands/stylize.ts';
 import { OPTIONS_HELP, parseStylizeText } from '../../src/chat/slack/options.ts';
 
@@ -35,6 +36,13 @@ describe('option table', () => {
       if (spec.max !== undefined) expect(option!.max_value).toBe(spec.max);
       if (spec.choices) expect((option!.choices as { value: string }[]).map((c) => c.value)).toEqual([...spec.choices]);
     }
+  });
+
+  it('Discord reads the options the user set by the table (the mix is the style\'s)', () => {
+    const given: Record<string, unknown> = { size: 2048, strength: 0.3, quality: 'fast', preserve_colors: true, brush: 'bold', mix: 0.7 };
+    const get = (name: string) => (name in given ? given[name] : null);
+    const interaction = { options: { getInteger: get, getNumber: get, getBoolean: get, getString: get } } as never;
+    expect(tableOptionsFrom(interaction)).toEqual({ size: 2048, strength: 0.3, quality: 'fast', preserveColors: true, brush: 'bold' });
   });
 
   it("the CLI's flags are the table's: one per option, its help and choices; out-of-range numbers are read (and capped later), unreadable ones refused", () => {
