@@ -19,8 +19,12 @@ function readNumber(spec: OptionSpec) {
 }
 
 function helpOf(spec: OptionSpec): string {
-  const range = spec.kind === 'integer' || spec.kind === 'number' ? (spec.min !== undefined && spec.max !== undefined ? `; ${spec.min}–${spec.max}` : '') : '';
-  return `${spec.help}${range} (default ${spec.defaultText})`;
+  if (spec.cliHelp) return spec.cliHelp;
+  const cap = spec.env?.find((name) => name.startsWith('EASEL_MAX_'));
+  const numeric = (spec.kind === 'integer' || spec.kind === 'number') && spec.min !== undefined && spec.max !== undefined;
+  const range = !numeric ? '' : cap ? `; ${spec.min} up to ${cap}` : `; ${spec.min}–${spec.max}`;
+  const fallback = /\(default /.test(spec.help) ? '' : ` (default ${spec.defaultText})`;
+  return `${spec.help}${range}${fallback}`;
 }
 
 /** One commander Option per table entry. */

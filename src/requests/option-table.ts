@@ -35,6 +35,8 @@ export interface OptionSpec {
   chatText?: string;
   /** One line for Discord's option description (≤ 100 characters) and the README. */
   help: string;
+  /** The CLI's help when its flag means something else than the chat option (`--blend` takes weights). */
+  cliHelp?: string;
   /** README's longer meaning; defaults to `help`. */
   meaning?: string;
   setBy: readonly SetBy[];
@@ -74,12 +76,12 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     setBy: ['user'],
   },
   {
-    key: 'seed', label: 'seed', kind: 'integer', min: 0, max: 2 ** 31 - 1, defaultText: 'random', cli: '--seed', cliArg: '<n>', chat: null, slack: ['seed'], chatText: '`seed` (Slack)',
+    key: 'seed', label: 'seed', kind: 'integer', min: 0, max: 2 ** 31 - 1, defaultText: '0 (Reroll: a random one)', cli: '--seed', cliArg: '<n>', chat: null, slack: ['seed'], chatText: '`seed` (Slack)',
     help: 'Random seed', meaning: 'same seed + backend = same image; another seed (Reroll) paints another picture of the same quality: seeded smooth noise (σ 8, blobs 4–32 px) in the start image, and for a fast network a seeded scale (0.9–1.11×) and shift (≤ 8 px) of its input ([`src/engine/reroll.ts`](src/engine/reroll.ts)); 0 = no noise', setBy: ['user'],
   },
   {
     key: 'blend', label: 'blend', kind: 'number', min: 0.05, max: 0.95, defaultText: '0.5', cli: '--blend', cliArg: '<weights>', chat: 'mix', slack: ['mix'],
-    chatText: '`style2` + `mix` / `a+b mix=0.7`', help: "The first painting's share of the mix (default 0.5)",
+    chatText: '`style2` + `mix` / `a+b mix=0.7`', help: "The first painting's share of the mix (default 0.5)", cliHelp: 'one weight per --style, e.g. 0.7,0.3 (default equal weights)',
     meaning: "several paintings, weighted (CLI: `--style a --style b --blend 0.7,0.3`; chat: two, `mix` = the first's share)", setBy: ['user'],
   },
   { key: 'styleScale', label: 'style scale', kind: 'number', min: 0.1, max: 4, defaultText: '1', cli: '--style-scale', cliArg: '<x>', chat: null, help: "Painting's scale relative to the output", meaning: "painting's scale relative to the output", setBy: ['user'] },

@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { ENV_BLOCK_START, OPTION_TABLE, optionEnvDefaults, README_TABLE_END, README_TABLE_START, readmeOptionsTable, withEnvBlock, withOptionsTable } from '../../src/requests/option-table.ts';
 import { stylizeFlags } from '../../src/cli/stylize-flags.ts';
+import { tableOptionsFrom } from '../../src/chat/discord/table-options.ts';
 import { data as stylizeCommand } from '../../src/chat/discord/commands/stylize.ts';
-import { parseStylizeText } from '../../src/chat/slack/options.ts';
+import { OPTIONS_HELP, parseStylizeText } from '../../src/chat/slack/options.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -37,6 +38,13 @@ describe('option table', () => {
     }
   });
 
+  it('Discord reads the options the user set by the table (the mix is the style\'s)', () => {
+    const given: Record<string, unknown> = { size: 2048, strength: 0.3, quality: 'fast', preserve_colors: true, brush: 'bold', mix: 0.7 };
+    const get = (name: string) => (name in given ? given[name] : null);
+    const interaction = { options: { getInteger: get, getNumber: get, getBoolean: get, getString: get } } as never;
+    expect(tableOptionsFrom(interaction)).toEqual({ size: 2048, strength: 0.3, quality: 'fast', preserveColors: true, brush: 'bold' });
+  });
+
   it("the CLI's flags are the table's: one per option, its help and choices; out-of-range numbers are read (and capped later), unreadable ones refused", () => {
     const cli = read('src/cli.ts');
     expect(cli).toContain('stylize.addOption(flag)');
@@ -44,7 +52,7 @@ describe('option table', () => {
     for (const spec of OPTION_TABLE) {
       const flag = flags.find((f) => f.long === spec.cli);
       expect(flag, spec.cli).toBeDefined();
-      expect(flag!.description).toContain(spec.help);
+      expect(flag!.description).toContain(spec.cliHelp ?? spec.help);
       if (spec.choices) expect(flag!.argChoices).toEqual([...spec.choices]);
     }
     const parse = (...args: string[]) => {
@@ -66,6 +74,8 @@ describe('option table', () => {
       expect(parsed.options, spec.key).toHaveProperty(spec.key);
       for (const word of spec.slack!) if (spec.kind !== 'boolean') expect(parseStylizeText(`x ${word}=${words[spec.key].split('=')[1]}`).problems, word).toEqual([]);
     }
+    // Slack's help lists each of them with the table's help text.
+    for (const spec of OPTION_TABLE.filter((o) => o.slack)) expect(OPTIONS_HELP.some((l) => l.includes(spec.slack![0]) && l.endsWith(spec.help)), spec.key).toBe(true);
     // Out of range is read as asked (resolveRequest caps it with a note, as for Discord and the CLI); unreadable is refused.
     expect(parseStylizeText('starry-night strength=1.5')).toMatchObject({ options: { strength: 1.5 }, problems: [] });
     expect(parseStylizeText('starry-night strength=lots').problems).toHaveLength(1);

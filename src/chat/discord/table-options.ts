@@ -2,8 +2,9 @@
  * Discord slash-command options generated from the option table (src/requests/option-table.ts):
  * the name, description, range and choices come from there, never typed again here.
  */
-import type { SlashCommandOptionsOnlyBuilder } from 'discord.js';
+import type { ChatInputCommandInteraction, SlashCommandOptionsOnlyBuilder } from 'discord.js';
 import { OPTION_TABLE, type OptionSpec } from '../../requests/option-table.ts';
+import type { RequestOptions } from '../../requests/style-request.ts';
 
 /** The table's entry whose chat name is `name`; throws for a name the table lacks. */
 export function chatOption(name: string): OptionSpec {
@@ -29,4 +30,27 @@ export function addTableOption(builder: SlashCommandOptionsOnlyBuilder, spec: Op
       builder.addStringOption((o) => o.setName(name).setDescription(spec.help).addChoices(...spec.choices!.map((c) => ({ name: c, value: c }))));
       return;
   }
+}
+
+/**
+ * The request's options as the user set them, read by the table: each table option the command
+ * has, by its kind (the mix belongs to the style and is read with it). Ranges are not checked here:
+ * Discord's client keeps values within the table's, and resolveRequest caps them to the server's and
+ * the deployment's limits, with a note, as for Slack and the CLI.
+ */
+export function tableOptionsFrom(interaction: Pick<ChatInputCommandInteraction, 'options'>): RequestOptions {
+  const options: Record<string, unknown> = {};
+  for (const spec of OPTION_TABLE) {
+    if (!spec.chat || spec.key === 'blend') continue;
+    const name = spec.chat;
+    const value =
+      spec.kind === 'integer' ? interaction.options.getInteger(name)
+      : spec.kind === 'number' ? interaction.options.getNumber(name)
+      : spec.kind === 'boolean' ? interaction.options.getBoolean(name)
+      : interaction.options.getString(name);
+    if (value === null) continue;
+    if (spec.kind === 'choice' && !spec.choices!.includes(value as string)) continue;
+    options[spec.key] = value;
+  }
+  return options as RequestOptions;
 }

@@ -55,16 +55,20 @@ const LATEST_FLAGS = new Set(['latest', 'last']);
 const TRUE_WORDS = new Set(['yes', 'y', 'on', 'true', '1']);
 const FALSE_WORDS = new Set(['no', 'n', 'off', 'false', '0']);
 
-/** One line per option, for help texts and the modal's hint. */
+const EXAMPLES: Record<string, string> = { strength: '0.8', size: '512', iterations: '300', seed: '42' };
+
+/** How one table option is typed on Slack, e.g. `strength=0.8`, `quality=fast|draft|balanced|best`, `colors`. */
+function typed(spec: OptionSpec): string {
+  const word = spec.slack![0];
+  if (spec.key === 'blend') return `first+second ${word}=0.7`;
+  if (spec.kind === 'boolean') return word;
+  if (spec.kind === 'choice') return `${word}=${spec.choices!.join('|')}`;
+  return `${word}=${EXAMPLES[spec.key] ?? spec.max}`;
+}
+
+/** One line per option, for help texts and the modal's hint: generated from the option table. */
 export const OPTIONS_HELP = [
-  '`strength=0.8` — 0 = your photo, 1 = the painting',
-  '`size=512` — longest side in pixels',
-  '`quality=fast|draft|balanced|best` (or just `draft`)',
-  '`colors` — keep your photo\'s colours',
-  '`seed=42` — repeatable results',
-  '`iterations=300` — optimisation steps',
-  '`brush=fine|normal|bold` — brush size',
-  '`first+second mix=0.7` — mix two paintings (0.7 of the first)',
+  ...OPTION_TABLE.filter((o) => o.slack).map((o) => `\`${typed(o)}\`${o.key === 'quality' ? ' (or just `draft`)' : ''} — ${o.help}`),
   '`latest` — paint the most recent image posted in this channel',
 ];
 export const OPTIONS_EXAMPLE = 'strength=0.8 size=512 quality=draft colors';
@@ -128,8 +132,6 @@ export function parseStylizeText(text: string | undefined): ParsedStylizeText {
 
   return { keyword, presetToken, options, mix, latest, problems, notes: notes.map((n) => n.text) };
 }
-
-const EXAMPLES: Record<string, string> = { strength: '0.8', size: '512', iterations: '300', seed: '42' };
 
 /** A number as typed (`80%` for a fraction, `512px` for a size), or NaN. */
 function readNumber(spec: OptionSpec, value: string): number {

@@ -6,8 +6,6 @@
  * A style image, when given, wins over the preset.
  */
 import { MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
-import { QUALITIES } from '../../../config.ts';
-import { BRUSHES, type Brush } from '../../../requests/render-plan.ts';
 import type { RequestOptions, StyleChoice } from '../../../requests/style-request.ts';
 import type { Preset } from '../../../presets/types.ts';
 import { mixedStyle } from '../../common/mix.ts';
@@ -21,7 +19,7 @@ import { describeError } from '../../../util/describe-error.ts';
 import { replyError } from '../respond.ts';
 import { startJob, type JobInput } from '../start-job.ts';
 import { presetChoices } from '../preset-ui.ts';
-import { addTableOption, chatOption } from '../table-options.ts';
+import { addTableOption, chatOption, tableOptionsFrom } from '../table-options.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('stylize')
@@ -34,19 +32,9 @@ for (const name of ['strength', 'size', 'quality', 'preserve_colors']) addTableO
 data.addStringOption((o) => o.setName('style2').setDescription('A second painting to mix with the first').setAutocomplete(true));
 for (const name of ['mix', 'brush']) addTableOption(data, chatOption(name));
 
+/** The options the user set, read by the option table (table-options.ts), as Slack's and the CLI's are. */
 export function optionsFrom(interaction: ChatInputCommandInteraction): RequestOptions {
-  const options: RequestOptions = {};
-  const strength = interaction.options.getNumber('strength');
-  const size = interaction.options.getInteger('size');
-  const quality = interaction.options.getString('quality');
-  const preserveColors = interaction.options.getBoolean('preserve_colors');
-  if (strength !== null) options.strength = strength;
-  if (size !== null) options.size = size;
-  if (quality !== null && (QUALITIES as readonly string[]).includes(quality)) options.quality = quality as RequestOptions['quality'];
-  if (preserveColors !== null) options.preserveColors = preserveColors;
-  const brush = interaction.options.getString('brush');
-  if (brush !== null && (BRUSHES as readonly string[]).includes(brush)) options.brush = brush as Brush;
-  return options;
+  return tableOptionsFrom(interaction);
 }
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: DiscordContext): Promise<void> {
