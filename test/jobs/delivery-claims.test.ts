@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createJobsClient, type EaselJobsClient, type JobsClientOptions } from '../../src/jobs/client.ts';
-import { DeliveryClaims } from '../../src/jobs/delivery.ts';
+import { Delivery } from '../../src/jobs/delivery/index.ts';
+import { bullConnection } from '../../src/jobs/redis.ts';
 import { keys } from '../../src/jobs/keys.ts';
 import type { RenderQueue } from '../../src/jobs/queue.ts';
 import { FAILURE_TEXT, UNDELIVERABLE_TEXT } from '../../src/jobs/failures.ts';
@@ -140,20 +141,21 @@ describe('fenced delivery claims', () => {
 
   it('a job another bot delivered is not reported lost', async () => {
     const config = r.config(TIMINGS);
-    // Plenty of attempts: the submitter keeps failing and must not reach the undeliverable notice.
-    const submitter = await client(config, { maxAttempts: 50 });
-    await submitter.subscribe('discord', async () => {
-      throw new Error('this bot cannot post right now');
-    });
+    // The other bot subscribes first: it holds the editor role and delivers.
     const other = await client(config, { maxAttempts: 50 });
     const log = new EventLog();
     await other.subscribe('discord', log.handler);
+    // The submitter stands by; it remembers the job it submitted, and must not call it lost.
+    const submitter = await client(config, { maxAttempts: 50 });
+    const submitterEvents = new EventLog();
+    await submitter.subscribe('discord', submitterEvents.handler);
     await worker(config);
     const { jobId } = await submitter.submit(makeRequest(photoKey));
     await waitFor(() => log.final(jobId) !== undefined, 20_000, 'the other bot to deliver');
     await sleep(600); // several sweeps of the submitter, which still remembers the job
     expect(log.finals(jobId)).toHaveLength(1);
     expect(log.final(jobId)!.type).toBe('completed');
+    expect(submitterEvents.finals(jobId)).toHaveLength(0);
   });
 
   it('a bookkeeping error after a successful post is retried on its own: the post is not repeated', async () => {
@@ -172,7 +174,16 @@ describe('fenced delivery claims', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const claims = new DeliveryClaims(flaky, keys(r.prefix), {} as RenderQueue, silentLogger, undefined, { sweepMs: 50, claimMs: 300 });
+    const config = r.config(TIMINGS);
+    const claims = new Delivery({
+      redis: flaky,
+      keys: keys(r.prefix),
+      queue: {} as RenderQueue,
+      log: silentLogger,
+      config: { ...config.delivery, sweepMs: 50, claimMs: 300 },
+      bull: { connection: bullConnection(config), prefix: r.prefix },
+      position: async () => null,
+    });
     closers.push(() => claims.close());
     const request = makeRequest('cached-result-key');
     const jobId = jobIdFor(request);

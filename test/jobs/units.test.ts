@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { deadlineMs, estimateEtaMs, median, MAX_PRIORITY, MIN_DEFAULT_DEADLINE_MS, priorityFor, renderCost } from '../../src/jobs/eta.ts';
 import { decodeFailure, FAILURE_TEXT, JobFailure, toBullError } from '../../src/jobs/failures.ts';
 import { buildJobData, cacheKeyFor, effectiveOptions, jobIdFor } from '../../src/jobs/job-data.ts';
-import { platformOfJobId } from '../../src/jobs/delivery.ts';
+import { platformOfJobId } from '../../src/jobs/delivery/index.ts';
 import { makeRequest } from './harness.ts';
 
 const config = loadConfig({ EASEL_DEFAULT_SIZE: '256', EASEL_MAX_SIZE: '512', EASEL_DEFAULT_QUALITY: 'draft' });

@@ -31,8 +31,6 @@ import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/r
 import { attachmentLimit, parseReplyTo, tokenUsable, type DiscordReplyTo } from './reply-to.ts';
 import { cancelRow, mention, resultRow, truncate, type Row } from './ui.ts';
 
-/** Discord tolerates about five edits per five seconds per message; one per two seconds leaves room. */
-export const EDIT_INTERVAL_MS = 2_000;
 /** Upload a fresh preview at most this often: an attachment edit is heavier than a text edit. */
 export const PREVIEW_INTERVAL_MS = 8_000;
 
@@ -46,9 +44,12 @@ export interface DeliveryDeps {
   now?: () => number;
 }
 
-/** The Discord presenter: `handle` goes to `jobs.subscribe('discord', …)`, `showSubmitted` to the commands. */
+/**
+ * The Discord presenter: `handle` goes to `jobs.subscribe('discord', …)`, `showSubmitted` to the
+ * commands. Pacing (one editor per job, EASEL_EDIT_INTERVAL_MS, EASEL_DISCORD_EDITS_PER_S) is the jobs layer's.
+ */
 export function createDelivery(deps: DeliveryDeps): JobPresenter {
-  return createJobPresenter({ port: discordPort(deps), log: deps.log, minIntervalMs: EDIT_INTERVAL_MS, settled: (jobId) => deps.jobs.isSettled(jobId) });
+  return createJobPresenter({ port: discordPort(deps), log: deps.log, showStatus: (jobId, status) => deps.jobs.showStatus(jobId, status) });
 }
 
 /** A message nonce for a job (Discord: at most 25 characters), the same in every process and attempt. */

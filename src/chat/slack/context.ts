@@ -33,16 +33,9 @@ export interface SlackContext extends AdapterDeps {
   settle(): Promise<void>;
 }
 
-export interface ContextTuning {
-  /** Minimum time between two chat.update calls on one status message. */
-  statusIntervalMs: number;
-}
-
-export const DEFAULT_TUNING: ContextTuning = { statusIntervalMs: 1200 };
-
 /**
- * Status updates get their own client that hands 429s back to the StatusBoard instead of pausing
- * every call of the app for Retry-After (the board coalesces and waits per message).
+ * Status updates get their own client that hands 429s back instead of pausing every call of the
+ * app for Retry-After (the jobs layer's status queue waits it out for that message alone).
  */
 export function createStatusClient(slack: SlackConfig, log: Logger): webApi.WebClient {
   return new webApi.WebClient(slack.botToken, {
@@ -61,11 +54,11 @@ export function createStatusClient(slack: SlackConfig, log: Logger): webApi.WebC
  */
 export const SLACK_RETRIES = { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2000 } as const;
 
-export function createContext(deps: AdapterDeps, client: webApi.WebClient, self: BotIdentity, tuning: ContextTuning, log: Logger): SlackContext {
+export function createContext(deps: AdapterDeps, client: webApi.WebClient, self: BotIdentity, log: Logger): SlackContext {
   const slack = deps.config.slack as SlackConfig;
   const threads = new ThreadStyles(client, () => self, log);
   const port = slackPort({ client, statusClient: createStatusClient(slack, log), jobs: deps.jobs, threads, self: () => self, presets: deps.presets, render: deps.config.render, log });
-  const presenter = createJobPresenter({ port, log, minIntervalMs: tuning.statusIntervalMs, settled: (jobId) => deps.jobs.isSettled(jobId) });
+  const presenter = createJobPresenter({ port, log, showStatus: (jobId, status) => deps.jobs.showStatus(jobId, status) });
   const inFlight = new Set<Promise<void>>();
   return {
     ...deps,

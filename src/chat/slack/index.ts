@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { AdapterDeps, RunningAdapter } from '../types.ts';
 import { createBoltApp, slackMode, type SlackMode } from './app.ts';
-import { createContext, DEFAULT_TUNING, describeError, type ContextTuning } from './context.ts';
+import { createContext, describeError } from './context.ts';
 import { dedupeEvents } from './dedupe.ts';
 import { registerListeners } from './listeners/index.ts';
 
@@ -23,7 +23,7 @@ export interface SlackAdapter extends RunningAdapter {
   readonly port?: number;
 }
 
-export async function startSlackAdapter(deps: AdapterDeps, tuning: Partial<ContextTuning> = {}): Promise<SlackAdapter> {
+export async function startSlackAdapter(deps: AdapterDeps): Promise<SlackAdapter> {
   const slack = deps.config.slack;
   if (!slack) throw new Error('Slack is not configured: set SLACK_BOT_TOKEN');
   const log = deps.log; // serve.ts binds { platform: 'slack' } already
@@ -35,7 +35,7 @@ export async function startSlackAdapter(deps: AdapterDeps, tuning: Partial<Conte
   const self = { botUserId: auth.user_id, botId: auth.bot_id };
   log.info({ team: auth.team, botUserId: self.botUserId, mode }, 'slack: authenticated');
 
-  const ctx = createContext(deps, app.client, self, { ...DEFAULT_TUNING, ...tuning }, log);
+  const ctx = createContext(deps, app.client, self, log);
   app.use(dedupeEvents(log));
   registerListeners(app, ctx);
   app.error(async (err) => {
