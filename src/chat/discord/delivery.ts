@@ -92,8 +92,16 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
     return new InteractionWebhook(client as Client<true>, r.applicationId, r.interactionToken!);
   }
 
+  /**
+   * A channel by id, also in a guild this process has no gateway session for: the job's editor
+   * (src/jobs/delivery/editor-role.ts) may run other shards than the one that took the command.
+   */
+  function fetchChannel(channelId: string) {
+    return client.channels.fetch(channelId, { allowUnknownGuild: true });
+  }
+
   async function sendableChannel(channelId: string) {
-    const channel = await client.channels.fetch(channelId);
+    const channel = await fetchChannel(channelId);
     if (!channel?.isSendable()) throw new Error(`channel ${channelId} is not one the bot can post in`);
     return channel;
   }
@@ -105,15 +113,20 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
 
   /** A thread started from the status message; an existing one when a retried delivery made it already. */
   async function threadFor(r: DiscordReplyTo, name: string): Promise<ThreadChannel | undefined> {
-    const channel = await client.channels.fetch(r.channelId);
+    const channel = await fetchChannel(r.channelId);
     if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) return undefined;
+    const existing = async () => {
+      const thread = await fetchChannel(r.statusMessageId);
+      return thread?.isThread() ? thread : undefined;
+    };
     try {
-      return await channel.threads.create({ startMessage: r.statusMessageId, name, autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+      // discord.js hands back no thread object when the guild is not in this process's cache: fetch it.
+      return (await channel.threads.create({ startMessage: r.statusMessageId, name, autoArchiveDuration: ThreadAutoArchiveDuration.OneDay })) ?? (await existing());
     } catch (err) {
       // 160004: a thread already exists for this message; it shares the message's id.
       if (err instanceof DiscordAPIError && err.code === 160004) {
-        const existing = await client.channels.fetch(r.statusMessageId);
-        if (existing?.isThread()) return existing;
+        const found = await existing();
+        if (found) return found;
       }
       throw err;
     }
