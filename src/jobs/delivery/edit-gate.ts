@@ -29,7 +29,16 @@ export class EditGate {
     return { waitMs: Math.max(this.opts.pollMs, await this.leases.remainingMs(this.keys.editing(jobId))) };
   }
 
-  /** After an edit: the next one waits `spacingMs` (0: no edit was made), then the gate opens. */
+  /**
+   * Right before an edit goes out: the spacing starts now, and lasts as long as an editor that dies
+   * mid-edit holds the gate too (interval + lock), so the next editor keeps the interval even from
+   * an edit whose end nobody recorded. `leave` sets the real spacing once the edit is done.
+   */
+  async beforeEdit(jobId: string, intervalMs: number): Promise<void> {
+    await this.redis.set(this.keys.editSpacing(jobId), '1', 'PX', intervalMs + this.opts.lockMs);
+  }
+
+  /** After an edit: the next one waits `spacingMs` (0: no edit was made: the spacing is left as it was), then the gate opens. */
   async leave(lease: Lease, jobId: string, spacingMs: number): Promise<void> {
     try {
       if (spacingMs > 0) await this.redis.set(this.keys.editSpacing(jobId), '1', 'PX', spacingMs);

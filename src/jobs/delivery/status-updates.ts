@@ -138,6 +138,7 @@ export class StatusUpdates {
       const raw = await redis.hget(keys.status(jobId), 'status');
       if (!raw) return;
       spacingMs = config.editIntervalMs;
+      await gate.beforeEdit(jobId, config.editIntervalMs);
       await withDeadline(handler(statusEvent(jobId, request, JSON.parse(raw) as StatusUpdate)), config.deadlineMs);
     } catch (err) {
       if (err instanceof RetryAfter) {
