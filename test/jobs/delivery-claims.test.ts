@@ -52,14 +52,32 @@ async function worker(config: Config): Promise<void> {
 describe('fenced delivery claims', () => {
   it('a handler slower than the claim is not delivered again by another bot: the claim is renewed while it runs', async () => {
     const config = r.config(TIMINGS);
-    // Two bot processes, claims of 300 ms, a handler that takes 1.5 s (five claim lifetimes).
-    const a = await client(config, { claimMs: 300 });
-    const b = await client(config, { claimMs: 300 });
+    // Two bot processes, claims of 300 ms, a handler that runs until its claim was renewed 12 times
+    // (four claim lifetimes): observed on Redis, not slept.
+    // Meanwhile the editor role passes from a to b (as when a's event loop stalls past its lease), so
+    // b sweeps too while a still posts: only the renewed claim keeps b from posting again.
+    const a = await client(config, { claimMs: 300, statusLockMs: 300 });
+    const b = await client(config, { claimMs: 300, statusLockMs: 300 });
     const calls: string[] = [];
     const slow = (who: string) => async (e: JobEvent) => {
       if (e.type !== 'completed') return;
       calls.push(who);
-      await sleep(1500);
+      await r.redis.del(`${r.prefix}:editor:discord`);
+      await waitFor(async () => (await r.redis.get(`${r.prefix}:editor:discord`)) !== null, 5_000, 'another process to take the editor role');
+      const claim = `${r.prefix}:delivering:${e.jobId}`;
+      let renewals = 0;
+      let last = await r.redis.pttl(claim);
+      await waitFor(
+        async () => {
+          const left = await r.redis.pttl(claim);
+          if (left > last) renewals += 1;
+          last = left;
+          return renewals >= 12;
+        },
+        20_000,
+        'twelve renewals of the claim',
+        10,
+      );
     };
     await a.subscribe('discord', slow('a'));
     await b.subscribe('discord', slow('b'));
