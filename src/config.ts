@@ -207,6 +207,15 @@ const schema = z
     EASEL_DELIVERY_CLAIM_MS: z.coerce.number().int().min(100).default(60_000),
     EASEL_DELIVERY_DEADLINE_MS: z.coerce.number().int().min(100).default(180_000),
     EASEL_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+    /**
+     * Least time between two edits of one job's status message, over all bot processes (Discord
+     * tolerates about five edits per five seconds per message).
+     */
+    EASEL_EDIT_INTERVAL_MS: z.coerce.number().int().min(0).default(2_000),
+    /** Status edits per second to Discord over all bot processes (one bot token allows 50 requests/s in all). */
+    EASEL_DISCORD_EDITS_PER_S: z.coerce.number().int().min(1).max(50).default(40),
+    /** How long a killed bot process keeps a job's status updates before another process takes them over. */
+    EASEL_STATUS_LOCK_MS: z.coerce.number().int().min(100).default(10_000),
     /** Longest one call to a chat platform's API may take (Slack WebClient, discord.js REST). */
     EASEL_PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
     /** Animated GIF/WebP photos: most frames painted, pixels per painted frame, evaluations over all frames. */
@@ -337,10 +346,62 @@ export interface Config {
   };
   /** Animated photos painted frame by frame (src/engine/animation.ts takes these as its limits). */
   animation: { maxFrames: number; maxFramePixels: number; maxEvaluations: number };
-  /** Results to chat: sweep period, claim lifetime (renewed), deadline per attempt, attempts before the failure notice. */
-  delivery: { sweepMs: number; claimMs: number; deadlineMs: number; attempts: number };
+  /** Job events to chat (src/jobs/delivery/): finals through fenced claims, status edits through one queue per platform. */
+  delivery: DeliveryConfig;
   ops: { metricsPort: number; host: string; dashboard?: { user: string; password: string; readOnly: boolean } };
 }
+
+/** Delivery of job events to chat (src/jobs/delivery/). */
+export interface DeliveryConfig {
+  /** How often pending jobs are checked for a final state. */
+  sweepMs: number;
+  /** Lifetime of a final delivery's claim; renewed every third of it while the post runs. */
+  claimMs: number;
+  /** Longest one delivery attempt (or one status edit) may run; past it the attempt counts as failed. */
+  deadlineMs: number;
+  /** Failed attempts before the user is sent the "undeliverable" notice instead. */
+  attempts: number;
+  /** Attempts at the "undeliverable" notice itself before the job is dropped (with an error log). */
+  noticeAttempts: number;
+  /** A pending job found nowhere (not queued, not finished) after this long is reported lost. */
+  lostAfterMs: number;
+  /** Sweeps in a row a watched job must be missing from Redis before its user is told it was lost. */
+  lostAfterSweeps: number;
+  /** Deliveries one sweep runs at once. */
+  concurrency: number;
+  /** Synthetic outcomes (cached results, jobs cancelled while waiting) and delivered markers are kept this long. */
+  outcomeTtlS: number;
+  /** Requests of recent jobs kept in memory per process (so status events need no Redis lookup). */
+  requestCacheEntries: number;
+  /** How long close() waits for deliveries in flight. */
+  closeGraceMs: number;
+  /** Least time between two edits of one status message, over all processes. */
+  editIntervalMs: number;
+  /** Queue-wide limit of status edits per second, per platform (absent: none; Slack limits per workspace). */
+  editsPerSecond: Partial<Record<'discord' | 'slack', number>>;
+  /** A status editor's lock (BullMQ job lock and the edit gate): how soon another process takes over from a dead one. */
+  statusLockMs: number;
+  /** Status edits one bot process runs at once (different jobs). */
+  statusConcurrency: number;
+  /** How long a job's latest status is kept in Redis. */
+  statusTtlS: number;
+  /** How often a final delivery waiting for an edit in flight looks again. */
+  gatePollMs: number;
+}
+
+/** Delivery settings that are not in the environment (the rest come from EASEL_DELIVERY_* and friends). */
+export const DELIVERY_DEFAULTS = {
+  noticeAttempts: 3,
+  lostAfterMs: 10 * 60_000,
+  lostAfterSweeps: 2,
+  concurrency: 8,
+  outcomeTtlS: 7 * 24 * 3600,
+  requestCacheEntries: 10_000,
+  closeGraceMs: 5_000,
+  statusConcurrency: 16,
+  statusTtlS: 24 * 3600,
+  gatePollMs: 50,
+} as const satisfies Partial<DeliveryConfig>;
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -435,7 +496,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
           ? { endpoint: e.EASEL_S3_ENDPOINT, bucket: e.EASEL_S3_BUCKET!, region: e.EASEL_S3_REGION, forcePathStyle: e.EASEL_S3_FORCE_PATH_STYLE, timeoutMs: e.EASEL_S3_TIMEOUT_MS }
           : undefined,
     },
-    delivery: { sweepMs: e.EASEL_DELIVERY_SWEEP_MS, claimMs: e.EASEL_DELIVERY_CLAIM_MS, deadlineMs: e.EASEL_DELIVERY_DEADLINE_MS, attempts: e.EASEL_DELIVERY_ATTEMPTS },
+    delivery: {
+      ...DELIVERY_DEFAULTS,
+      sweepMs: e.EASEL_DELIVERY_SWEEP_MS,
+      claimMs: e.EASEL_DELIVERY_CLAIM_MS,
+      deadlineMs: e.EASEL_DELIVERY_DEADLINE_MS,
+      attempts: e.EASEL_DELIVERY_ATTEMPTS,
+      editIntervalMs: e.EASEL_EDIT_INTERVAL_MS,
+      editsPerSecond: { discord: e.EASEL_DISCORD_EDITS_PER_S },
+      statusLockMs: e.EASEL_STATUS_LOCK_MS,
+    },
     animation: { maxFrames: e.EASEL_GIF_MAX_FRAMES, maxFramePixels: e.EASEL_GIF_MAX_FRAME_PIXELS, maxEvaluations: e.EASEL_GIF_MAX_EVALUATIONS },
     ops: {
       metricsPort: e.EASEL_METRICS_PORT,

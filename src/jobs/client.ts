@@ -3,12 +3,13 @@
  *
  *   admit(who, id)   duplicate? cooldown? user, server, global caps? → one reservation (limits.ts)
  *   submit(request)  validate → admitted (or admit now) → cached? → queue; slots released on failure
- *   subscribe(p, h)  QueueEvents + sweep of pending jobs → h(event), final events exactly once
+ *   subscribe(p, h)  QueueEvents + sweep of pending jobs → h(event): final events exactly once,
+ *                    status updates through one editor per job (delivery/)
  *   cancel(id, user) waiting: removed at once; running: the worker stops at the next step
  *   position(id)     1-based place among waiting jobs + ETA
  */
 import { QueueEvents } from 'bullmq';
-import type { Config } from '../config.ts';
+import type { Config, DeliveryConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { PresetCatalog } from '../presets/types.ts';
@@ -17,7 +18,7 @@ import { presetIdsOf, StyleRequest, type Platform } from '../requests/style-requ
 import { WORDING } from '../requests/wording.ts';
 import { createBlobStore } from './blobs.ts';
 import { ResultCache } from './cache.ts';
-import { DeliveryClaims, type DeliveryOptions } from './delivery.ts';
+import { Delivery } from './delivery/index.ts';
 import { RenderStats } from './eta.ts';
 import { buildJobData, jobIdFor } from './job-data.ts';
 import { EVENTS, QUEUE_NAME, keys as keysFor, type Requester } from './keys.ts';
@@ -26,10 +27,16 @@ import { queuePosition, type Position } from './position.ts';
 import { createEventsProducer, createRenderQueue, jobOptions, type RenderQueue } from './queue.ts';
 import { bullConnection, connectionErrorLogger, createRedis, whenReady, withTimeout } from './redis.ts';
 import { describeError } from '../util/describe-error.ts';
-import { DuplicateRequest, JobRefused, requesterOf, RESULT_RECORD_TTL_S, type Admitted, type JobEventHandler, type JobProgress, type JobsClient, type ResultRecord, type Submitted } from './types.ts';
+import { DuplicateRequest, JobRefused, requesterOf, RESULT_RECORD_TTL_S, type Admitted, type JobEventHandler, type JobsClient, type ResultRecord, type Submitted } from './types.ts';
 import { WorkerRegistry } from './worker-registry.ts';
 
-export interface JobsClientOptions extends DeliveryOptions {
+/** Delivery settings a caller (a test) may set instead of the config's. */
+export type DeliveryOverrides = Partial<Pick<DeliveryConfig, 'sweepMs' | 'claimMs' | 'deadlineMs' | 'lostAfterMs' | 'concurrency' | 'editIntervalMs' | 'statusLockMs'>> & {
+  /** Failed attempts before the "undeliverable" notice (EASEL_DELIVERY_ATTEMPTS). */
+  maxAttempts?: number;
+};
+
+export interface JobsClientOptions extends DeliveryOverrides {
   /** When given, requests for unknown presets are refused at once instead of failing in the worker. */
   presets?: Pick<PresetCatalog, 'get'>;
   metrics?: Metrics;
@@ -75,13 +82,17 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
   // the download timeout) and a probe; past that grace its global slot lapses by itself.
   const admitGraceMs = 2 * config.limits.downloadTimeoutMs + 30_000;
   const admission = new Admission(redis, k, { ...config.limits, admitGraceMs }, (id) => queue.getJobState(id));
-  const delivery = new DeliveryClaims(redis, k, queue, log, opts.metrics, {
-    sweepMs: opts.sweepMs ?? config.delivery.sweepMs,
-    claimMs: opts.claimMs ?? config.delivery.claimMs,
-    deadlineMs: opts.deadlineMs ?? config.delivery.deadlineMs,
-    maxAttempts: opts.maxAttempts ?? config.delivery.attempts,
-    lostAfterMs: opts.lostAfterMs,
-    concurrency: opts.concurrency,
+  const position = (jobId: string): Promise<Position | null> => queuePosition(redis, queue, stats, workers, jobId);
+  const { maxAttempts, presets: _presets, metrics: _metrics, submitTimeoutMs: _timeout, ...overrides } = opts;
+  const delivery = new Delivery({
+    redis,
+    keys: k,
+    queue,
+    log,
+    metrics: opts.metrics,
+    config: { ...config.delivery, ...definedOnly(overrides), attempts: maxAttempts ?? config.delivery.attempts },
+    bull: { connection: bullConnection(config), prefix: config.redis.prefix },
+    position,
   });
   const metrics = opts.metrics;
   const submitTimeoutMs = opts.submitTimeoutMs ?? 10_000;
@@ -92,8 +103,6 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     return { waiting: (c.wait ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, completed: c.completed ?? 0, failed: c.failed ?? 0 };
   };
   metrics?.setQueueDepthSource(depth);
-
-  const position = (jobId: string): Promise<Position | null> => queuePosition(redis, queue, stats, workers, jobId);
 
   const refuse = (code: JobRefused['code'], message: string, retryAfterMs?: number): never => {
     metrics?.refused.inc({ code });
@@ -187,17 +196,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
   async function follow(): Promise<QueueEvents> {
     if (events) return events;
     const qe = new QueueEvents(QUEUE_NAME, { connection: bullConnection(config), prefix: config.redis.prefix });
-    const guard = (what: string, fn: () => Promise<void>) => fn().catch((err: unknown) => log.warn({ err: describeError(err) }, `delivery: ${what} event handling failed`));
-    qe.on('completed', ({ jobId }) => void guard('completed', () => delivery.onFinished(jobId)));
-    qe.on('failed', ({ jobId }) => void guard('failed', () => delivery.onFinished(jobId)));
-    qe.on('active', ({ jobId }) => void guard('active', () => delivery.onActive(jobId)));
-    qe.on('progress', ({ jobId, data }) => void guard('progress', () => delivery.onProgress(jobId, data as unknown as JobProgress)));
-    qe.on('waiting', ({ jobId, prev }) => {
-      // A job back in line (its worker died or shut down): tell the user where it stands now.
-      if (prev) void guard('waiting', () => delivery.onRequeued(jobId, () => position(jobId)));
-    });
-    qe.on('stalled', ({ jobId }) => void guard('stalled', () => delivery.onRequeued(jobId, () => position(jobId))));
-    qe.on(EVENTS.outcome as 'completed', (args: unknown) => void guard('outcome', () => delivery.onFinished((args as { jobId: string }).jobId)));
+    delivery.follow(qe);
     qe.on('error', connectionErrorLogger('queue-events', log));
     await qe.waitUntilReady();
     events = qe;
@@ -301,6 +300,8 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
 
     isSettled: (jobId) => delivery.isSettled(jobId),
 
+    showStatus: (jobId, status) => delivery.showStatus(jobId, status),
+
     async subscribe(platform: Platform, handler: JobEventHandler) {
       await follow();
       await delivery.subscribe(platform, handler);
@@ -323,4 +324,9 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     },
   };
   return client;
+}
+
+/** The options that were given (an undefined one keeps the config's value). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

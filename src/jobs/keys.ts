@@ -22,6 +22,11 @@
  *   <prefix>:delivering:<jobId>  fenced claim (one token per attempt) while one bot process delivers a job
  *   <prefix>:delivered:<jobId>   marker that a job's final event was delivered (tells "delivered" from "lost")
  *   <prefix>:delivery-failures:<jobId>  failed delivery attempts so far
+ *   <prefix>:status:<jobId>      the latest status of a job (queued at N, painting, progress) for its one editor
+ *   <prefix>:editing:<jobId>     fenced lease while one bot process edits the job's status message
+ *   <prefix>:edit-spacing:<jobId>  set for the edit interval (or Retry-After) after each status edit
+ *   <prefix>:editor:<platform>   fenced lease of the one bot process that edits statuses and posts results
+ *   <prefix>:status-<platform>:* BullMQ's keys for a platform's status-edit queue (one job per job id at a time)
  *   <prefix>:cancel:<jobId>      a cancellation request (the worker checks it before starting)
  *   <prefix>:result:<p>:<place>  which job's result sits at a chat place (message) and whose it is (Delete)
  *   <prefix>:stats:render:<q>    recent render times per quality (ETA)
@@ -30,6 +35,11 @@
 import type { Platform } from '../requests/style-request.ts';
 
 export const QUEUE_NAME = 'render';
+
+/** A platform's queue of status edits (deduplicated per job; consumed by any bot process). */
+export function statusQueueName(platform: Platform): string {
+  return `status-${platform}`;
+}
 
 /** Custom events Easel publishes into the queue's event stream (next to BullMQ's own). */
 export const EVENTS = {
@@ -64,6 +74,10 @@ export interface Keys {
   delivering(jobId: string): string;
   deliveryFailures(jobId: string): string;
   delivered(jobId: string): string;
+  status(jobId: string): string;
+  editing(jobId: string): string;
+  editSpacing(jobId: string): string;
+  editor(platform: Platform): string;
   cancel(jobId: string): string;
   result(platform: Platform, place: string): string;
   renderStats(quality: string): string;
@@ -107,6 +121,10 @@ export function keys(prefix: string): Keys {
     delivering: (jobId) => `${prefix}:delivering:${jobId}`,
     deliveryFailures: (jobId) => `${prefix}:delivery-failures:${jobId}`,
     delivered: (jobId) => `${prefix}:delivered:${jobId}`,
+    status: (jobId) => `${prefix}:status:${jobId}`,
+    editing: (jobId) => `${prefix}:editing:${jobId}`,
+    editSpacing: (jobId) => `${prefix}:edit-spacing:${jobId}`,
+    editor: (platform) => `${prefix}:editor:${platform}`,
     cancel: (jobId) => `${prefix}:cancel:${jobId}`,
     result: (platform, place) => `${prefix}:result:${platform}:${safe(place)}`,
     renderStats: (quality) => `${prefix}:stats:render:${quality}`,

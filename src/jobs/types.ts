@@ -112,9 +112,31 @@ export type JobEvent =
  * An adapter's event handler. `completed`, `failed` and `cancelled` come through a fenced claim
  * and are recorded as delivered only after the handler resolved; throwing means "try again later".
  * A crash between the post and the record calls the handler again, so posting a final event must
- * be idempotent per job id. 'queued', 'active' and 'progress' are best-effort.
+ * be idempotent per job id.
+ *
+ * 'queued', 'active' and 'progress' are status updates: the latest state wins, each job's go to one
+ * bot process at a time, at most one per EASEL_EDIT_INTERVAL_MS, never during or after its final
+ * event's delivery; the handler resolves once the status is shown (throw RetryAfter when the
+ * platform asked to wait; other errors are logged and the next update tries again).
  */
 export type JobEventHandler = (event: JobEvent) => Promise<void>;
+
+/** A job's status between submit and its final event, as any bot process may publish it. */
+export type StatusUpdate =
+  | { type: 'queued'; position: number; etaMs?: number; workersOnline?: number }
+  | { type: 'active' }
+  | { type: 'progress'; progress: JobProgress };
+
+/** Thrown by a handler when the platform refused a status edit with Retry-After: the update is shown after that wait. */
+export class RetryAfter extends Error {
+  constructor(
+    public readonly afterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`the platform asked to wait ${afterMs} ms`, options);
+    this.name = 'RetryAfter';
+  }
+}
 
 /** What a render needs of the blob store: read its inputs, write its result and previews. */
 export interface RenderBlobs {
@@ -172,6 +194,8 @@ export interface JobsClient {
   position(jobId: string): Promise<{ position: number; etaMs?: number; workersOnline?: number } | null>;
   /** Whether the job's final event is being or has been delivered (by any bot process). */
   isSettled(jobId: string): Promise<boolean>;
+  /** Show a job's status (e.g. its place in the queue right after submit) through its one editor; returns once queued. */
+  showStatus(jobId: string, status: StatusUpdate): Promise<void>;
   /** Follow jobs of one platform; picks up undelivered finished jobs on start (bot restarts). */
   subscribe(platform: Platform, handler: JobEventHandler): Promise<void>;
   close(): Promise<void>;

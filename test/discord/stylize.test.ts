@@ -7,7 +7,6 @@ import { PermissionsBitField } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
 import { decodeCustomId } from '../../src/chat/discord/components.ts';
-import { EDIT_INTERVAL_MS } from '../../src/chat/discord/delivery.ts';
 import { BEST_ALREADY_TEXT, NOT_YOURS_TEXT } from '../../src/chat/discord/components.ts';
 import { saveRecipe } from '../../src/chat/common/recipe.ts';
 import { loadPresets } from '../../src/presets/index.ts';
@@ -94,7 +93,7 @@ describe('/stylize', () => {
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress.at(-1)!.body.content).toMatch(/[▰▱]{10} \d+%/);
     // Never more than one edit per ~2 s on the message, 429 retry included.
-    for (let i = 1; i < edits.length; i++) expect(edits[i].at - edits[i - 1].at).toBeGreaterThanOrEqual(EDIT_INTERVAL_MS - 100);
+    for (let i = 1; i < edits.length; i++) expect(edits[i].at - edits[i - 1].at).toBeGreaterThanOrEqual(h.config.delivery.editIntervalMs - 100);
 
     const image = await decodes(final.files[0].bytes);
     expect(Math.max(image.width, image.height)).toBe(32);

@@ -5,7 +5,7 @@
  * every case ends on: did each user see their result exactly once, with a final status?
  *
  * Timings are scaled down so the suite stays short: claims of 1 s (renewed every ~330 ms), sweeps
- * every 200 ms, platform calls given up after 1 s. Every fault is longer than those (a hang of
+ * every 200 ms, platform calls given up after 1 s, a dead bot's editor role taken over after 1 s. Every fault is longer than those (a hang of
  * 3 s > timeout and claim), so the protocol meets the same situations as with the production
  * defaults (60 s claims, 30 s timeouts, a 3-minute hang), only faster.
  */
@@ -37,6 +37,8 @@ export const FAST_DELIVERY = {
   EASEL_DELIVERY_DEADLINE_MS: '8000',
   EASEL_DELIVERY_ATTEMPTS: '3',
   EASEL_PLATFORM_TIMEOUT_MS: '1000',
+  // A killed bot's editor role (status edits and result posts) passes to the next process after 1 s.
+  EASEL_STATUS_LOCK_MS: '1000',
 };
 
 /** What bot and worker share: tiny fast renders, no cooldown, room for many jobs per user. */

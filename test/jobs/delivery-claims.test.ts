@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createJobsClient, type EaselJobsClient, type JobsClientOptions } from '../../src/jobs/client.ts';
-import { DeliveryClaims } from '../../src/jobs/delivery.ts';
+import { Delivery } from '../../src/jobs/delivery/index.ts';
+import { bullConnection } from '../../src/jobs/redis.ts';
 import { keys } from '../../src/jobs/keys.ts';
 import type { RenderQueue } from '../../src/jobs/queue.ts';
 import { FAILURE_TEXT, UNDELIVERABLE_TEXT } from '../../src/jobs/failures.ts';
@@ -51,14 +52,32 @@ async function worker(config: Config): Promise<void> {
 describe('fenced delivery claims', () => {
   it('a handler slower than the claim is not delivered again by another bot: the claim is renewed while it runs', async () => {
     const config = r.config(TIMINGS);
-    // Two bot processes, claims of 300 ms, a handler that takes 1.5 s (five claim lifetimes).
-    const a = await client(config, { claimMs: 300 });
-    const b = await client(config, { claimMs: 300 });
+    // Two bot processes, claims of 300 ms, a handler that runs until its claim was renewed 12 times
+    // (four claim lifetimes): observed on Redis, not slept.
+    // Meanwhile the editor role passes from a to b (as when a's event loop stalls past its lease), so
+    // b sweeps too while a still posts: only the renewed claim keeps b from posting again.
+    const a = await client(config, { claimMs: 300, statusLockMs: 300 });
+    const b = await client(config, { claimMs: 300, statusLockMs: 300 });
     const calls: string[] = [];
     const slow = (who: string) => async (e: JobEvent) => {
       if (e.type !== 'completed') return;
       calls.push(who);
-      await sleep(1500);
+      await r.redis.del(`${r.prefix}:editor:discord`);
+      await waitFor(async () => (await r.redis.get(`${r.prefix}:editor:discord`)) !== null, 5_000, 'another process to take the editor role');
+      const claim = `${r.prefix}:delivering:${e.jobId}`;
+      let renewals = 0;
+      let last = await r.redis.pttl(claim);
+      await waitFor(
+        async () => {
+          const left = await r.redis.pttl(claim);
+          if (left > last) renewals += 1;
+          last = left;
+          return renewals >= 12;
+        },
+        20_000,
+        'twelve renewals of the claim',
+        10,
+      );
     };
     await a.subscribe('discord', slow('a'));
     await b.subscribe('discord', slow('b'));
@@ -140,20 +159,21 @@ describe('fenced delivery claims', () => {
 
   it('a job another bot delivered is not reported lost', async () => {
     const config = r.config(TIMINGS);
-    // Plenty of attempts: the submitter keeps failing and must not reach the undeliverable notice.
-    const submitter = await client(config, { maxAttempts: 50 });
-    await submitter.subscribe('discord', async () => {
-      throw new Error('this bot cannot post right now');
-    });
+    // The other bot subscribes first: it holds the editor role and delivers.
     const other = await client(config, { maxAttempts: 50 });
     const log = new EventLog();
     await other.subscribe('discord', log.handler);
+    // The submitter stands by; it remembers the job it submitted, and must not call it lost.
+    const submitter = await client(config, { maxAttempts: 50 });
+    const submitterEvents = new EventLog();
+    await submitter.subscribe('discord', submitterEvents.handler);
     await worker(config);
     const { jobId } = await submitter.submit(makeRequest(photoKey));
     await waitFor(() => log.final(jobId) !== undefined, 20_000, 'the other bot to deliver');
     await sleep(600); // several sweeps of the submitter, which still remembers the job
     expect(log.finals(jobId)).toHaveLength(1);
     expect(log.final(jobId)!.type).toBe('completed');
+    expect(submitterEvents.finals(jobId)).toHaveLength(0);
   });
 
   it('a bookkeeping error after a successful post is retried on its own: the post is not repeated', async () => {
@@ -172,7 +192,16 @@ describe('fenced delivery claims', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const claims = new DeliveryClaims(flaky, keys(r.prefix), {} as RenderQueue, silentLogger, undefined, { sweepMs: 50, claimMs: 300 });
+    const config = r.config(TIMINGS);
+    const claims = new Delivery({
+      redis: flaky,
+      keys: keys(r.prefix),
+      queue: {} as RenderQueue,
+      log: silentLogger,
+      config: { ...config.delivery, sweepMs: 50, claimMs: 300 },
+      bull: { connection: bullConnection(config), prefix: r.prefix },
+      position: async () => null,
+    });
     closers.push(() => claims.close());
     const request = makeRequest('cached-result-key');
     const jobId = jobIdFor(request);

@@ -9,7 +9,7 @@ import { decodeFailure, FAILURE_TEXT, JobFailure, toBullError } from '../../src/
 import { buildJobData, cacheKeyFor, JobData, jobIdFor } from '../../src/jobs/job-data.ts';
 import { deploymentCaps, resolveRequest } from '../../src/requests/resolve.ts';
 import type { StyleRequest } from '../../src/requests/style-request.ts';
-import { platformOfJobId } from '../../src/jobs/delivery.ts';
+import { platformOfJobId } from '../../src/jobs/delivery/index.ts';
 import { makeRequest } from './harness.ts';
 
 const config = loadConfig({ EASEL_DEFAULT_SIZE: '256', EASEL_MAX_SIZE: '512', EASEL_DEFAULT_QUALITY: 'draft' });

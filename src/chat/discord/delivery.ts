@@ -31,8 +31,6 @@ import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/r
 import { attachmentLimit, parseReplyTo, tokenUsable, type DiscordReplyTo } from './reply-to.ts';
 import { cancelRow, mention, resultRow, truncate, type Row } from './ui.ts';
 
-/** Discord tolerates about five edits per five seconds per message; one per two seconds leaves room. */
-export const EDIT_INTERVAL_MS = 2_000;
 /** Upload a fresh preview at most this often: an attachment edit is heavier than a text edit. */
 export const PREVIEW_INTERVAL_MS = 8_000;
 
@@ -46,9 +44,12 @@ export interface DeliveryDeps {
   now?: () => number;
 }
 
-/** The Discord presenter: `handle` goes to `jobs.subscribe('discord', …)`, `showSubmitted` to the commands. */
+/**
+ * The Discord presenter: `handle` goes to `jobs.subscribe('discord', …)`, `showSubmitted` to the
+ * commands. Pacing (one editor per job, EASEL_EDIT_INTERVAL_MS, EASEL_DISCORD_EDITS_PER_S) is the jobs layer's.
+ */
 export function createDelivery(deps: DeliveryDeps): JobPresenter {
-  return createJobPresenter({ port: discordPort(deps), log: deps.log, minIntervalMs: EDIT_INTERVAL_MS, settled: (jobId) => deps.jobs.isSettled(jobId) });
+  return createJobPresenter({ port: discordPort(deps), log: deps.log, showStatus: (jobId, status) => deps.jobs.showStatus(jobId, status) });
 }
 
 /** A message nonce for a job (Discord: at most 25 characters), the same in every process and attempt. */
@@ -91,10 +92,16 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
     return new InteractionWebhook(client as Client<true>, r.applicationId, r.interactionToken!);
   }
 
+  /**
+   * A channel by id, also in a guild this process has no gateway session for: the job's editor
+   * (src/jobs/delivery/editor-role.ts) may run other shards than the one that took the command.
+   */
+  function fetchChannel(channelId: string) {
+    return client.channels.fetch(channelId, { allowUnknownGuild: true });
+  }
+
   async function sendableChannel(channelId: string) {
-    // Any bot process may deliver a job, also one for a server on a shard it does not run (its
-    // guild is not in this process's cache): the channel is fetched over REST all the same.
-    const channel = await client.channels.fetch(channelId, { allowUnknownGuild: true });
+    const channel = await fetchChannel(channelId);
     if (!channel?.isSendable()) throw new Error(`channel ${channelId} is not one the bot can post in`);
     return channel;
   }
@@ -106,15 +113,20 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
 
   /** A thread started from the status message; an existing one when a retried delivery made it already. */
   async function threadFor(r: DiscordReplyTo, name: string): Promise<ThreadChannel | undefined> {
-    const channel = await client.channels.fetch(r.channelId);
+    const channel = await fetchChannel(r.channelId);
     if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) return undefined;
+    const existing = async () => {
+      const thread = await fetchChannel(r.statusMessageId);
+      return thread?.isThread() ? thread : undefined;
+    };
     try {
-      return await channel.threads.create({ startMessage: r.statusMessageId, name, autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+      // discord.js hands back no thread object when the guild is not in this process's cache: fetch it.
+      return (await channel.threads.create({ startMessage: r.statusMessageId, name, autoArchiveDuration: ThreadAutoArchiveDuration.OneDay })) ?? (await existing());
     } catch (err) {
       // 160004: a thread already exists for this message; it shares the message's id.
       if (err instanceof DiscordAPIError && err.code === 160004) {
-        const existing = await client.channels.fetch(r.statusMessageId);
-        if (existing?.isThread()) return existing;
+        const found = await existing();
+        if (found) return found;
       }
       throw err;
     }

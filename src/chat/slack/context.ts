@@ -41,16 +41,9 @@ export interface SlackContext extends SlackAppContext {
   self: BotIdentity;
 }
 
-export interface ContextTuning {
-  /** Minimum time between two chat.update calls on one status message. */
-  statusIntervalMs: number;
-}
-
-export const DEFAULT_TUNING: ContextTuning = { statusIntervalMs: 1200 };
-
 /**
- * Status updates get their own client that hands 429s back to the StatusBoard instead of pausing
- * every call of the app for Retry-After (the board coalesces and waits per message).
+ * Status updates get their own client that hands 429s back instead of pausing every call of the
+ * app for Retry-After (the jobs layer's status queue waits it out for that message alone).
  */
 export function createStatusClient(slack: SlackConfig, log: Logger): webApi.WebClient {
   return new webApi.WebClient(slack.botToken, {
@@ -75,11 +68,11 @@ export interface SlackStores {
   threads: ThreadMemory;
 }
 
-export function createContext(deps: AdapterDeps, workspaces: WorkspaceDirectory, stores: SlackStores, tuning: ContextTuning, log: Logger): SlackAppContext {
+export function createContext(deps: AdapterDeps, workspaces: WorkspaceDirectory, stores: SlackStores, log: Logger): SlackAppContext {
   const { uploads, threads: memory } = stores;
   const threadsOf = (ws: SlackWorkspace) => new ThreadStyles(ws.readClient, () => ws.self, log, memory);
   const port = slackPort({ workspaces, uploads, threadsOf, jobs: deps.jobs, presets: deps.presets, render: deps.config.render, log });
-  const presenter = createJobPresenter({ port, log, minIntervalMs: tuning.statusIntervalMs, settled: (jobId) => deps.jobs.isSettled(jobId) });
+  const presenter = createJobPresenter({ port, log, showStatus: (jobId, status) => deps.jobs.showStatus(jobId, status) });
   const inFlight = new Set<Promise<void>>();
   const app: SlackAppContext = {
     ...deps,

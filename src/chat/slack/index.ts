@@ -20,7 +20,7 @@ import type { AdapterDeps, RunningAdapter } from '../types.ts';
 import type { Logger } from '../../log.ts';
 import { createRedis } from '../../jobs/redis.ts';
 import { createBoltApp, createDistributionApp, slackMode, type SlackMode } from './app.ts';
-import { createContext, createStatusClient, DEFAULT_TUNING, describeError, SLACK_RETRIES, type ContextTuning, type SlackConfig } from './context.ts';
+import { createContext, createStatusClient, describeError, SLACK_RETRIES, type SlackConfig } from './context.ts';
 import { dedupeEvents } from './dedupe.ts';
 import { registerListeners } from './listeners/index.ts';
 import { registerUninstall } from './install/uninstall.ts';
@@ -77,7 +77,7 @@ function distributionSetup(deps: AdapterDeps, redis: Redis, log: Logger): BoltSe
   return { app, mode: 'http', workspaces };
 }
 
-export async function startSlackAdapter(deps: AdapterDeps, tuning: Partial<ContextTuning> = {}): Promise<SlackAdapter> {
+export async function startSlackAdapter(deps: AdapterDeps): Promise<SlackAdapter> {
   const { slack, slackDistribution } = deps.config;
   if (!slack && !slackDistribution) throw new Error('Slack is not configured: set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID … for distribution mode)');
   const log = deps.log; // serve.ts binds { platform: 'slack' } already
@@ -94,7 +94,7 @@ export async function startSlackAdapter(deps: AdapterDeps, tuning: Partial<Conte
 
   const prefix = deps.config.redis.prefix;
   const stores = { uploads: new UploadRecords(redis, prefix), threads: new ThreadMemory({ redis, prefix, log }) };
-  const ctx = createContext(deps, setup.workspaces, stores, { ...DEFAULT_TUNING, ...tuning }, log);
+  const ctx = createContext(deps, setup.workspaces, stores, log);
   app.use(dedupeEvents(log));
   registerListeners(app, ctx);
   await deps.jobs.subscribe('slack', ctx.presenter.handle);

@@ -47,6 +47,8 @@ export interface RecordedRequest {
   body: any;
   files: RecordedFile[];
   status: number;
+  /** Which client sent it, when it came through `apiBaseVia(marker)` (one marker per bot process). */
+  via?: string;
 }
 
 export interface InteractionRecord {
@@ -272,6 +274,11 @@ export class FakeDiscord {
 
   get apiBase(): string {
     return `http://127.0.0.1:${this.port}/api`;
+  }
+
+  /** The same REST API under `/via/<marker>/api`: requests through it are recorded with `via: marker` (tells bot processes apart). */
+  apiBaseVia(marker: string): string {
+    return `http://127.0.0.1:${this.port}/via/${encodeURIComponent(marker)}/api`;
   }
 
   get gatewayUrl(): string {
@@ -559,9 +566,10 @@ export class FakeDiscord {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
-    const path = decodeURIComponent(url.pathname).replace(/^\/api\/v10/, '');
+    const routed = decodeURIComponent(url.pathname).match(/^(?:\/via\/([^/]+))?(\/.*)$/)!;
+    const path = routed[2].replace(/^\/api\/v10/, '');
     const { body, files } = await parseBody(req, raw);
-    const rec: RecordedRequest = { at: Date.now(), method: req.method ?? 'GET', path, query: url.searchParams, auth: req.headers.authorization, body, files, status: 0 };
+    const rec: RecordedRequest = { at: Date.now(), method: req.method ?? 'GET', path, query: url.searchParams, auth: req.headers.authorization, body, files, status: 0, via: routed[1] };
     this.requests.push(rec);
 
     const send = (status: number, json?: unknown, headers: Record<string, string> = {}) => {

@@ -1,73 +1,62 @@
 /**
  * The chat delivery core: presents job events on any platform through its ChatPort.
  *
- *   queued / active / progress → status view → one edit throttle per status message → port.editStatus
- *   completed                  → port.postResult (after any edit in flight; late progress ignored)
+ *   queued / active / progress → status view → port.editStatus (awaited)
+ *   completed                  → port.postResult
  *   failed / lost              → port.postFailure
  *   cancelled                  → port.editStatus with the final "Cancelled." view
  *
- * Final events come from the jobs layer's fenced claims (src/jobs/delivery.ts): this handler
- * throwing means "try again later"; resolving means the user has seen the final state.
+ * Pacing is the jobs layer's (src/jobs/delivery/): status events reach this handler in one bot
+ * process at a time per job, the latest state only, at most one per EASEL_EDIT_INTERVAL_MS, never
+ * during or after the final event's delivery. A status edit refused with Retry-After is thrown back
+ * as RetryAfter (the jobs layer shows the newest state after the wait); a final refused that way is
+ * retried here after the wait, a few times. Final events come through the jobs layer's fenced
+ * claims: this handler throwing means "try again later"; resolving means the user has seen it.
  */
 import type { Logger } from '../../../log.ts';
-import type { JobEvent, JobEventHandler, Submitted } from '../../../jobs/types.ts';
+import { RetryAfter, type JobEvent, type JobEventHandler, type StatusUpdate, type Submitted } from '../../../jobs/types.ts';
 import { describeError } from '../../../util/describe-error.ts';
-import { createEditThrottle } from './edit-throttle.ts';
 import type { ChatPort } from './port.ts';
-import { CANCELLED_VIEW, failureView, progressView, resultCaption, submittedView, type StatusView } from './status-view.ts';
+import { CANCELLED_VIEW, failureView, progressView, resultCaption } from './status-view.ts';
+
+/** Tries of a final post through the platform's Retry-After before the jobs layer's retry takes over. */
+export const FINAL_RATE_LIMIT_TRIES = 5;
 
 export interface PresenterOptions<T> {
   port: ChatPort<T>;
   log: Logger;
-  /** Least time between two edits of one status message. */
-  minIntervalMs: number;
-  /**
-   * Whether the job's final state is being or has been shown (by any bot process). Checked just
-   * before a progress edit goes out: with several bot processes, each gets every progress event,
-   * and one still waiting in a throttle must not overwrite the result another process posted.
-   */
-  settled?: (jobId: string) => Promise<boolean>;
+  /** Hands a status to the jobs layer, which shows it through the job's one editor (`jobs.showStatus`). */
+  showStatus: (jobId: string, status: StatusUpdate) => Promise<void>;
+  /** Waits `ms` before a final is tried again after a Retry-After (tests may pass a fake clock's). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface JobPresenter {
   /** The handler given to `jobs.subscribe(platform, …)`. */
   readonly handle: JobEventHandler;
-  /** Show a fresh job's place in the queue on its status message (right after submit). */
+  /** Show a fresh job's place in the queue on its status message (right after submit). Never throws. */
   showSubmitted(jobId: string, replyTo: unknown, submitted: Pick<Submitted, 'state' | 'position' | 'etaMs' | 'workersOnline'>): void;
   close(): Promise<void>;
 }
 
-interface Pending<T> {
-  target: T;
-  view: StatusView;
-}
-
 export function createJobPresenter<T>(opts: PresenterOptions<T>): JobPresenter {
   const { port, log } = opts;
-  const throttle = createEditThrottle<Pending<T>>({
-    minIntervalMs: opts.minIntervalMs,
-    same: (a, b) => a.view.text === b.view.text && a.view.previewKey === b.view.previewKey,
-    send: async (jobId, p) => {
-      if (await opts.settled?.(jobId)) return;
-      await port.editStatus(p.target, p.view, jobId);
-    },
-    retryAfterMs: (err) => port.retryAfterMs(err),
-    onError: (jobId, err) => log.warn({ jobId, err: describeError(err) }, 'status edit failed'),
-  });
-
-  const show = (jobId: string, target: T, view: StatusView) => {
-    if (port.canEditStatus(target)) throttle.update(jobId, { target, view });
-  };
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   async function final(event: JobEvent, what: string, run: () => Promise<void>): Promise<void> {
-    await throttle.finish(event.jobId, async () => {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await run();
+        return await run();
       } catch (err) {
+        const wait = port.retryAfterMs(err);
+        if (wait !== undefined && attempt < FINAL_RATE_LIMIT_TRIES) {
+          await sleep(wait);
+          continue;
+        }
         log.warn({ jobId: event.jobId, err: describeError(err) }, `could not deliver the ${what}; the jobs layer retries`);
         throw err;
       }
-    });
+    }
   }
 
   return {
@@ -78,7 +67,15 @@ export function createJobPresenter<T>(opts: PresenterOptions<T>): JobPresenter {
         return;
       }
       const progress = progressView(event);
-      if (progress) return show(event.jobId, target, progress);
+      if (progress) {
+        if (!port.canEditStatus(target)) return;
+        try {
+          return await port.editStatus(target, progress, event.jobId);
+        } catch (err) {
+          const wait = port.retryAfterMs(err);
+          throw wait === undefined ? err : new RetryAfter(wait, { cause: err });
+        }
+      }
       switch (event.type) {
         case 'completed':
           return final(event, 'result', () => port.postResult(target, event, resultCaption(event)));
@@ -95,10 +92,12 @@ export function createJobPresenter<T>(opts: PresenterOptions<T>): JobPresenter {
     },
 
     showSubmitted(jobId, replyTo, submitted) {
-      const target = port.parseTarget(replyTo);
-      if (target !== undefined) show(jobId, target, submittedView(submitted));
+      // A cached result is delivered at once: nothing to show meanwhile.
+      if (submitted.state === 'cached' || port.parseTarget(replyTo) === undefined) return;
+      const status: StatusUpdate = submitted.position > 0 ? { type: 'queued', position: submitted.position, etaMs: submitted.etaMs, workersOnline: submitted.workersOnline } : { type: 'active' };
+      opts.showStatus(jobId, status).catch((err: unknown) => log.warn({ jobId, err: describeError(err) }, 'could not queue the first status of a job'));
     },
 
-    close: () => throttle.close(),
+    close: async () => undefined,
   };
 }

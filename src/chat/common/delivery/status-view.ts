@@ -4,7 +4,7 @@
  *
  *   queued at N → progress (bar, ETA, preview) → done / failed / cancelled / lost
  */
-import type { JobEvent, JobResult, Submitted } from '../../../jobs/types.ts';
+import type { JobEvent, JobResult } from '../../../jobs/types.ts';
 import { captionText, ERROR_TEXT, progressText, queuedText } from '../text.ts';
 
 export type StatusPhase = 'queued' | 'progress' | 'done' | 'failed' | 'cancelled' | 'lost';
@@ -19,13 +19,6 @@ export interface StatusView {
 }
 
 const STARTING = { step: 0, total: 1, stage: 'starting', percent: 0 } as const;
-
-/** The status right after a submit: its queue position, or "painting" when it started at once. */
-export function submittedView(s: Pick<Submitted, 'state' | 'position' | 'etaMs' | 'workersOnline'>): StatusView {
-  if (s.state === 'cached') return { phase: 'progress', text: '✨ Found it in the cache…', cancellable: false };
-  if (s.position <= 0) return { phase: 'progress', text: progressText(STARTING), cancellable: true };
-  return { phase: 'queued', text: queuedText(s.position, s.etaMs, s.workersOnline), cancellable: true };
-}
 
 /** The status view of a non-final event, or undefined for final events. */
 export function progressView(event: JobEvent): StatusView | undefined {
