@@ -131,7 +131,7 @@ export class StatusUpdates {
     if (!request) return; // delivered, or not ours to show
     const entry = await gate.enter(jobId);
     if ('waitMs' in entry) return later(job, token, entry.waitMs);
-    let spacingMs = 0;
+    let spacingMs: number | undefined; // set once an edit goes out
     let retryAfterMs: number | undefined;
     try {
       if (await this.deps.isSettled(jobId)) return;
@@ -143,7 +143,7 @@ export class StatusUpdates {
     } catch (err) {
       if (err instanceof RetryAfter) {
         retryAfterMs = err.afterMs;
-        spacingMs = Math.max(spacingMs, err.afterMs);
+        spacingMs = Math.max(spacingMs ?? 0, err.afterMs);
       } else {
         log.warn({ jobId, err: describeError(err) }, 'status edit failed; the next update tries again');
       }
