@@ -46,7 +46,6 @@ COPY package.json package-lock.json .npmrc tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY bench ./bench
-COPY commands ./commands
 COPY presets/presets.json presets/README.md ./presets/
 COPY weights/README.md ./weights/
 COPY docker/entrypoint.sh /usr/local/bin/easel-entrypoint
@@ -92,7 +91,6 @@ RUN if [ "$GPU_ENGINE" != tfjs ]; then \
       node bin/easel.js gpu install && npm cache clean --force && easel-check-cuda-provider; \
     fi
 COPY --from=cpu /app/bench ./bench
-COPY --from=cpu /app/commands ./commands
 COPY --from=cpu /app/presets ./presets
 COPY --from=cpu /app/weights ./weights
 COPY docker/entrypoint.sh /usr/local/bin/easel-entrypoint

@@ -60,7 +60,10 @@ async function measure(file: string): Promise<void> {
         content: { key: 'photo-50mp', width: meta.width!, height: meta.height! },
         style: { kind: 'preset', presetId: 'starry-night' }, options: {},
       },
-      options: { size: Number(values.size), quality: values.quality as Quality, iterations: Number(values.iterations) },
+      options: { size: Number(values.size), quality: values.quality as Quality, iterations: Number(values.iterations), strength: 0.75, preserveColors: false, seed: 0, brush: 'normal' },
+      v: 2,
+      notes: [],
+      cacheKey: 'memory-bench-not-cached',
     },
     { blobs, signal: new AbortController().signal, onProgress: () => undefined },
   );

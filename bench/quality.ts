@@ -16,6 +16,7 @@ import { decodeImage, resizeToLongest } from '../src/images/index.ts';
 import { ENGINE_FACTORIES } from '../src/engine/index.ts';
 import { render } from '../src/engine/render.ts';
 import { planRender } from '../src/requests/render-plan.ts';
+import { resolveRequest } from '../src/requests/resolve.ts';
 import type { FastStyleRunner } from '../src/engine/fast-style/types.ts';
 import { measureDistances, type Distances } from '../src/engine/distance.ts';
 import type { LossBackend, Quality } from '../src/engine/types.ts';
@@ -161,7 +162,8 @@ export async function runQualityBench(opts: QualityBenchOptions): Promise<Qualit
         // so the times compare.
         for (const tier of tiers) {
           say(`${pair.name} @ ${size} px: ${tier}…`);
-          const plan = planRender({ quality: tier, size }, pair.style, { defaultSize: size, maxSize: size, defaultQuality: tier, maxIterations: Number.MAX_SAFE_INTEGER, strict: true });
+          const asked = resolveRequest({ quality: tier, size }, { caps: { defaultSize: size, maxSize: size, defaultQuality: tier, maxIterations: Number.MAX_SAFE_INTEGER }, style: pair.style });
+          const plan = planRender(asked.options, pair.style);
           const r = await render({ backend, fastStyle: engine.fastStyle }, { content: pair.photo, styles: [{ image: pair.painting, weight: 1 }], options: plan.options, fastNetwork: plan.fastNetwork });
           const d = await measureDistances(backend, r.image, pair.photo, pair.painting);
           rows.push(row(tier, d, r.ms, r.iterations));

@@ -27,7 +27,10 @@ const blobs: RenderBlobs = { get: async () => photo, put: async () => 'unused' }
 const task: RenderTask = {
   jobId: 'thread-bench',
   request: { requestId: 'thread-bench', platform: 'cli', user: { id: 'bench' }, replyTo: {}, content: { key: 'photo-bytes', width: 1, height: 1 }, style: { kind: 'preset', presetId: 'starry-night' }, options: {} },
-  options: { size: Number(values.size), quality: values.quality as Quality, seed: 1 },
+  options: { size: Number(values.size), quality: values.quality as Quality, seed: 1, strength: 0.75, preserveColors: false, brush: 'normal' },
+  v: 2,
+  notes: [],
+  cacheKey: 'thread-bench-not-cached',
 };
 
 async function timed(r: Renderer): Promise<number> {

@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, QUALITIES, loadDotEnv } from './config.ts';
-import { BRUSHES } from './requests/render-plan.ts';
+import { stylizeFlags } from './cli/stylize-flags.ts';
 
 loadDotEnv();
 
@@ -12,13 +12,6 @@ function int(name: string, min: number, max: number) {
   return (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
-    return n;
-  };
-}
-function fraction(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a number from 0 to 1`);
     return n;
   };
 }
@@ -32,27 +25,11 @@ const program = new Command()
   .option('--verbose', 'print stack traces of errors')
   .showHelpAfterError('(run with --help for usage)');
 
-program
+const stylize = program
   .command('stylize')
   .description('Stylize one photo with a preset or a style image and write the result to a file.')
   .argument('<content>', 'the photo (file path)')
   .option('-s, --style <preset-id|file>', 'preset id (see `easel styles`) or a style image file; repeat to blend (required)', collect, [])
-  .option('--blend <weights>', 'blend weights for several --style, e.g. 0.7,0.3')
-  .option('--size <px>', "output's longest side (default EASEL_DEFAULT_SIZE)", int('--size', 32, 4096))
-  .option('--iterations <n>', 'optimisation steps (overrides --quality)', int('--iterations', 1, 5000))
-  .addOption(new Option('--quality <tier>', 'fast (feed-forward network) | draft | balanced | best').choices(QUALITIES))
-  .option('--strength <x>', 'style strength from 0 (photo) to 1 (painting)', fraction('--strength'))
-  .option('--preserve-colors', "keep the photo's colours")
-  .addOption(new Option('--pooling <kind>', 'VGG pooling').choices(['max', 'avg']))
-  .addOption(new Option('--optimizer <name>', 'optimiser').choices(['lbfgs', 'adam']))
-  .addOption(new Option('--init <kind>', 'initial image').choices(['content', 'noise', 'fast']))
-  .option('--style-scale <x>', 'style image scale relative to the output (0.1–4)', (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0.1 || n > 4) throw new InvalidArgumentError('--style-scale must be a number from 0.1 to 4');
-    return n;
-  })
-  .addOption(new Option('--brush <size>', "brush size: the painting's scale relative to the output (fine 0.5×, normal, bold 1.75×)").choices(BRUSHES).conflicts('styleScale'))
-  .option('--seed <n>', 'random seed (same seed + backend = same image)', int('--seed', 0, 2 ** 31 - 1))
   .addOption(new Option('--engine <name>', 'engine (default EASEL_ENGINE)').choices(['auto', 'onnx', 'tfjs']))
   .option('-o, --out <file>', 'output file (.png or .jpg; .gif or .webp paints every frame of an animated photo)', 'out/stylized.png')
   .option('--json', 'print one JSON object with the result instead of progress')
@@ -60,6 +37,8 @@ program
     if (opts.style.length === 0) cmd.error("error: required option '-s, --style <preset-id|file>' not specified (see `easel styles`)");
     return (await import('./cli/stylize.ts')).runStylize(content, opts);
   });
+// The knobs come from the one option table (src/requests/option-table.ts), as Discord's and Slack's do.
+for (const flag of stylizeFlags()) stylize.addOption(flag);
 
 program
   .command('styles')

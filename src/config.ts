@@ -32,6 +32,8 @@ const url = (what: string) =>
 
 /** The real platforms' API bases: when left at these, only the platforms' own file hosts are trusted. */
 export const DEFAULT_DISCORD_API_BASE = 'https://discord.com/api';
+/** Where the Interactions Endpoint listens (EASEL_DISCORD_INTERACTIONS=http): the Developer Portal's "Interactions Endpoint URL" ends with it. */
+export const DISCORD_INTERACTIONS_PATH = '/discord/interactions';
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 export const DEFAULT_SLACK_AUTHORIZE_URL = 'https://slack.com/oauth/v2/authorize';
 
@@ -119,6 +121,16 @@ const schema = z
     EASEL_IDENTIFY_WINDOW_MS: z.coerce.number().int().min(0).default(5_000),
     /** A shard's lease in Redis (one process per shard; renewed at a third of it); 0 = no leases. */
     EASEL_SHARD_LEASE_MS: z.coerce.number().int().min(0).default(30_000),
+    /**
+     * How Discord delivers interactions (commands, buttons, selects): over the gateway (default), or
+     * `http` — to this process's Interactions Endpoint on PORT at /discord/interactions, Ed25519-signed
+     * with the application's public key. Message events (replies with a photo) always come by gateway.
+     */
+    EASEL_DISCORD_INTERACTIONS: z.enum(['gateway', 'http']).default('gateway'),
+    /** The application's public key (Developer Portal → General Information), hex: verifies interactions over HTTP. */
+    DISCORD_PUBLIC_KEY: optionalString.refine((v) => v === undefined || /^[0-9a-f]{64}$/i.test(v), "must be the application's public key: 64 hex characters (Developer Portal → General Information)"),
+    /** `off`: this process opens no gateway session — an interactions-only replica (needs EASEL_DISCORD_INTERACTIONS=http). */
+    EASEL_DISCORD_GATEWAY: z.enum(['on', 'off']).default('on'),
 
     SLACK_BOT_TOKEN: optionalString,
     SLACK_SIGNING_SECRET: optionalString,
@@ -190,7 +202,7 @@ const schema = z
     EASEL_DECODE_MAX_MEMORY_MB: z.coerce.number().int().min(192).default(768),
     EASEL_DECODE_TIMEOUT_S: z.coerce.number().min(1).default(30),
 
-    /** Delivery of results to chat (src/jobs/delivery.ts): sweep period, claim lifetime, one attempt's deadline, attempts. */
+    /** Delivery of results to chat (src/jobs/delivery/): sweep period, claim lifetime, one attempt's deadline, attempts. */
     EASEL_DELIVERY_SWEEP_MS: z.coerce.number().int().min(50).default(5_000),
     EASEL_DELIVERY_CLAIM_MS: z.coerce.number().int().min(100).default(60_000),
     EASEL_DELIVERY_DEADLINE_MS: z.coerce.number().int().min(100).default(180_000),
@@ -257,6 +269,17 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
     if (!set('EASEL_TOKEN_KEY')) problems.push('EASEL_TOKEN_KEY is required for Slack distribution mode: 32 random bytes in base64 (openssl rand -base64 32) that encrypt workspace tokens at rest');
     else if (!parseTokenKey(env.EASEL_TOKEN_KEY ?? '')) problems.push('EASEL_TOKEN_KEY must be exactly 32 bytes in base64 (openssl rand -base64 32)');
   }
+  const discordHttp = (env.EASEL_DISCORD_INTERACTIONS ?? '').trim() === 'http';
+  if (discordHttp && !set('DISCORD_PUBLIC_KEY')) {
+    problems.push("EASEL_DISCORD_INTERACTIONS=http needs DISCORD_PUBLIC_KEY: the application's public key (Developer Portal → General Information), which verifies every request Discord sends to the endpoint");
+  }
+  if (discordHttp && !set('DISCORD_TOKEN')) problems.push('EASEL_DISCORD_INTERACTIONS=http needs DISCORD_TOKEN (answers, edits and results are sent with it)');
+  if ((env.EASEL_DISCORD_GATEWAY ?? '').trim() === 'off' && !discordHttp) {
+    problems.push('EASEL_DISCORD_GATEWAY=off needs EASEL_DISCORD_INTERACTIONS=http: without the gateway, interactions can only come over HTTP');
+  }
+  if (discordHttp && set('SLACK_BOT_TOKEN') && !set('SLACK_APP_TOKEN')) {
+    problems.push("EASEL_DISCORD_INTERACTIONS=http and Slack over HTTP would both listen on PORT: run Slack in Socket Mode (SLACK_APP_TOKEN) or in another process");
+  }
   if ((env.EASEL_BLOB_STORE ?? '').trim() === 's3' && !set('EASEL_S3_BUCKET')) {
     problems.push('EASEL_S3_BUCKET is required with EASEL_BLOB_STORE=s3 (the bucket that holds uploads and results)');
   }
@@ -287,6 +310,10 @@ export interface Config {
     minSessionStarts?: number;
     identifyWindowMs?: number;
     shardLeaseMs?: number;
+    /** Interactions over HTTP (EASEL_DISCORD_INTERACTIONS=http): the endpoint's port and path, the public key; absent = over the gateway. */
+    interactionsHttp?: { port: number; path: string; publicKey: string };
+    /** false (EASEL_DISCORD_GATEWAY=off): no gateway session in this process, interactions over HTTP only. */
+    gateway?: boolean;
   };
   slack?: { botToken: string; signingSecret?: string; apiUrl: string; appToken?: string; port: number; requestTimeoutMs: number };
   /** Slack distribution mode (set instead of `slack`): Bolt's OAuth flow, installations in Redis encrypted with `tokenKey`. */
@@ -422,6 +449,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
           minSessionStarts: e.EASEL_MIN_SESSION_STARTS,
           identifyWindowMs: e.EASEL_IDENTIFY_WINDOW_MS,
           shardLeaseMs: e.EASEL_SHARD_LEASE_MS,
+          interactionsHttp: e.EASEL_DISCORD_INTERACTIONS === 'http' ? { port: e.PORT, path: DISCORD_INTERACTIONS_PATH, publicKey: e.DISCORD_PUBLIC_KEY!.toLowerCase() } : undefined,
+          gateway: e.EASEL_DISCORD_GATEWAY === 'on',
         }
       : undefined,
     slack: e.SLACK_BOT_TOKEN

@@ -131,13 +131,11 @@ export async function startServices(config: Config, log: Logger, opts: ServeOpti
         const { startDiscordAdapter } = await import('../chat/discord/index.ts');
         adapters.push(await startDiscordAdapter({ ...deps, log: deps.log.child({ platform: 'discord' }) }));
       } else log.info('Discord: DISCORD_TOKEN is not set, not started');
-      if (config.slack) {
+      if (config.slack || config.slackDistribution) {
+        // One workspace (SLACK_BOT_TOKEN) or distribution mode (SLACK_CLIENT_ID …: one installation per workspace).
         const { startSlackAdapter } = await import('../chat/slack/index.ts');
         adapters.push(await startSlackAdapter({ ...deps, log: deps.log.child({ platform: 'slack' }) }));
-      } else if (config.slackDistribution) {
-        // Issue 25 in progress: the install flow and the token store exist (src/chat/slack/install) but the adapter still needs one token.
-        log.warn('Slack: distribution mode (SLACK_CLIENT_ID) is configured but not served yet by this version; set SLACK_BOT_TOKEN for one workspace');
-      } else log.info('Slack: SLACK_BOT_TOKEN is not set, not started');
+      } else log.info('Slack: neither SLACK_BOT_TOKEN nor SLACK_CLIENT_ID is set, not started');
       if (!adapters.length && !opts.worker && !opts.workerProcess) throw new Error('neither DISCORD_TOKEN nor SLACK_BOT_TOKEN is set — no chat platform to serve (see .env.example)');
       if (!adapters.length) log.warn('no chat platform configured: running the worker only');
     }

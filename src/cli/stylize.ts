@@ -14,7 +14,9 @@ import { progressBar, formatEta } from '../chat/common/text.ts';
 import type { Engine, ProgressCallback, Quality, RenderOptions, RenderResult, StyleInput } from '../engine/types.ts';
 import type { Preset, PresetCatalog } from '../presets/types.ts';
 import { resolvePreset } from '../presets/resolve.ts';
-import { PlanError, planRender, type Brush, type StyleCapabilities } from '../requests/render-plan.ts';
+import { PlanError, planRender, type Brush, type EngineExtras } from '../requests/render-plan.ts';
+import { capToTable, deploymentCaps, presetPart, resolveRequest, ResolveError, styleCapabilities, type EffectiveOptions, type Note, type StyleCapabilities } from '../requests/resolve.ts';
+import type { RequestOptions } from '../requests/style-request.ts';
 
 export interface StylizeCliOptions {
   style: string[];
@@ -42,7 +44,8 @@ export interface StylizeFileArgs {
   /** Blend weights, one per style (default equal). */
   blend?: number[];
   out: string;
-  options?: Partial<RenderOptions> & { brush?: Brush };
+  /** What was asked: the chat's options and the CLI's engine knobs, resolved like a chat request's. */
+  options?: RequestOptions & EngineExtras;
   config?: Config;
   /** Reuse an engine (else one is created and disposed). */
   engine?: Engine;
@@ -69,6 +72,10 @@ export interface StylizeFileResult {
   styles: string[];
   /** Frames written, for an animated result. */
   frames?: number;
+  /** What was painted: resolveRequest's effective options, as a chat request's job stores them. */
+  effective: EffectiveOptions;
+  /** What was changed of what was asked ("size capped at 1024 — Easel's limit"). */
+  notes: string[];
 }
 
 /** A --style argument: a file of the user's, or a preset. */
@@ -90,14 +97,8 @@ async function resolveStyles(names: string[], weights: number[], config: Config)
     }
     sources.push({ preset, weight: weights[i] });
   }
-  const presets = sources.flatMap((s) => ('preset' in s ? [s.preset] : []));
-  const first = sources[0];
-  const capabilities: StyleCapabilities = {
-    paintings: sources.filter((s) => 'file' in s || s.preset.styleImage).length,
-    fastNetwork: presets.find((p) => p.fastNetwork)?.fastNetwork,
-    // Per-preset defaults of the first style, when it is a preset (strength, style scale, pooling).
-    presetDefaults: first && 'preset' in first ? first.preset.defaults : undefined,
-  };
+  // A mix (several --style) has no fast network: each network paints one style.
+  const capabilities = styleCapabilities(sources.map((s) => ('file' in s ? { painting: true } : presetPart(s.preset))));
   return { sources, capabilities, catalog };
 }
 
@@ -139,17 +140,23 @@ export async function stylizeFile(args: StylizeFileArgs): Promise<StylizeFileRes
   const weights = args.blend ?? Array(args.styles.length).fill(1);
   if (weights.length !== args.styles.length) throw new Error('one blend weight per style');
   const styles = await resolveStyles(args.styles, weights, config);
-  // The same plan as the worker's; the CLI is not capped (size is checked by its flag), and a tier
-  // the operator named that the style cannot do is an error rather than a silent change. A preset's
-  // fast network is the default for animations: one pass per frame.
-  const asked = { ...args.options, quality: args.options?.quality ?? (clip && styles.capabilities.fastNetwork ? 'fast' as const : undefined) };
+  // The same resolution as a chat request's (src/requests/resolve.ts): the deployment's caps apply
+  // with a note, a tier the style cannot do becomes the nearest one it can; then the same plan as
+  // the worker's. An animation is painted with a preset's fast network, one pass per frame.
+  const { styleScale, pooling, optimizer, init, ...asked } = args.options ?? {};
+  let resolved;
   let plan;
+  const notes: Note[] = [];
   try {
-    plan = planRender(asked, styles.capabilities, { defaultSize: config.render.defaultSize, maxSize: Infinity, defaultQuality: config.render.defaultQuality, maxIterations: Infinity, strict: true });
+    resolved = resolveRequest(asked, { caps: deploymentCaps(config), style: styles.capabilities });
+    const extras: EngineExtras = { pooling, optimizer, init, styleScale: styleScale === undefined ? undefined : capToTable('styleScale', styleScale, notes) };
+    plan = planRender(resolved.options, styles.capabilities, { animated: clip !== undefined, extras });
   } catch (err) {
-    if (err instanceof PlanError) throw new Error(`${args.styles.join(', ')}: ${err.message} (see \`easel styles\`, marked fast:<net>)`, { cause: err });
+    if (err instanceof ResolveError || err instanceof PlanError) throw new Error(`${args.styles.join(', ')}: ${err.message} (see \`easel styles\`, marked fast:<net>)`, { cause: err });
     throw err;
   }
+  notes.unshift(...resolved.notes);
+  for (const note of notes) log.info({ option: note.option }, `stylize: ${note.text}`);
   const options = plan.options;
   const content = clip ? clip.frames[0] : await decodeImage(contentBytes, imageLimitsFromConfig(config), { maxSide: plan.decodeBounds.photo });
   const styleInputs = plan.usesPaintings ? await decodeStyles(styles.sources, styles.catalog, config, plan.decodeBounds.style) : [];
@@ -159,7 +166,7 @@ export async function stylizeFile(args: StylizeFileArgs): Promise<StylizeFileRes
   try {
     if (clip) {
       const a = await stylizeAnimation({ clip, styles: styleInputs, fastNetwork: plan.fastNetwork, options, engine, config, out: args.out, onProgress: args.onProgress, signal: args.signal });
-      return { engine: a.engine, backend: a.backend, width: a.image.width, height: a.image.height, iterations: a.iterations, milliseconds: Math.round(a.ms), output: a.output, quality: options.quality, styles: args.styles, frames: a.frames };
+      return { engine: a.engine, backend: a.backend, width: a.image.width, height: a.image.height, iterations: a.iterations, milliseconds: Math.round(a.ms), output: a.output, quality: options.quality, styles: args.styles, frames: a.frames, effective: resolved.options, notes: notes.map((n) => n.text) };
     }
     result = await engine.render({ content, styles: styleInputs, fastNetwork: plan.fastNetwork, options }, args.onProgress, args.signal);
   } finally {
@@ -183,6 +190,8 @@ export async function stylizeFile(args: StylizeFileArgs): Promise<StylizeFileRes
     output: out,
     quality: options.quality,
     styles: args.styles,
+    effective: resolved.options,
+    notes: notes.map((n) => n.text),
   };
 }
 
@@ -235,6 +244,8 @@ export async function runStylize(content: string, opts: StylizeCliOptions): Prom
       },
     });
     printer?.done();
+    // What Easel changed of what was asked, in the same words as in chat.
+    if (!opts.json) for (const note of r.notes) process.stderr.write(`note: ${note}\n`);
     if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
     else {
       const losses = r.initialStyleLoss !== undefined ? `, style loss ${r.initialStyleLoss.toPrecision(3)} → ${r.finalStyleLoss!.toPrecision(3)}` : '';

@@ -144,12 +144,14 @@ export const DEFAULT_OPTIONS: Omit<RenderOptions, 'size' | 'quality'> = {
   previewEvery: 0,
 };
 
-/** Fill a partial set of options with the defaults (`defaults` carries size/quality from Config). */
-export function resolveOptions(partial: Partial<RenderOptions>, defaults: { size: number; quality: Quality; maxSize?: number }): RenderOptions {
+/**
+ * Fill a partial set of options with the defaults (`defaults` carries size/quality). Limits are the
+ * request's business (requests/resolve.ts); these checks only guard the engine against nonsense.
+ */
+export function resolveOptions(partial: Partial<RenderOptions>, defaults: { size: number; quality: Quality }): RenderOptions {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<RenderOptions>;
   const o: RenderOptions = { ...DEFAULT_OPTIONS, size: defaults.size, quality: defaults.quality, ...defined };
   if (!Number.isInteger(o.size) || o.size < 32) throw new Error(`size must be an integer ≥ 32, got ${o.size}`);
-  if (defaults.maxSize !== undefined && o.size > defaults.maxSize) throw new Error(`size ${o.size} exceeds the maximum ${defaults.maxSize}`);
   if (o.iterations !== undefined && (!Number.isInteger(o.iterations) || o.iterations < 1)) throw new Error(`iterations must be a positive integer, got ${o.iterations}`);
   styleWeightFor(o.strength); // validates
   if (!(o.styleScale > 0 && o.styleScale <= 4)) throw new Error(`styleScale must be in (0, 4], got ${o.styleScale}`);

@@ -13,6 +13,7 @@ import type { Config, DeliveryConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { PresetCatalog } from '../presets/types.ts';
+import { capabilitiesOf, deploymentCaps, resolveRequest, type Resolved, type StyleCapabilities } from '../requests/resolve.ts';
 import { presetIdsOf, StyleRequest, type Platform } from '../requests/style-request.ts';
 import { WORDING } from '../requests/wording.ts';
 import { createBlobStore } from './blobs.ts';
@@ -133,13 +134,21 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     return { jobId, state: 'duplicate', position: pos?.position ?? 0, etaMs: pos?.etaMs };
   }
 
-  async function submitValidated(request: StyleRequest, given: Admitted | undefined, attempt: { abandoned: boolean }): Promise<Submitted> {
+  /**
+   * Without a catalog the client cannot tell what a preset can do: the asked tier stands (the
+   * worker refuses what the style cannot do). The intake always passes its own resolution.
+   */
+  const UNKNOWN_STYLE: StyleCapabilities = { paintings: 1, fastNetwork: 'unknown' };
+  const resolveHere = (request: StyleRequest): Resolved =>
+    resolveRequest(request.options, { caps: deploymentCaps(config), style: (opts.presets && capabilitiesOf(request.style, opts.presets)) ?? UNKNOWN_STYLE });
+
+  async function submitValidated(request: StyleRequest, given: Admitted | undefined, resolved: Resolved | undefined, attempt: { abandoned: boolean }): Promise<Submitted> {
     const stillWanted = () => {
       if (attempt.abandoned) throw new Error('submit abandoned after its timeout');
     };
     const unknownPreset = opts.presets ? presetIdsOf(request.style).find((id) => !opts.presets!.get(id)) : undefined;
     if (unknownPreset) refuse('unknown-preset', REFUSAL_TEXT.unknownPreset(unknownPreset));
-    const data = buildJobData(request, config);
+    const data = buildJobData(request, resolved ?? resolveHere(request));
     const jobId = jobIdFor(request);
     if (given && given.jobId !== jobId) throw new Error('submit: the admission was taken for another request');
 
@@ -212,7 +221,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       await admission.release(admitted.who, admitted.jobId, { forgetRequest: true });
     },
 
-    async submit(input, admitted) {
+    async submit(input, admitted, resolved) {
       const parsed = StyleRequest.safeParse(input);
       if (!parsed.success) {
         log.warn({ issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'refused an invalid request');
@@ -222,7 +231,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       // not go on to enqueue a job when Redis answers again.
       const attempt = { abandoned: false };
       try {
-        return await withTimeout(submitValidated(parsed.data!, admitted, attempt), submitTimeoutMs, 'submit', () => (attempt.abandoned = true));
+        return await withTimeout(submitValidated(parsed.data!, admitted, resolved, attempt), submitTimeoutMs, 'submit', () => (attempt.abandoned = true));
       } catch (err) {
         if (err instanceof JobRefused) throw err;
         log.error({ err: describeError(err) }, 'submit failed: queue unavailable');
@@ -252,6 +261,18 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       }
       await producer.publishEvent({ eventName: EVENTS.cancel, jobId });
       return true;
+    },
+
+    async dropServerJobs(platform, server) {
+      // Rare (a workspace removed the app): a scan of the unfinished jobs is cheap enough.
+      const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
+      let dropped = 0;
+      for (const job of jobs) {
+        const request = job?.data?.request;
+        if (!job?.id || request?.platform !== platform || request.server !== server) continue;
+        if (await client.cancel(job.id, request.user.id, server)) dropped++;
+      }
+      return dropped;
     },
 
     async ownerOf(jobId) {

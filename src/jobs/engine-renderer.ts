@@ -1,9 +1,10 @@
 /**
  * The real render step: blobs → pixels → engine.render → PNG. The engine and the preset catalog
  * are created once per render thread (weights load once); decoded preset paintings are kept, so
- * a popular preset is decoded once too. What to render is decided by the render plan
- * (requests/render-plan.ts), the same rules as the CLI's; every image is decoded to at most twice
- * the size the render uses it at.
+ * a popular preset is decoded once too. What to render was decided at the intake (the job's
+ * effective options, requests/resolve.ts); the render plan (requests/render-plan.ts) translates them
+ * into engine settings, as the CLI's; every image is decoded to at most twice the size the render
+ * uses it at.
  *
  * Failures are typed for the queue (failures.ts): a photo that expired or cannot be decoded and an
  * unknown preset fail at once; a cancelled render is 'cancelled'; anything else is a render error
@@ -17,7 +18,8 @@ import type { RenderInput, StyleInput } from '../engine/types.ts';
 import { decodeAnimation, decodeImage, encodeAnimation, encodeImage, encodePreview, ImageError, isAnimation, probeImage, type AnimatedImage, type ImageLimits, type RgbImage } from '../images/index.ts';
 import { DecodeSandbox, type ImageDecoder } from '../images/sandbox.ts';
 import { loadPresets, type Preset, type PresetCatalog } from '../presets/index.ts';
-import { PlanError, planRender, type PlanDefaults, type StyleCapabilities } from '../requests/render-plan.ts';
+import { PlanError, planRender } from '../requests/render-plan.ts';
+import { presetPart, styleCapabilities, type StyleCapabilities } from '../requests/resolve.ts';
 import { presetIdsOf, type BlobRef } from '../requests/style-request.ts';
 import { imageErrorText, JobFailure } from './failures.ts';
 import type { RenderContext, RenderOutput, RenderTask, Renderer } from './render.ts';
@@ -37,7 +39,6 @@ export interface EngineRendererDeps {
   engine: Engine;
   presets: PresetCatalog;
   imageLimits: Partial<ImageLimits>;
-  defaults: PlanDefaults;
   /** Animated photos are painted frame by frame within these limits; without them only the first frame is. */
   animation?: AnimationLimits & { maxBytes: number };
   /**
@@ -50,11 +51,6 @@ export interface EngineRendererDeps {
 
 /** Decoding in this thread: trusted files (presets), the CLI, tests of the engine. */
 export const inlineDecoder: ImageDecoder = { probe: probeImage, image: decodeImage, animation: decodeAnimation };
-
-/** The deployment's plan defaults: Config.render's size and quality, Config.jobs' iteration cap. */
-export function planDefaults(config: Config): PlanDefaults {
-  return { defaultSize: config.render.defaultSize, maxSize: config.render.maxSize, defaultQuality: config.render.defaultQuality, maxIterations: config.jobs.maxIterations };
-}
 
 export async function createEngineRenderer(config: Config, log: Logger): Promise<Renderer> {
   // Users' images are decoded in a child process of their own (src/images/sandbox.ts).
@@ -73,7 +69,6 @@ export async function createEngineRenderer(config: Config, log: Logger): Promise
     engine,
     presets,
     imageLimits: { maxBytes: config.limits.maxUploadBytes, maxPixels: config.limits.maxInputPixels },
-    defaults: planDefaults(config),
     animation: { ...config.animation, maxBytes: ANIMATION_MAX_BYTES },
     log,
   });
@@ -145,32 +140,17 @@ export function engineRenderer(deps: EngineRendererDeps): Renderer {
         return preset;
       });
       const mix = request.style.kind === 'preset' ? request.style.blend?.mix : undefined;
-      let style: StyleCapabilities;
-      if (presets.length > 1) {
-        // A fast network paints one style only: a mix is always optimised towards both paintings.
-        style = { paintings: presets.every((p) => p.styleImage) ? presets.length : 0, presetDefaults: presets[0].defaults };
-      } else if (request.style.kind === 'preset') {
-        const [preset] = presets;
-        style = { paintings: preset.styleImage ? 1 : 0, fastNetwork: preset.fastNetwork, presetDefaults: preset.defaults };
-      } else {
-        // no network was trained on the user's painting
-        style = { paintings: request.style.images.length };
-      }
+      // What the style can do (a mix has no fast network); the options were settled at the intake.
+      const style: StyleCapabilities = styleCapabilities(request.style.kind === 'preset' ? presets.map(presetPart) : request.style.images.map(() => ({ painting: true })));
       const photoBytes = await blobBytes(ctx.blobs, request.content, 'photo');
       const clip = await blobClip(photoBytes);
       let plan;
       try {
-        plan = planRender(
-          // Presets with a fast network paint animations with it: one pass per frame.
-          { size: options.size, quality: clip && style.fastNetwork ? 'fast' : options.quality, strength: options.strength, preserveColors: options.preserveColors, seed: options.seed, iterations: options.iterations, brush: options.brush },
-          style,
-          deps.defaults,
-        );
+        plan = planRender(options, style, { animated: clip !== undefined });
       } catch (err) {
         if (err instanceof PlanError) throw new JobFailure('unknown-preset', err.message);
         throw err;
       }
-      if (plan.fallback) deps.log.info({ jobId: task.jobId, asked: options.quality, quality: plan.quality }, plan.fallback);
       const styleLabel = presets.length ? presets.map((p) => p.title).join(' + ') : 'your image';
 
       let styles: StyleInput[] = [];

@@ -1,39 +1,51 @@
 /**
- * What travels inside a BullMQ job: the validated request plus the options the jobs layer settled
- * (size capped, quality defaulted) — JSON only, image bytes stay blobs. The worker re-validates it,
- * because anything can write to a Redis queue; invalid data fails at once without retry.
+ * What travels inside a BullMQ job: the validated request as asked, and the effective options
+ * resolveRequest made of it (requests/resolve.ts — decided once, at the intake or the submit) — JSON
+ * only, image bytes stay blobs. The worker re-validates it, because anything can write to a Redis
+ * queue; invalid data fails at once without retry. The worker only translates `options` into
+ * engine settings (requests/render-plan.ts).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
-import { RequestOptions, StyleRequest } from '../requests/style-request.ts';
+import { DEFAULT_STRENGTH } from '../engine/params.ts';
+import { EffectiveOptions, type Resolved } from '../requests/resolve.ts';
+import { StyleRequest } from '../requests/style-request.ts';
 import { renderCost } from './eta.ts';
 
-/** Request options after the deployment's defaults and caps (size, iterations): what the render (and the cache) depend on. */
-export const EffectiveOptions = RequestOptions.required({ size: true, quality: true });
-export type EffectiveOptions = z.infer<typeof EffectiveOptions>;
+export { EffectiveOptions };
 
-export const JobData = z.object({
-  /** Version of this shape, so a future change can tell old jobs apart. */
-  v: z.literal(1),
+const JobDataV2 = z.object({
+  /** Version of this shape, so a change can tell old jobs apart. */
+  v: z.literal(2),
   request: StyleRequest,
+  /** What will be painted: every knob settled. */
   options: EffectiveOptions,
+  /** What resolveRequest changed of what was asked, in the user's words (already told at the intake). */
+  notes: z.array(z.string().max(500)).max(20).default([]),
   cacheKey: z.string().min(16),
 });
-export type JobData = z.infer<typeof JobData>;
 
-export function effectiveOptions(request: StyleRequest, render: Config['render'], maxIterations = Infinity): EffectiveOptions {
-  const o = request.options;
-  return EffectiveOptions.parse({
-    size: Math.min(o.size ?? render.defaultSize, render.maxSize),
-    quality: o.quality ?? render.defaultQuality,
-    strength: o.strength,
-    preserveColors: o.preserveColors,
-    seed: o.seed,
-    iterations: o.iterations === undefined ? undefined : Math.min(o.iterations, maxIterations),
-    brush: o.brush,
-  });
-}
+/**
+ * A job queued before the effective options were complete (v1: only size and quality settled):
+ * read with the defaults it was rendered with then, so an upgrade loses no waiting job.
+ */
+const JobDataV1 = z
+  .object({
+    v: z.literal(1),
+    request: StyleRequest,
+    options: EffectiveOptions.partial().required({ size: true, quality: true }),
+    cacheKey: z.string().min(16),
+  })
+  .transform((d) => ({
+    v: 2 as const,
+    request: d.request,
+    options: { strength: DEFAULT_STRENGTH, preserveColors: false, seed: 0, brush: 'normal' as const, ...d.options },
+    notes: [],
+    cacheKey: d.cacheKey,
+  }));
+
+export const JobData = z.union([JobDataV2, JobDataV1]);
+export type JobData = z.output<typeof JobDataV2>;
 
 /** The job's estimated cost (eta.ts): its BullMQ priority, its share of the ETA, its default deadline. */
 export function costOf(data: Pick<JobData, 'request' | 'options'>): number {
@@ -62,17 +74,16 @@ export function cacheKeyFor(request: StyleRequest, options: EffectiveOptions): s
     style,
     size: options.size,
     quality: options.quality,
-    strength: options.strength ?? null,
-    preserveColors: options.preserveColors ?? null,
-    seed: options.seed ?? null,
+    strength: options.strength,
+    preserveColors: options.preserveColors,
+    seed: options.seed,
     iterations: options.iterations ?? null,
-    // Only when set, so the keys of results rendered before brushes existed stay valid.
-    ...(options.brush && options.brush !== 'normal' ? { brush: options.brush } : {}),
+    brush: options.brush,
   });
   return sha256(canonical);
 }
 
-export function buildJobData(request: StyleRequest, config: Config): JobData {
-  const options = effectiveOptions(request, config.render, config.jobs.maxIterations);
-  return { v: 1, request, options, cacheKey: cacheKeyFor(request, options) };
+/** The job's data: the request and what resolveRequest made of it. */
+export function buildJobData(request: StyleRequest, resolved: Resolved): JobData {
+  return { v: 2, request, options: resolved.options, notes: resolved.notes.map((n) => n.text), cacheKey: cacheKeyFor(request, resolved.options) };
 }

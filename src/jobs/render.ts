@@ -3,15 +3,11 @@
  * queue benchmark uses `noopRenderer` to measure the queue alone. A renderer gets the validated
  * request, fetches its blobs, reports steps and honours the AbortSignal (cancel / shutdown).
  */
-import type { StyleRequest } from '../requests/style-request.ts';
-import type { EffectiveOptions } from './job-data.ts';
+import type { JobData } from './job-data.ts';
 import type { RenderBlobs, JobResult } from './types.ts';
 
-export interface RenderTask {
-  jobId: string;
-  request: StyleRequest;
-  options: EffectiveOptions;
-}
+/** The job's data and its id: no shape of its own, the worker hands the job over as it is. */
+export type RenderTask = JobData & { jobId: string };
 
 export interface RenderStep {
   step: number;

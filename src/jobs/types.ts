@@ -5,6 +5,7 @@
  */
 import type { StyleRequest } from '../requests/style-request.ts';
 import type { Platform } from '../requests/style-request.ts';
+import type { Resolved } from '../requests/resolve.ts';
 import type { Requester } from './keys.ts';
 
 export type { Requester };
@@ -167,9 +168,19 @@ export interface JobsClient {
   /** Give an admission back when its request will not be submitted (the cooldown stays spent). */
   release(admitted: Admitted): Promise<void>;
   /** Queue a request; with `admitted` it uses that reservation, else it admits the request itself. */
-  submit(request: StyleRequest, admitted?: Admitted): Promise<Submitted>;
+  /**
+   * `resolved`: what resolveRequest (requests/resolve.ts) made of the request's options at the
+   * intake; absent, the client resolves them against the deployment's caps.
+   */
+  submit(request: StyleRequest, admitted?: Admitted, resolved?: Resolved): Promise<Submitted>;
   /** Cancel a waiting or running job; only its owner (user id within its server) may. Resolves false if it was already done. */
   cancel(jobId: string, userId: string, server?: string): Promise<boolean>;
+  /**
+   * Cancel every unfinished job of one server (a Slack workspace that removed the app): waiting ones
+   * are removed, running ones stopped. Their 'cancelled' outcome still goes through delivery, which
+   * posts nothing where the platform can no longer be reached. Resolves with how many were dropped.
+   */
+  dropServerJobs(platform: Platform, server: string): Promise<number>;
   /** Who asked for a job (its own record), while the queue still has it; undefined once it is gone. */
   ownerOf(jobId: string): Promise<Requester | undefined>;
   /**

@@ -105,7 +105,7 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
     active.add(jobId);
     jlog.info('render started');
     try {
-      const out = await render.render({ jobId, request: data.request, options: data.options }, { blobs, signal: abort, onProgress: report.step });
+      const out = await render.render({ ...data, jobId }, { blobs, signal: abort, onProgress: report.step });
       if (abort.aborted) throw abort.reason;
       await report.flush();
       const resultKey = await blobs.put(out.png);

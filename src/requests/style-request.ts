@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { QUALITIES } from '../engine/types.ts';
-import { BRUSHES } from './render-plan.ts';
+import { BRUSHES } from './brush.ts';
 
 export const PLATFORMS = ['discord', 'slack', 'cli'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -43,15 +43,20 @@ export function presetIdsOf(style: StyleChoice): string[] {
   return style.kind === 'preset' ? [style.presetId, ...(style.blend ? [style.blend.presetId] : [])] : [];
 }
 
+/**
+ * The options as the user asked for them: read (a number is a number, a choice one of the table's)
+ * but not yet held to any limit — resolveRequest (resolve.ts) caps them, once, for every entry point,
+ * and the job stores what it made of them. Absent = the default.
+ */
 export const RequestOptions = z.object({
-  /** Output's longest side; absent = EASEL_DEFAULT_SIZE; capped at EASEL_MAX_SIZE by jobs.submit. */
-  size: z.number().int().min(32).max(4096).optional(),
+  /** Output's longest side. */
+  size: z.number().finite().optional(),
   quality: z.enum(QUALITIES).optional(),
-  strength: z.number().min(0).max(1).optional(),
+  strength: z.number().finite().optional(),
   preserveColors: z.boolean().optional(),
-  seed: z.number().int().min(0).optional(),
-  iterations: z.number().int().min(1).max(5000).optional(),
-  /** Brush size: the painting's scale relative to the output (render-plan.ts BRUSH_SCALE). */
+  seed: z.number().finite().optional(),
+  iterations: z.number().finite().optional(),
+  /** Brush size: the painting's scale relative to the output (brush.ts BRUSH_SCALE). */
   brush: z.enum(BRUSHES).optional(),
 });
 export type RequestOptions = z.infer<typeof RequestOptions>;

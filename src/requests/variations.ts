@@ -6,9 +6,15 @@
  *   stronger / subtler  strength ± 0.25 within [0, 1] (not offered at the ends)
  *   colours             toggles "keep the photo's colours" (preserveColors)
  *   reroll              the same request with a new seed
+ *   higher quality      the next tier; at the top tier a larger size (×1.5 up to the deployment's)
+ *   another style       the same photo and options with another painting (always offered)
+ *
+ * Which of them a result offers is decided here too (followUpsFor), once for both platforms; the
+ * click's new options go through the intake's resolveRequest like any request.
  */
 import { randomInt } from 'node:crypto';
 import { DEFAULT_OPTIONS } from '../engine/params.ts';
+import { QUALITIES, type Quality } from '../engine/types.ts';
 import type { PresetCatalog } from '../presets/types.ts';
 import type { RequestOptions, StyleChoice } from './style-request.ts';
 
@@ -92,4 +98,47 @@ export function mayDelete(clickerId: string, ownerId: string | undefined, canMan
 export function randomSeed(): number {
   // Never 0: seed 0 is the engine's unrerolled start (reroll.ts).
   return randomInt(1, SEED_LIMIT);
+}
+
+/** The deployment's defaults as higherQuality takes them (Config.render). */
+export interface FollowUpDefaults {
+  quality: Quality;
+  size: number;
+  maxSize: number;
+}
+
+/** Config.render → FollowUpDefaults. */
+export function renderDefaults(render: { defaultQuality: Quality; defaultSize: number; maxSize: number }): FollowUpDefaults {
+  return { quality: render.defaultQuality, size: render.defaultSize, maxSize: render.maxSize };
+}
+
+/**
+ * "Higher quality": the next quality tier; at the top tier, a larger size (×1.5 up to maxSize).
+ * Undefined when there is nothing higher to offer.
+ */
+export function higherQuality(options: RequestOptions, defaults: FollowUpDefaults): RequestOptions | undefined {
+  const quality = options.quality ?? defaults.quality;
+  const tier = QUALITIES.indexOf(quality);
+  if (tier < QUALITIES.length - 1) {
+    // Iterations pin a tier's step count; a higher tier should bring its own.
+    const { iterations: _iterations, ...rest } = options;
+    return { ...rest, quality: QUALITIES[tier + 1] };
+  }
+  const size = Math.min(options.size ?? defaults.size, defaults.maxSize);
+  const bigger = Math.min(defaults.maxSize, Math.round(size * 1.5));
+  return bigger > size ? { ...options, quality, size: bigger } : undefined;
+}
+
+/** The buttons a result offers, the same on both platforms. */
+export interface FollowUps {
+  variations: Variation[];
+  higherQuality: boolean;
+}
+
+/** Which follow-ups a finished request offers (its options as accepted, its style's default strength). */
+export function followUpsFor(request: { style?: StyleChoice; options: RequestOptions }, deps: { presets: Pick<PresetCatalog, 'get'>; render: FollowUpDefaults }): FollowUps {
+  return {
+    variations: offeredVariations(request.options, effectiveStrength(request, deps.presets)),
+    higherQuality: higherQuality(request.options, deps.render) !== undefined,
+  };
 }

@@ -48,6 +48,8 @@ export const WORDING = {
   /** The blob store (Redis or the S3 bucket) cannot be reached or is too slow. */
   storageDown: "I can't reach my image storage right now — please try again in a few minutes.",
   unexpected: 'Something went wrong on my side. Please try again in a moment.',
+  /** Slack distribution mode: the workspace's token expired and could not be refreshed (only a reinstall helps). */
+  reinstallNeeded: "Sorry — I've lost my access to this workspace, so I can't paint here right now. Please ask a workspace admin to add Easel to Slack again (reinstall it); nothing else needs to change.",
   // What happened to a job
   renderFailed: 'Something went wrong while painting your image. Please try again.',
   jobInvalid: "That request couldn't be processed. Please try again.",
@@ -69,6 +71,19 @@ export const WORDING = {
   tooLate: "Too late to cancel — it's already finished.",
   cancelFailed: "I couldn't cancel that right now. Please try again.",
   expired: 'This request expired — please run the command again.',
+  /** The first words of a status message, before the job is queued. */
+  gettingReady: 'Got your photo — getting the easel ready…',
+  // What the request became (requests/resolve.ts): an asked value Easel changed, said once, the same on every entry point
+  /** `why`: whose limit it is ("this server's limit", "Easel's limit", "the most there is"). */
+  capped: (what: string, value: number, why: string) => `${what} capped at ${value} — ${why}.`,
+  raised: (what: string, value: number, why: string) => `${what} raised to ${value} — ${why}.`,
+  rounded: (what: string, value: number) => `${what} rounded to ${value}.`,
+  mixHasNoFastNetwork: (instead: string) => `A mix of paintings has no fast network, so it's painted at quality ${instead}.`,
+  noFastNetwork: (instead: string) => `This painting has no fast network, so it's painted at quality ${instead}.`,
+  onlyFastNetwork: (asked: string) => `This style only has a fast network, so it's painted at quality fast instead of ${asked}.`,
+  serverLimit: "this server's limit",
+  easelLimit: "Easel's limit",
+  rangeEnd: (high: boolean) => (high ? 'the most there is' : 'the least there is'),
   // Buttons under a result
   bestAlready: "That's already the highest quality and size I can paint.",
   notYoursToDelete: 'Only the person who asked for this painting (or a moderator) can delete it.',

@@ -38,6 +38,19 @@ export class DailyQuota {
   }
 
   /** Give one back (the request failed before it became a job). Never below zero. */
+  /** Delete every member's counters on the server (a workspace that removed the app). Returns how many. */
+  async purge(scope: ServerScope): Promise<number> {
+    const pattern = `${this.prefix}:quota:${scope.platform}:${encodeURIComponent(scope.serverId)}:*`;
+    let cursor = '0';
+    let purged = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      if (keys.length) purged += await this.redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return purged;
+  }
+
   async giveBack(scope: ServerScope, userId: string, now = Date.now()): Promise<void> {
     const key = this.key(scope, userId, now);
     await this.redis.eval(`if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end return 0`, 1, key);

@@ -1,9 +1,9 @@
 /**
  * What a server's settings mean for one request — a pure function, applied by the intake to the
  * effective request of every entry point (a follow-up's stored style included), before any byte is
- * downloaded: is Easel allowed in this channel, may this member upload a
- * style image, and which quality and size the request gets (the server's defaults fill what the member
- * left unset; the server's largest size caps what they asked for).
+ * downloaded: is Easel allowed in this channel, and may this member upload a style image. The
+ * server's default quality and size and its largest size are applied with every other limit, once,
+ * by resolveRequest (src/requests/resolve.ts).
  */
 import type { Quality } from '../config.ts';
 import type { ServerSettings } from './schema.ts';
@@ -12,13 +12,9 @@ export interface RequestShape {
   channelId?: string;
   /** The request paints with a member's own image, new or stored (usesOwnStyleImage). */
   ownStyleImage: boolean;
-  size?: number;
-  quality?: Quality;
 }
 
-export type PolicyVerdict =
-  | { ok: true; size?: number; quality?: Quality }
-  | { ok: false; code: 'channel-not-allowed' | 'style-uploads-off' };
+export type PolicyVerdict = { ok: true } | { ok: false; code: 'channel-not-allowed' | 'style-uploads-off' };
 
 /**
  * Whether a request paints with a member's own style image — one uploaded with it (`image`) or one
@@ -35,10 +31,7 @@ export function applyServerSettings(settings: ServerSettings, req: RequestShape)
     return { ok: false, code: 'channel-not-allowed' };
   }
   if (req.ownStyleImage && settings.allowStyleUploads === false) return { ok: false, code: 'style-uploads-off' };
-  let size = req.size ?? settings.defaultSize;
-  if (size !== undefined && settings.maxSize !== undefined) size = Math.min(size, settings.maxSize);
-  const quality = req.quality ?? settings.defaultQuality;
-  return { ok: true, size, quality };
+  return { ok: true };
 }
 
 /** Lines for `/easel-settings show` (platform-neutral; adapters add their own formatting). */

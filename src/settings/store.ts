@@ -68,6 +68,13 @@ export class ServerSettingsStore {
     return next;
   }
 
+  /** Forget the server's settings (a workspace that removed the app) and tell every bot process. */
+  async remove(scope: ServerScope): Promise<void> {
+    this.cache.delete(scopeId(scope));
+    await this.redis.del(this.key(scope));
+    await this.redis.publish(this.channel, scopeId(scope));
+  }
+
   /** Subscribe to changes made by other processes (`subscriber` is a dedicated connection). */
   async listen(subscriber: Redis): Promise<void> {
     this.subscriber = subscriber;

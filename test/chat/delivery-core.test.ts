@@ -9,6 +9,8 @@ import { webApi } from '@slack/bolt';
 import { createJobPresenter } from '../../src/chat/common/delivery/presenter.ts';
 import { createStatusClient } from '../../src/chat/slack/context.ts';
 import { slackPort } from '../../src/chat/slack/delivery.ts';
+import { singleWorkspace } from '../../src/chat/slack/workspaces.ts';
+import type { UploadRecords } from '../../src/chat/slack/upload-record.ts';
 import type { ThreadStyles } from '../../src/chat/slack/thread-style.ts';
 import { RetryAfter, type JobEvent, type JobsClient, type StatusUpdate } from '../../src/jobs/types.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -28,11 +30,10 @@ afterAll(async () => fake.close());
 function presenter() {
   const slack = { botToken: BOT_TOKEN, apiUrl: fake.apiUrl, port: 0, requestTimeoutMs: 5000 };
   const port = slackPort({
-    client,
-    statusClient: createStatusClient(slack, silentLogger),
+    workspaces: singleWorkspace({ token: BOT_TOKEN, client, statusClient: createStatusClient(slack, silentLogger), self: {} }),
     jobs: {} as JobsClient,
-    threads: {} as ThreadStyles,
-    self: () => ({}),
+    uploads: {} as UploadRecords, // status edits only: no result is uploaded here
+    threadsOf: () => ({}) as ThreadStyles,
     presets: { get: () => undefined, all: () => [] },
     render: { defaultQuality: 'fast', defaultSize: 48, maxSize: 64 },
     log: silentLogger,

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { startServices, type Services } from '../../src/cli/serve.ts';
-import type { Config } from '../../src/config.ts';
+import { DISCORD_INTERACTIONS_PATH, type Config } from '../../src/config.ts';
+import type { DiscordAdapter } from '../../src/chat/discord/index.ts';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { REDACT_PATHS } from '../../src/log.ts';
@@ -21,6 +22,8 @@ export interface Harness {
   fake: FakeDiscord;
   redis: TestRedis;
   config: Config;
+  /** The environment `config` was made from (another process of the same deployment starts from it). */
+  env: Record<string, string>;
   services: Services;
   /** Every log line the whole stack wrote (debug level), for checking that no secret is logged. */
   logText(): string;
@@ -50,7 +53,7 @@ export async function smallJpeg(bytes: Buffer, side: number): Promise<Buffer> {
 export async function startHarness(opts: { env?: Record<string, string>; fake?: FakeDiscordOptions; name?: string } = {}): Promise<Harness> {
   const redis = await testRedis(opts.name ?? 'discord');
   const fake = await new FakeDiscord(opts.fake).start();
-  const config = redis.config({
+  const env: Record<string, string> = {
     DISCORD_TOKEN: fake.token,
     DISCORD_API_BASE: fake.apiBase,
     EASEL_DEFAULT_SIZE: '48',
@@ -61,8 +64,11 @@ export async function startHarness(opts: { env?: Record<string, string>; fake?: 
     EASEL_DOWNLOAD_TIMEOUT_MS: '1500',
     EASEL_METRICS_PORT: '0',
     EASEL_JOB_ATTEMPTS: '1',
+    // HTTP-interactions mode: the endpoint on a free port, verified with the fake's public key.
+    ...(fake.interactionsMode === 'http' ? { EASEL_DISCORD_INTERACTIONS: 'http', DISCORD_PUBLIC_KEY: fake.publicKeyHex, PORT: '0' } : {}),
     ...opts.env,
-  });
+  };
+  const config = redis.config(env);
   // The logger createLogger makes (same redaction), writing into memory at debug level.
   const lines: string[] = [];
   const sink = new Writable({
@@ -74,6 +80,8 @@ export async function startHarness(opts: { env?: Record<string, string>; fake?: 
   });
   const log = pino({ name: 'easel', level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
   const services = await startServices(config, log, { bot: true, worker: true });
+  const endpointPort = services.adapters.map((a) => (a as DiscordAdapter).interactionsPort).find((p) => p !== undefined);
+  if (endpointPort !== undefined) fake.interactionsEndpoint = `http://127.0.0.1:${endpointPort}${DISCORD_INTERACTIONS_PATH}`;
   const photos = new Map<string, Buffer>();
   const small = async (src: Buffer, side: number, key: string) => {
     if (!photos.has(key)) photos.set(key, await smallJpeg(src, side));
@@ -93,6 +101,7 @@ export async function startHarness(opts: { env?: Record<string, string>; fake?: 
     fake,
     redis,
     config,
+    env,
     services,
     logText: () => lines.join(''),
     user: (name) => humanUser(name),

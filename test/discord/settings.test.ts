@@ -6,7 +6,7 @@
 import { PermissionsBitField } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORDING } from '../../src/requests/wording.ts';
-import { decodeCustomId } from '../../src/chat/discord/custom-ids.ts';
+import { decodeCustomId } from '../../src/chat/discord/components.ts';
 import { callbackOf, customIds, decodes, ephemeralError, messageOf, originalEdits, startHarness, type Harness } from './harness.ts';
 import type { InteractionRecord } from '../fakes/discord/fake-discord.ts';
 

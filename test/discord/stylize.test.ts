@@ -6,7 +6,7 @@
 import { PermissionsBitField } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
-import { decodeCustomId } from '../../src/chat/discord/custom-ids.ts';
+import { decodeCustomId } from '../../src/chat/discord/components.ts';
 import { BEST_ALREADY_TEXT, NOT_YOURS_TEXT } from '../../src/chat/discord/components.ts';
 import { saveRecipe } from '../../src/chat/common/recipe.ts';
 import { loadPresets } from '../../src/presets/index.ts';
@@ -187,7 +187,7 @@ describe('errors are ephemeral and friendly', () => {
       const queued = await fake.waitFor('queued', () => originalEdits(fake, rec!).find((r) => /Queued/.test(r.body.content ?? '')));
       // The photo's blob expires before a worker gets to it.
       const cancel = decodeCustomId(customIds(queued.body)[0]);
-      const job = cancel?.action === 'cancel' ? await h.services.jobs.queue.getJob(cancel.jobId) : undefined;
+      const job = cancel?.action === 'cancel' ? await h.services.jobs.queue.getJob(cancel.jobId!) : undefined;
       const contentKey = job?.data.request.content.key;
       expect(contentKey).toBeTruthy();
       expect(await h.redis.redis.del(`${h.redis.prefix}:blob:${contentKey}`)).toBe(1);
@@ -216,7 +216,7 @@ function idFor(message: ApiMessage, action: string): string {
 function jobIdOf(body: any): string {
   const action = decodeCustomId(customIds(body).find((c) => c.startsWith('easel:cancel:')) ?? '');
   if (action?.action !== 'cancel') throw new Error('no cancel button');
-  return action.jobId;
+  return action.jobId!;
 }
 
 describe('buttons and follow-ups on a result', () => {

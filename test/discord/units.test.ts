@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { remoteProblem } from '../../src/chat/common/intake/index.ts';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
-import { decodeCustomId, encodeCustomId } from '../../src/chat/discord/custom-ids.ts';
+import { componentFor, components, decodeCustomId } from '../../src/chat/discord/components.ts';
+import { presetSelectRow } from '../../src/chat/discord/preset-ui.ts';
+import { cancelRow, resultRow } from '../../src/chat/discord/ui.ts';
+import { encodeCustomId } from '../../src/chat/discord/custom-ids.ts';
 import { remoteImage } from '../../src/chat/discord/photos.ts';
 import { higherQuality } from '../../src/chat/common/recipe.ts';
 import { tokenUsable, type DiscordReplyTo } from '../../src/chat/discord/reply-to.ts';
@@ -24,6 +27,34 @@ describe('custom ids', () => {
     // Buttons from before owners left the custom id: the trailing user id is ignored, never trusted.
     expect(decodeCustomId(`easel:cancel:discord-${'f'.repeat(32)}:123456789012345678`)).toEqual(cancel);
     expect(() => encodeCustomId({ action: 'hq', recipeKey: 'x'.repeat(120) })).toThrow(/too long/);
+  });
+});
+
+describe('the component registry', () => {
+  const recipeKey = 'r'.repeat(64);
+  const rows = [...resultRow({ recipeKey, canGoHigher: true, variations: ['stronger', 'subtler', 'colours', 'reroll'], options: { strength: 0.5 }, jobId: 'discord-job' }), ...cancelRow('discord-job')];
+  const built = rows.flatMap((row) => row.components.map((c) => ('custom_id' in c ? c.custom_id : '')));
+
+  it('routes every button the UI builds to its own handler, by kind and prefix', () => {
+    expect(built).toHaveLength(8);
+    for (const id of built) {
+      const found = componentFor('button', id);
+      expect(found, id).toBeDefined();
+      expect(id.startsWith(`easel:${found!.handler.prefix}:`)).toBe(true);
+    }
+    // The select's id routes to the select, never to a button, and the other way round.
+    const select = presetSelectRow({ search: () => [{ id: 'wave', title: 'The Great Wave', artist: 'Hokusai' }], all: () => [] } as never, recipeKey)[0].components[0];
+    const selectId = 'custom_id' in select ? select.custom_id : '';
+    expect(componentFor('select', selectId)?.args).toEqual({ recipeKey });
+    expect(componentFor('button', selectId)).toBeUndefined();
+    expect(componentFor('select', built[0])).toBeUndefined();
+  });
+
+  it('has one handler per kind and prefix, and ignores ids it does not know', () => {
+    expect(new Set(components.map((h) => `${h.kind}:${h.prefix}`)).size).toBe(components.length);
+    expect(componentFor('button', 'easel:no-such-button:x')).toBeUndefined();
+    expect(componentFor('button', 'easel:another:')).toBeUndefined();
+    expect(componentFor('button', 'other-bot:cancel:x')).toBeUndefined();
   });
 });
 

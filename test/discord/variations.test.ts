@@ -7,7 +7,8 @@ import { PermissionFlagsBits } from 'discord.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_TEXT } from '../../src/chat/common/text.ts';
-import { decodeCustomId, encodeCustomId } from '../../src/chat/discord/custom-ids.ts';
+import { decodeCustomId } from '../../src/chat/discord/components.ts';
+import { encodeCustomId } from '../../src/chat/discord/custom-ids.ts';
 import { variationUnavailable } from '../../src/requests/variations.ts';
 import { attachment, slashCommand, type ApiAttachment, type ApiMessage, type ApiUser } from '../fakes/discord/payloads.ts';
 import type { InteractionRecord } from '../fakes/discord/fake-discord.ts';
@@ -101,10 +102,10 @@ describe('variation buttons on a result', () => {
       const queued = await h.fake.waitFor('queued', () => originalEdits(h.fake, click).find((r) => customIds(r.body).some((c) => c.startsWith('easel:cancel:'))));
       const cancel = decodeCustomId(customIds(queued.body).find((c) => c.startsWith('easel:cancel:'))!);
       if (cancel?.action !== 'cancel') throw new Error('no cancel button');
-      const job = await jobs.queue.getJob(cancel.jobId);
-      expect((await jobs.ownerOf(cancel.jobId))?.userId).toBe(clicker.id);
+      const job = await jobs.queue.getJob(cancel.jobId!);
+      expect((await jobs.ownerOf(cancel.jobId!))?.userId).toBe(clicker.id);
       expectVariationJob(job, action, expected, clicker.id);
-      await jobs.cancel(cancel.jobId, clicker.id, h.fake.guildId);
+      await jobs.cancel(cancel.jobId!, clicker.id, h.fake.guildId);
     } finally {
       await jobs.queue.resume();
     }

@@ -55,9 +55,10 @@ describe('resolveOptions', () => {
   });
 
   it('refuses impossible values', () => {
-    const d = { size: 256, quality: 'draft' as const, maxSize: 1024 };
+    const d = { size: 256, quality: 'draft' as const };
     expect(() => resolveOptions({ size: 16 }, d)).toThrow(/size/);
-    expect(() => resolveOptions({ size: 2048 }, d)).toThrow(/maximum/);
+    // Caps are the request's (requests/resolve.ts): the engine paints any size it is given.
+    expect(resolveOptions({ size: 2048 }, d).size).toBe(2048);
     expect(() => resolveOptions({ strength: -1 }, d)).toThrow(/strength/);
     expect(() => resolveOptions({ iterations: 0 }, d)).toThrow(/iterations/);
     expect(() => resolveOptions({ styleScale: 0 }, d)).toThrow(/styleScale/);

@@ -53,7 +53,7 @@ describe('easel CLI', () => {
       [['stylize', '/nonexistent/photo.jpg', '--style', 'starry-night'], /photo \/nonexistent\/photo\.jpg: no such file/],
       [['stylize', 'presets/photos/stata.jpg', '--style', 'van-gough'], /neither a file nor a preset — did you mean starry-night/],
       [['stylize', 'presets/photos/stata.jpg'], /required option '-s, --style/],
-      [['stylize', 'presets/photos/stata.jpg', '--style', 'starry-night', '--quality', 'fast'], /needs a preset with a fast network/],
+      [['stylize', 'presets/photos/stata.jpg', '--style', 'starry-night', '--size', 'big'], /--size must be a number/],
       [['stylize', 'presets/photos/stata.jpg', '--style', 'starry-night', '-o', 'out/x.bmp'], /name it \.png, \.jpg, \.gif or \.webp/],
       [['stylize', 'presets/photos/stata.jpg', '--style', 'starry-night', '-o', 'out/x.webp'], /still image: an animated result .* or write \.png \/ \.jpg/],
       [['assets', '--from', '/nonexistent/assets'], /--from \/nonexistent\/assets: no such folder/],

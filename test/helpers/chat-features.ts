@@ -43,6 +43,7 @@ export function expectVariationJob(job: Job | undefined, variation: Variation, e
   expect(job?.data.request.style).toEqual({ kind: 'preset', presetId: 'the-scream' });
   expect(job?.data.options).toMatchObject(expected);
   if (variation !== 'colours') expect(job?.data.options.preserveColors ?? false).toBe(false);
-  if (variation === 'reroll') expect(job?.data.options.seed).toEqual(expect.any(Number));
-  else expect(job?.data.options.seed).toBeUndefined();
+  // The seed asked for: a new one for a reroll, none otherwise (the effective seed is then 0, no noise).
+  if (variation === 'reroll') expect(job?.data.request.options.seed).toEqual(expect.any(Number));
+  else expect([job?.data.request.options.seed, job?.data.options.seed]).toEqual([undefined, 0]);
 }

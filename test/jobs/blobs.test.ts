@@ -6,7 +6,6 @@ import sharp from 'sharp';
 import { RedisBlobStore, blobKeyOf } from '../../src/jobs/blobs.ts';
 import { keys } from '../../src/jobs/keys.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
-import { sleep } from './harness.ts';
 
 let r: TestRedis;
 beforeEach(async () => {
@@ -37,17 +36,21 @@ describe('RedisBlobStore', () => {
     expect((await r.keys()).filter((k) => k.includes(':blob:'))).toHaveLength(1);
   });
 
+  // Expiry is Redis's own clock; what Easel decides is the deadline each write sets. So the test moves
+  // a blob's deadline (as if its time had passed) instead of sleeping through it.
   it('expires blobs after their TTL, and a new upload of the same bytes refreshes it', async () => {
-    const store = new RedisBlobStore(r.redis, keys(r.prefix).blob, 2);
+    const store = new RedisBlobStore(r.redis, keys(r.prefix).blob, 60);
     const bytes = await png(30);
     const key = await store.put(bytes);
+    const [redisKey] = (await r.keys()).filter((k) => k.includes(':blob:'));
     expect(await store.has(key)).toBe(true);
-    expect(await store.ttl(key)).toBeGreaterThan(0);
-    await sleep(1_300);
-    await store.put(bytes); // refreshed: another two seconds from now
-    await sleep(1_300); // past the first TTL
+    expect(await r.redis.pttl(redisKey)).toBeGreaterThan(59_000);
+    expect(await r.redis.pttl(redisKey)).toBeLessThanOrEqual(60_000);
+    await r.redis.pexpire(redisKey, 500); // 59.5 s later: half a second left
+    await store.put(bytes); // refreshed: another 60 s from now
+    expect(await r.redis.pttl(redisKey)).toBeGreaterThan(59_000);
     expect(await store.get(key)).not.toBeNull();
-    await sleep(1_500);
+    await r.redis.pexpire(redisKey, 0); // its 60 s are over
     expect(await store.get(key)).toBeNull();
     expect(await store.has(key)).toBe(false);
   });

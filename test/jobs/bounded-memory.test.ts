@@ -45,14 +45,14 @@ describe('bounded memory', () => {
     const seen: RenderInput[] = [];
     const recording: Engine = { ...engine, render: (input, onProgress, signal) => (seen.push(input), engine.render(input, onProgress, signal)) };
     const presets = await loadPresets(path.join(REPO_ROOT, 'presets'));
-    const renderer = engineRenderer({ engine: recording, presets, imageLimits: {}, defaults: { defaultSize: 48, maxSize: 64, defaultQuality: 'draft', maxIterations: 10 }, log: silentLogger });
+    const renderer = engineRenderer({ engine: recording, presets, imageLimits: {}, log: silentLogger });
     const photo = await bigJpeg(2400, 1800);
     const painting = await bigJpeg(1800, 2400);
     const blobs = memoryBlobs({ 'photo-key': photo, 'painting-key': painting });
     const size = 48;
     const task = (style: Parameters<typeof makeRequest>[1]) => {
       const request = makeRequest('photo-key', { ...style, content: { key: 'photo-key', width: 2400, height: 1800 } });
-      return { jobId: 'j', request, options: { quality: 'draft' as const, size, iterations: 2 } };
+      return { jobId: 'j', v: 2 as const, notes: [], cacheKey: 'not-cached-in-this-test', request, options: { quality: 'draft' as const, size, iterations: 2, strength: 0.75, preserveColors: false, seed: 0, brush: 'normal' as const } };
     };
     const signal = new AbortController().signal;
     await renderer.render(task({ style: { kind: 'preset', presetId: 'the-scream' } }), { blobs, signal, onProgress: () => undefined });

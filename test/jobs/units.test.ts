@@ -6,12 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { deadlineMs, estimateEtaMs, median, MAX_PRIORITY, MIN_DEFAULT_DEADLINE_MS, priorityFor, renderCost } from '../../src/jobs/eta.ts';
 import { decodeFailure, FAILURE_TEXT, JobFailure, toBullError } from '../../src/jobs/failures.ts';
-import { buildJobData, cacheKeyFor, effectiveOptions, jobIdFor } from '../../src/jobs/job-data.ts';
+import { buildJobData, cacheKeyFor, JobData, jobIdFor } from '../../src/jobs/job-data.ts';
+import { deploymentCaps, resolveRequest } from '../../src/requests/resolve.ts';
+import type { StyleRequest } from '../../src/requests/style-request.ts';
 import { platformOfJobId } from '../../src/jobs/delivery/index.ts';
 import { makeRequest } from './harness.ts';
 
 const config = loadConfig({ EASEL_DEFAULT_SIZE: '256', EASEL_MAX_SIZE: '512', EASEL_DEFAULT_QUALITY: 'draft' });
 const KEY = 'a'.repeat(64);
+/** The client's resolution without a catalog (every tier stands). */
+const resolved = (req: StyleRequest, c = config) => resolveRequest(req.options, { caps: deploymentCaps(c), style: { paintings: 1, fastNetwork: 'any' } });
 
 describe('job ids and cache keys', () => {
   it('derives one job id per (platform, request id), valid for BullMQ and routable by platform', () => {
@@ -27,7 +31,7 @@ describe('job ids and cache keys', () => {
 
   it('gives the same cache key to the same photo, style and effective options only', () => {
     const base = makeRequest(KEY, { options: { quality: 'fast', size: 64 } });
-    const key = (req: typeof base) => cacheKeyFor(req, effectiveOptions(req, config.render));
+    const key = (req: typeof base) => cacheKeyFor(req, resolved(req).options);
     expect(key(makeRequest(KEY, { user: { id: 'other' }, options: { quality: 'fast', size: 64 } }))).toBe(key(base));
     expect(key(makeRequest('b'.repeat(64), { options: { quality: 'fast', size: 64 } }))).not.toBe(key(base));
     expect(key(makeRequest(KEY, { options: { quality: 'fast', size: 64, strength: 0.7 } }))).not.toBe(key(base));
@@ -43,16 +47,16 @@ describe('job ids and cache keys', () => {
     expect(key(makeRequest(KEY, { options: { size: 4000 } }))).toBe(key(makeRequest(KEY, { options: { size: 512 } })));
   });
 
-  it('fills defaults and caps the size from the config', () => {
-    expect(effectiveOptions(makeRequest(KEY, { options: {} }), config.render)).toMatchObject({ size: 256, quality: 'draft' });
-    expect(effectiveOptions(makeRequest(KEY, { options: { size: 2048, quality: 'best' } }), config.render)).toMatchObject({ size: 512, quality: 'best' });
-    expect(buildJobData(makeRequest(KEY), config).v).toBe(1);
+  it('stores what resolveRequest made of the request, notes included', () => {
+    const data = buildJobData(makeRequest(KEY, { options: { size: 2048, quality: 'best' } }), resolved(makeRequest(KEY, { options: { size: 2048, quality: 'best' } })));
+    expect(data).toMatchObject({ v: 2, options: { size: 512, quality: 'best', strength: 0.75, seed: 0, brush: 'normal', preserveColors: false }, notes: ["size capped at 512 — Easel's limit."] });
+    expect(JobData.parse(JSON.parse(JSON.stringify(data)))).toEqual(data);
   });
 
-  it('caps the iterations a user may ask for (EASEL_MAX_ITERATIONS)', () => {
-    const capped = (r: number) => buildJobData(makeRequest(KEY, { options: { quality: 'draft', size: 64, iterations: r } }), loadConfig({ EASEL_MAX_ITERATIONS: '300' })).options.iterations;
-    expect(capped(5000)).toBe(300);
-    expect(capped(120)).toBe(120);
+  it('reads a job queued before the effective options were complete (v1) with the defaults it had', () => {
+    const request = makeRequest(KEY);
+    const v1 = { v: 1, request, options: { size: 256, quality: 'draft' }, cacheKey: 'c'.repeat(64) };
+    expect(JobData.parse(v1)).toMatchObject({ v: 2, options: { size: 256, quality: 'draft', strength: 0.75, seed: 0, brush: 'normal', preserveColors: false }, notes: [] });
   });
 });
 

@@ -1,56 +1,53 @@
 /**
- * The render plan (src/requests/render-plan.ts): one set of rules from a request or the CLI's
- * arguments to the engine's options, used by the worker and the CLI alike.
+ * The render plan (src/requests/render-plan.ts): effective options (resolve.ts) → the engine's
+ * options, the same translation for the worker and the CLI. It decides nothing about limits.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PlanError, planRender, QUALITIES, type PlanDefaults } from '../../src/requests/render-plan.ts';
+import { PlanError, planRender, QUALITIES } from '../../src/requests/render-plan.ts';
+import type { EffectiveOptions } from '../../src/requests/resolve.ts';
 
-const defaults: PlanDefaults = { defaultSize: 512, maxSize: 1024, defaultQuality: 'balanced', maxIterations: 1000 };
+const effective = (o: Partial<EffectiveOptions> = {}): EffectiveOptions => ({ size: 512, quality: 'balanced', strength: 0.75, preserveColors: false, seed: 0, brush: 'normal', ...o });
 const painting = { paintings: 1 };
 const networkOnly = { paintings: 0, fastNetwork: 'wave' };
 const both = { paintings: 1, fastNetwork: 'scream', presetDefaults: { strength: 0.7, styleScale: 0.5 } };
 
 describe('render plan', () => {
-  it('fills defaults, caps size and iterations, and keeps what the user set over the preset defaults', () => {
-    const p = planRender({}, both, defaults);
-    expect(p.options).toMatchObject({ size: 512, quality: 'balanced', strength: 0.7, styleScale: 0.5 });
-    expect(planRender({ size: 4096, iterations: 5000, strength: 0.2 }, both, defaults).options).toMatchObject({ size: 1024, iterations: 1000, strength: 0.2, styleScale: 0.5 });
-    // an undefined option does not erase the preset's default
-    expect(planRender({ strength: undefined }, both, defaults).options.strength).toBe(0.7);
+  it('translates the effective options as they are, over the preset defaults (no caps here)', () => {
+    expect(planRender(effective(), both).options).toMatchObject({ size: 512, quality: 'balanced', strength: 0.75, styleScale: 0.5 });
+    expect(planRender(effective({ size: 4096, iterations: 5000, strength: 0.2 }), both).options).toMatchObject({ size: 4096, iterations: 5000, strength: 0.2, styleScale: 0.5 });
+    expect(planRender(effective(), both).options.iterations).toBeUndefined();
   });
 
-  it('falls back to the nearest quality the style can do, saying so; strict (the CLI) refuses a named tier instead', () => {
-    expect(planRender({ quality: 'fast' }, painting, defaults)).toMatchObject({ quality: 'draft', usesPaintings: true, fallback: expect.stringMatching(/fast network/) });
-    expect(planRender({ quality: 'best' }, networkOnly, defaults)).toMatchObject({ quality: 'fast', usesPaintings: false, fastNetwork: 'wave' });
-    expect(planRender({ quality: 'fast' }, both, defaults)).toMatchObject({ quality: 'fast', fallback: undefined });
-    expect(() => planRender({ quality: 'fast' }, painting, { ...defaults, strict: true })).toThrow(PlanError);
-    // the default tier is not the user's choice: it adapts even when strict
-    expect(planRender({}, networkOnly, { ...defaults, strict: true }).quality).toBe('fast');
-    expect(() => planRender({}, { paintings: 0 }, defaults)).toThrow(/neither a painting nor a fast network/);
+  it("uses the network for 'fast' and for an animation; refuses what the style lacks", () => {
+    expect(planRender(effective({ quality: 'fast' }), both)).toMatchObject({ quality: 'fast', usesPaintings: false, fastNetwork: 'scream' });
+    expect(planRender(effective({ quality: 'best' }), both, { animated: true })).toMatchObject({ quality: 'fast', usesPaintings: false });
+    expect(planRender(effective({ quality: 'best' }), painting, { animated: true })).toMatchObject({ quality: 'best', usesPaintings: true });
+    expect(() => planRender(effective({ quality: 'fast' }), painting)).toThrow(PlanError);
+    expect(() => planRender(effective({ quality: 'draft' }), networkOnly)).toThrow(PlanError);
   });
 
   it('bounds decoding to twice the working size of each image', () => {
-    expect(planRender({ size: 1024 }, both, defaults).decodeBounds).toEqual({ photo: 2048, style: 1024 });
-    expect(planRender({ size: 256 }, painting, defaults).decodeBounds).toEqual({ photo: 512, style: 512 });
+    expect(planRender(effective({ size: 1024 }), both).decodeBounds).toEqual({ photo: 2048, style: 1024 });
+    expect(planRender(effective({ size: 256 }), painting).decodeBounds).toEqual({ photo: 512, style: 512 });
   });
 
-  it('maps the brush to the style scale, on top of the preset\'s own, in one place; an explicit styleScale wins', () => {
-    expect(planRender({ brush: 'bold' }, painting, defaults).options.styleScale).toBe(1.75);
-    expect(planRender({ brush: 'fine' }, painting, defaults).options.styleScale).toBe(0.5);
-    expect(planRender({ brush: 'normal' }, both, defaults).options.styleScale).toBe(0.5);
-    expect(planRender({ brush: 'bold' }, both, defaults).options.styleScale).toBeCloseTo(0.875);
-    expect(planRender({ brush: 'bold', styleScale: 2 }, painting, defaults).options.styleScale).toBe(2);
+  it("maps the brush to the style scale, on top of the preset's own, in one place; an explicit styleScale wins", () => {
+    expect(planRender(effective({ brush: 'bold' }), painting).options.styleScale).toBe(1.75);
+    expect(planRender(effective({ brush: 'fine' }), painting).options.styleScale).toBe(0.5);
+    expect(planRender(effective({ brush: 'normal' }), both).options.styleScale).toBe(0.5);
+    expect(planRender(effective({ brush: 'bold' }), both).options.styleScale).toBeCloseTo(0.875);
+    expect(planRender(effective({ brush: 'bold' }), painting, { extras: { styleScale: 2 } }).options.styleScale).toBe(2);
     // a bolder brush decodes the painting larger
-    expect(planRender({ size: 256, brush: 'bold' }, painting, defaults).decodeBounds.style).toBe(896);
-    expect(planRender({ brush: 'bold' }, painting, defaults).options).not.toHaveProperty('brush');
+    expect(planRender(effective({ size: 256, brush: 'bold' }), painting).decodeBounds.style).toBe(896);
+    expect(planRender(effective({ brush: 'bold' }), painting).options).not.toHaveProperty('brush');
   });
 
   it("drops a preset's init 'fast' when the style has no fast network (two paintings mixed)", () => {
-    const mixed = { paintings: 2, presetDefaults: { init: 'fast' as const, strength: 0.6 } };
-    expect(planRender({ quality: 'draft' }, mixed, defaults).options).toMatchObject({ init: 'content', strength: 0.6 });
-    expect(planRender({ quality: 'draft' }, { ...mixed, fastNetwork: 'scream' }, defaults).options.init).toBe('fast');
+    const mixed = { paintings: 2, mixed: true, presetDefaults: { init: 'fast' as const } };
+    expect(planRender(effective({ quality: 'draft' }), mixed).options.init).toBe('content');
+    expect(planRender(effective({ quality: 'draft' }), { ...mixed, fastNetwork: 'scream' }).options.init).toBe('fast');
   });
 
   it('spells the tier names once in src/', () => {

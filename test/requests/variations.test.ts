@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCustomId, encodeCustomId, CUSTOM_ID_MAX } from '../../src/chat/discord/custom-ids.ts';
+import { encodeCustomId, CUSTOM_ID_MAX } from '../../src/chat/discord/custom-ids.ts';
+import { decodeCustomId } from '../../src/chat/discord/components.ts';
 import { DEFAULT_STRENGTH } from '../../src/engine/params.ts';
-import { effectiveStrength, mayDelete, offeredVariations, STRENGTH_STEP, vary, VARIATIONS } from '../../src/requests/variations.ts';
+import { effectiveStrength, followUpsFor, higherQuality, mayDelete, offeredVariations, STRENGTH_STEP, vary, VARIATIONS } from '../../src/requests/variations.ts';
 
 const presets = { get: (id: string) => (id === 'soft' ? ({ id, defaults: { strength: 0.3 } } as never) : undefined) };
 
@@ -33,6 +34,13 @@ describe('one-click variations', () => {
     expect(vary({ preserveColors: true }, 'colours', 0.5)).toEqual({ preserveColors: false });
     const seeds = [7, 7, 9];
     expect(vary({ seed: 7, quality: 'fast' }, 'reroll', 0.5, () => seeds.shift()!)).toEqual({ seed: 9, quality: 'fast' });
+  });
+
+  it('decides once, for both platforms, which follow-ups a result offers', () => {
+    const render = { quality: 'balanced' as const, size: 512, maxSize: 1024 };
+    expect(followUpsFor({ style: { kind: 'preset', presetId: 'soft' }, options: {} }, { presets, render })).toEqual({ variations: [...VARIATIONS], higherQuality: true });
+    expect(followUpsFor({ options: { strength: 1, quality: 'best', size: 1024 } }, { presets, render })).toEqual({ variations: ['subtler', 'colours', 'reroll'], higherQuality: false });
+    expect(higherQuality({ quality: 'best', size: 512 }, render)).toEqual({ quality: 'best', size: 768 });
   });
 
   it('Delete is the asker\'s, or a moderator\'s', () => {

@@ -8,7 +8,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WORDING } from '../../src/requests/wording.ts';
-import { NO_IMAGE_TEXT } from '../../commands/stylize-image.ts';
+import { NO_IMAGE_TEXT } from '../../src/chat/discord/commands/stylize-image.ts';
 import { attachment, messagePayload } from '../fakes/discord/payloads.ts';
 import { customIds, ephemeralError, messageOf, originalEdits, startHarness, type Harness } from '../discord/harness.ts';
 import { BOT_USER_ID, TEAM_ID } from '../fakes/slack/fake-slack.ts';

@@ -48,13 +48,12 @@ describe('settings parsing', () => {
 });
 
 describe('settings policy', () => {
-  it('fills defaults, caps the size, and checks channel and uploads', () => {
+  it('checks channel and uploads (defaults and the largest size are resolveRequest\'s, test/requests/resolve.test.ts)', () => {
     const s = { defaultQuality: 'draft' as const, defaultSize: 384, maxSize: 512, channels: ['C1'], allowStyleUploads: false };
-    expect(applyServerSettings(s, { channelId: 'C1', ownStyleImage: false })).toEqual({ ok: true, size: 384, quality: 'draft' });
-    expect(applyServerSettings(s, { channelId: 'C1', ownStyleImage: false, size: 2048, quality: 'best' })).toEqual({ ok: true, size: 512, quality: 'best' });
+    expect(applyServerSettings(s, { channelId: 'C1', ownStyleImage: false })).toEqual({ ok: true });
     expect(applyServerSettings(s, { channelId: 'C2', ownStyleImage: false })).toEqual({ ok: false, code: 'channel-not-allowed' });
     expect(applyServerSettings(s, { channelId: 'C1', ownStyleImage: true })).toEqual({ ok: false, code: 'style-uploads-off' });
-    expect(applyServerSettings({}, { ownStyleImage: true })).toEqual({ ok: true, size: undefined, quality: undefined });
+    expect(applyServerSettings({}, { ownStyleImage: true })).toEqual({ ok: true });
   });
 
   it('counts a stored style image (a follow-up reusing it) as an own style image, like a new upload', () => {

@@ -7,8 +7,6 @@
  * components carry only its key. When the blob has expired, the user is asked to start over.
  */
 import { z } from 'zod';
-import type { Config, Quality } from '../../config.ts';
-import { QUALITIES } from '../../config.ts';
 import type { BlobStore } from '../../jobs/types.ts';
 import { BlobRef, RequestOptions, StyleChoice, type StyleRequest } from '../../requests/style-request.ts';
 import type { ImageInput } from './intake/index.ts';
@@ -60,24 +58,5 @@ export async function loadRecipe(blobs: BlobStore, key: string): Promise<Recipe 
   }
 }
 
-/** The deployment's defaults as higherQuality takes them (Config.render). */
-export function renderDefaults(render: Pick<Config['render'], 'defaultQuality' | 'defaultSize' | 'maxSize'>): { quality: Quality; size: number; maxSize: number } {
-  return { quality: render.defaultQuality, size: render.defaultSize, maxSize: render.maxSize };
-}
-
-/**
- * "Higher quality": the next quality tier; at the top tier, a larger size (×1.5 up to maxSize).
- * Undefined when there is nothing higher to offer.
- */
-export function higherQuality(options: RequestOptions, defaults: { quality: Quality; size: number; maxSize: number }): RequestOptions | undefined {
-  const quality = options.quality ?? defaults.quality;
-  const tier = QUALITIES.indexOf(quality);
-  if (tier < QUALITIES.length - 1) {
-    // Iterations pin a tier's step count; a higher tier should bring its own.
-    const { iterations: _iterations, ...rest } = options;
-    return { ...rest, quality: QUALITIES[tier + 1] };
-  }
-  const size = Math.min(options.size ?? defaults.size, defaults.maxSize);
-  const bigger = Math.min(defaults.maxSize, Math.round(size * 1.5));
-  return bigger > size ? { ...options, quality, size: bigger } : undefined;
-}
+// The follow-ups live with the request (src/requests/variations.ts); re-exported for the adapters that import them from here.
+export { higherQuality, renderDefaults } from '../../requests/variations.ts';

@@ -1,53 +1,44 @@
 /**
- * Component custom ids: how a button or select on a message finds its way back to the right
- * handler after any restart. Discord caps them at 100 characters, so they carry keys, not data:
- * a job id for Cancel and Delete, a recipe blob key for "Another style", "Higher quality", the
- * variations (Stronger, Subtler, Keep colours, Reroll) and the preset select.
+ * Component custom ids: how a button, select or modal finds its way back to its handler after any
+ * restart. They read `easel:<prefix>:<key>`, the prefix naming the handler (buttons/*.ts,
+ * selects/*.ts) and the key being what it needs: a job id for Cancel and Delete, a recipe blob key
+ * for "Another style", "Higher quality", the variations and the preset select. Discord caps them at
+ * 100 characters, so they carry keys, not data.
  *
  * A custom id is a string the client hands back: it never says whose something is. Cancel asks the
- * job's own record (jobs.ownerOf, and jobs.cancel checks again); Delete asks Easel's record of the
- * message the button sits on (jobs.resultAt).
+ * job's own record (jobs.ownerOf, and jobs.cancel checks it again); Delete asks Easel's record of
+ * the message the button sits on (jobs.resultAt).
  */
-import { isVariation, type Variation } from '../../requests/variations.ts';
-
 export const CUSTOM_ID_MAX = 100;
-const PREFIX = 'easel';
+const NAMESPACE = 'easel';
 
-export type ComponentAction =
-  | { action: 'cancel'; jobId: string }
-  | { action: 'another'; recipeKey: string }
-  | { action: 'hq'; recipeKey: string }
-  | { action: 'style'; recipeKey: string }
-  | { action: Variation; recipeKey: string }
-  /** The job id is for the logs only: the message decides which result it is. */
-  | { action: 'delete'; jobId: string };
-
-export function encodeCustomId(a: ComponentAction): string {
-  const parts = a.action === 'cancel' || a.action === 'delete' ? [PREFIX, a.action, a.jobId] : [PREFIX, a.action, a.recipeKey];
-  const id = parts.join(':');
+/** `easel:<prefix>:<key>`; throws past Discord's 100 characters. */
+export function customId(prefix: string, key: string): string {
+  const id = [NAMESPACE, prefix, key].join(':');
   if (id.length > CUSTOM_ID_MAX) throw new Error(`custom id too long (${id.length} > ${CUSTOM_ID_MAX})`);
   return id;
 }
 
-/** Parse an Easel custom id; undefined for anything else (another bot's, or an older format). */
-export function decodeCustomId(customId: string): ComponentAction | undefined {
-  const [prefix, action, ...rest] = customId.split(':');
-  if (prefix !== PREFIX) return undefined;
-  // Buttons posted before owners left the custom id carry one more part (a user id): ignored.
-  if (action === 'cancel' && rest.length >= 1) return { action, jobId: rest.length >= 2 ? rest.slice(0, -1).join(':') : rest[0] };
-  if (action === 'delete' && rest.length >= 1) return { action, jobId: rest.join(':') };
-  if ((action === 'another' || action === 'hq' || action === 'style' || isVariation(action)) && rest.length >= 1) {
-    return { action, recipeKey: rest.join(':') };
-  }
-  return undefined;
+/** Whether the id fits Discord's limit (a long blob key could make it not). */
+export function fitsCustomId(prefix: string, key: string): boolean {
+  return NAMESPACE.length + prefix.length + key.length + 2 <= CUSTOM_ID_MAX;
 }
 
-/** Whether the id fits Discord's limit (a long blob key could make it not). */
-export function fitsCustomId(a: ComponentAction): boolean {
-  try {
-    encodeCustomId(a);
-    return true;
-  } catch {
-    return false;
-  }
+/** An Easel custom id's prefix and the parts after it; undefined for anyone else's. */
+export function splitCustomId(id: string): { prefix: string; parts: string[] } | undefined {
+  const [namespace, prefix, ...parts] = id.split(':');
+  return namespace === NAMESPACE && prefix ? { prefix, parts } : undefined;
+}
+
+/** What a custom id names: the handler's prefix as `action`, and its key by name. */
+export interface ComponentAction {
+  action: string;
+  jobId?: string;
+  recipeKey?: string;
+}
+
+export function encodeCustomId(a: ComponentAction): string {
+  const key = a.jobId ?? a.recipeKey;
+  if (key === undefined) throw new Error(`custom id for ${a.action} needs a key`);
+  return customId(a.action, key);
 }

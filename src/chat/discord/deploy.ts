@@ -1,11 +1,11 @@
 /**
- * Registering the commands in commands/ with Discord: a bulk overwrite (PUT), guild-scoped when a
+ * Registering the commands in commands/ (one file each) with Discord: a bulk overwrite (PUT), guild-scoped when a
  * guild id is given (instant, for development), else global (may take up to an hour to show).
  * Done by `easel deploy-commands`, not on every start — Discord rate-limits command updates.
  */
 import { REST, Routes, type RESTGetAPIOAuth2CurrentApplicationResult, type RESTPutAPIApplicationCommandsResult } from 'discord.js';
 import type { Config } from '../../config.ts';
-import { commands } from '../../../commands/index.ts';
+import { commands } from './commands/index.ts';
 
 export interface DeployResult {
   applicationId: string;

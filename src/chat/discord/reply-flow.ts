@@ -9,7 +9,9 @@ import type { Message } from 'discord.js';
 import { intake } from '../common/intake/index.ts';
 import { ERROR_TEXT } from '../common/text.ts';
 import type { DiscordContext } from './context.ts';
-import { decodeCustomId } from './custom-ids.ts';
+import { componentFor } from './components.ts';
+import { anotherStyle } from './buttons/another-style.ts';
+import { higherQualityButton } from './buttons/higher-quality.ts';
 import { firstImage, remoteImage } from './photos.ts';
 import { loadRecipe } from '../common/recipe.ts';
 import type { DiscordReplyTo } from './reply-to.ts';
@@ -21,8 +23,8 @@ export function recipeKeyOf(message: Message): string | undefined {
     if (!('components' in row)) continue;
     for (const component of row.components) {
       const customId = 'customId' in component ? component.customId : null;
-      const action = customId ? decodeCustomId(customId) : undefined;
-      if (action && (action.action === 'another' || action.action === 'hq')) return action.recipeKey;
+      const found = customId ? componentFor('button', customId) : undefined;
+      if (found && (found.handler === anotherStyle || found.handler === higherQualityButton)) return found.args.recipeKey;
     }
   }
   return undefined;

@@ -1,15 +1,24 @@
 /**
- * Routes each interaction to its handler: commands by name (commands/*.ts), autocomplete to the
- * command's `autocomplete`, buttons and selects by custom id. Every handler is awaited inside a
- * try/catch: a failing handler answers the user and logs, it never takes the process down.
+ * Routes each interaction to its handler: commands by name (commands/index.ts), autocomplete to the
+ * command's `autocomplete`, buttons, selects and modals by their custom id's prefix (components.ts).
+ * Every handler is awaited inside a try/catch: a failing handler answers the user and logs, it
+ * never takes the process down.
  */
 import type { Interaction } from 'discord.js';
 import { ERROR_TEXT } from '../common/text.ts';
-import type { CommandModule } from './command.ts';
-import { handleComponent } from './components.ts';
+import type { CommandModule, ComponentInteractions, ComponentKind } from './handler.ts';
+import { componentFor } from './components.ts';
 import type { DiscordContext } from './context.ts';
 import { describeError } from '../../util/describe-error.ts';
 import { replyError } from './respond.ts';
+
+/** Which kind of component handler an interaction is for (undefined: not a component Easel uses). */
+function componentKind(interaction: Interaction): ComponentKind | undefined {
+  if (interaction.isButton()) return 'button';
+  if (interaction.isStringSelectMenu()) return 'select';
+  if (interaction.isModalSubmit()) return 'modal';
+  return undefined;
+}
 
 export function createRouter(commands: readonly CommandModule[], ctx: DiscordContext) {
   const byName = new Map(commands.map((c) => [c.data.name, c]));
@@ -28,9 +37,9 @@ export function createRouter(commands: readonly CommandModule[], ctx: DiscordCon
       } else if (interaction.isMessageContextMenuCommand()) {
         const command = byName.get(interaction.commandName);
         if (command?.kind === 'message-menu') return await command.execute(interaction, ctx);
-      } else if (interaction.isButton() || interaction.isStringSelectMenu()) {
-        return await handleComponent(interaction, ctx);
       } else {
+        const kind = componentKind(interaction);
+        if (kind) return await runComponent(kind, interaction as ComponentInteractions[typeof kind], ctx);
         return;
       }
       // A command this build does not know (deployed by a newer or older version).
@@ -41,4 +50,15 @@ export function createRouter(commands: readonly CommandModule[], ctx: DiscordCon
       if (interaction.isRepliable()) await replyError(interaction, ERROR_TEXT.unexpected, ctx.log);
     }
   };
+}
+
+async function runComponent(kind: ComponentKind, interaction: ComponentInteractions[ComponentKind], ctx: DiscordContext): Promise<void> {
+  const found = componentFor(kind, interaction.customId);
+  if (!found) return; // not ours (another app's component, or an id this version no longer reads)
+  try {
+    await found.handler.run(interaction, found.args, ctx);
+  } catch (err) {
+    ctx.log.error({ interactionId: interaction.id, action: found.handler.prefix, err: describeError(err) }, 'discord: component failed');
+    await replyError(interaction, ERROR_TEXT.queueDown, ctx.log);
+  }
 }

@@ -1,12 +1,17 @@
 /**
  * The Bolt app: HTTP receiver (signing secret verified, stale requests refused — Bolt does both) or
- * Socket Mode when SLACK_APP_TOKEN is set. Every Web API call, including Socket Mode's
- * apps.connections.open, goes to SLACK_API_URL.
+ * Socket Mode when SLACK_APP_TOKEN is set; in distribution mode the HTTP receiver also serves the
+ * install flow and authorizes each event with its workspace's installation (install/oauth.ts).
+ * Every Web API call, including Socket Mode's apps.connections.open, goes to SLACK_API_URL.
  */
 import { App } from '@slack/bolt';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../../log.ts';
 import { slackLoggerFrom } from './bolt-logger.ts';
 import { SLACK_RETRIES, type SlackConfig } from './context.ts';
+import { distributionAppOptions, type DistributionConfig } from './install/oauth.ts';
+import type { LockedRefreshStore } from './install/token-refresh.ts';
+import type { RefreshDeps } from './install/token-refresh.ts';
 
 export type SlackMode = 'http' | 'socket';
 
@@ -25,4 +30,15 @@ export function createBoltApp(slack: SlackConfig, log: Logger): App {
     // Ack first, work after: events and commands are answered well within Slack's 3 s.
     processBeforeResponse: false,
   });
+}
+
+/** Distribution mode: HTTP only (Socket Mode is not allowed for distributed apps; config.ts refuses it). */
+export function createDistributionApp(dist: DistributionConfig, redis: Redis, prefix: string, log: Logger): { app: App; store: LockedRefreshStore; refresh: RefreshDeps } {
+  const { refresh, ...options } = distributionAppOptions(dist, redis, prefix, log);
+  const app = new App({
+    ...options,
+    clientOptions: { slackApiUrl: dist.apiUrl, timeout: dist.requestTimeoutMs, retryConfig: SLACK_RETRIES },
+    processBeforeResponse: false,
+  });
+  return { app, store: options.installationStore, refresh };
 }

@@ -16,7 +16,9 @@ export function slackLoggerFrom(log: Logger): SlackLogger {
   return {
     debug: (...msg) => child.trace(text(msg)),
     info: (...msg) => child.debug(text(msg)),
-    warn: (...msg) => child.warn(text(msg)),
+    // Bolt warns for every event whose workspace has no installation; Easel logs those once itself
+    // (install/authorize-errors.ts), so a removed workspace's stragglers are no warning storm.
+    warn: (...msg) => (typeof msg[0] === 'string' && msg[0].startsWith('Authorization of incoming event did not succeed') ? child.debug(text(msg)) : child.warn(text(msg))),
     error: (...msg) => child.error(text(msg)),
     // Our LOG_LEVEL decides; Bolt's own setting is ignored.
     setLevel: () => undefined,

@@ -8,29 +8,36 @@ import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import { createJobPresenter, type JobPresenter } from '../common/delivery/presenter.ts';
 import { slackPort } from './delivery.ts';
-import { ThreadStyles } from './thread-style.ts';
+import { ThreadMemory, ThreadStyles } from './thread-style.ts';
+import type { BotIdentity, SlackWorkspace, WorkspaceDirectory } from './workspaces.ts';
+import type { UploadRecords } from './upload-record.ts';
 import { slackLoggerFrom } from './bolt-logger.ts';
 import { describeError } from '../../util/describe-error.ts';
 
 export type SlackConfig = NonNullable<Config['slack']>;
+export type { BotIdentity };
 
-export interface BotIdentity {
-  botUserId?: string;
-  botId?: string;
-}
-
-export interface SlackContext extends AdapterDeps {
-  slack: SlackConfig;
-  /** The app's client (bot token; Slack's own retry policy, rate limits waited out). */
-  client: webApi.WebClient;
+/** What the Slack adapter shares across workspaces: the deps, the job presenter, the background tracker. */
+export interface SlackAppContext extends AdapterDeps {
+  /** The workspaces' tokens: one (SLACK_BOT_TOKEN) or one per installation (distribution mode). */
+  workspaces: WorkspaceDirectory;
   /** Presents job events (status, result, failure) in Slack; `handle` is subscribed to the jobs. */
   presenter: JobPresenter;
-  threads: ThreadStyles;
-  self: BotIdentity;
   /** Run work after the ack; close() waits for it. Never rejects (errors are logged). */
   background(what: string, work: () => Promise<void>): void;
   /** Resolves when all background work has finished. */
   settle(): Promise<void>;
+  /** The context of one workspace's event (its token, its bot ids). */
+  forWorkspace(workspace: SlackWorkspace): SlackContext;
+}
+
+/** What a listener works with: the app's context, scoped to the workspace the event came from. */
+export interface SlackContext extends SlackAppContext {
+  workspace: SlackWorkspace;
+  /** The workspace's client (Slack's own retry policy, rate limits waited out). */
+  client: webApi.WebClient;
+  threads: ThreadStyles;
+  self: BotIdentity;
 }
 
 /**
@@ -54,20 +61,24 @@ export function createStatusClient(slack: SlackConfig, log: Logger): webApi.WebC
  */
 export const SLACK_RETRIES = { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2000 } as const;
 
-export function createContext(deps: AdapterDeps, client: webApi.WebClient, self: BotIdentity, log: Logger): SlackContext {
-  const slack = deps.config.slack as SlackConfig;
-  const threads = new ThreadStyles(client, () => self, log);
-  const port = slackPort({ client, statusClient: createStatusClient(slack, log), jobs: deps.jobs, threads, self: () => self, presets: deps.presets, render: deps.config.render, log });
+/** What the adapter keeps in Redis: upload records, and thread styles shared by every bot process. */
+export interface SlackStores {
+  uploads: UploadRecords;
+  threads: ThreadMemory;
+}
+
+export function createContext(deps: AdapterDeps, workspaces: WorkspaceDirectory, stores: SlackStores, log: Logger): SlackAppContext {
+  const { uploads, threads: memory } = stores;
+  const threadsOf = (ws: SlackWorkspace) => new ThreadStyles(ws.client, () => ws.self, log, memory);
+  const port = slackPort({ workspaces, uploads, threadsOf, jobs: deps.jobs, presets: deps.presets, render: deps.config.render, log });
+  // Pacing (one editor per job, EASEL_EDIT_INTERVAL_MS, Retry-After) is the jobs layer's.
   const presenter = createJobPresenter({ port, log, showStatus: (jobId, status) => deps.jobs.showStatus(jobId, status) });
   const inFlight = new Set<Promise<void>>();
-  return {
+  const app: SlackAppContext = {
     ...deps,
     log,
-    slack,
-    client,
+    workspaces,
     presenter,
-    threads,
-    self,
     background(what, work) {
       const p = work()
         .catch((err: unknown) => log.error({ err: describeError(err), what }, 'slack: background work failed'))
@@ -77,7 +88,9 @@ export function createContext(deps: AdapterDeps, client: webApi.WebClient, self:
     async settle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
+    forWorkspace: (workspace) => ({ ...app, workspace, client: workspace.client, self: workspace.self, threads: threadsOf(workspace) }),
   };
+  return app;
 }
 
 /** Listeners log errors through the one describer (method, route, status, code — never a token). */

@@ -7,11 +7,13 @@
  * An animated photo's result is uploaded as its GIF. The final status carries the buttons under a
  * result — Another style, Higher quality, the variations and Delete (listeners/actions/vary.ts).
  *
- * Idempotent results: files.completeUploadExternal takes no message metadata, so the job id
- * travels in the shared file's name (`easel-<style>-<jobId>.png`, or `.gif`). Before uploading,
- * the thread is read (conversations.replies): when one of our messages there already carries that file, the
- * earlier attempt's upload is taken as delivered and only the status is finished. The final status
- * update carries the job id in its message metadata, next to the thread's style.
+ * Idempotent results: each upload is recorded per job in Redis (upload-record.ts): a retried
+ * delivery whose earlier attempt recorded "posted" skips the upload. Only when an earlier attempt
+ * started and did not record its end is Slack asked: files.completeUploadExternal takes no message
+ * metadata, so the job id travels in the shared file's name (`easel-<style>-<jobId>.png`, or
+ * `.gif`) and the thread is read once (conversations.replies — limited to one call a minute for
+ * apps outside the Marketplace, so never on the normal path). The final status update carries the
+ * job id in its message metadata, next to the thread's style.
  */
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../../log.ts';
@@ -26,19 +28,27 @@ import { effectiveStrength, offeredVariations } from '../../requests/variations.
 import type { Config } from '../../config.ts';
 import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/recipe.ts';
 import { SlackReplyTo } from './reply-to.ts';
-import type { BotIdentity } from './context.ts';
+import type { UploadRecords } from './upload-record.ts';
+import { isNoInstallation } from './install/installation-store.ts';
+import { isTokenRefreshFailed } from './install/token-refresh.ts';
+import { workspaceOf, type BotIdentity, type SlackWorkspace, type WorkspaceDirectory } from './workspaces.ts';
 import { styleMetadata, type ThreadStyles } from './thread-style.ts';
 
 export const RESTYLE_HINT = 'Post another photo in this thread to paint it the same way.';
 
 export interface SlackPortDeps {
-  /** The app's client (uploads, thread reads). */
-  client: webApi.WebClient;
-  /** The client for chat.update, which hands 429s back instead of waiting (the throttle waits per message). */
-  statusClient: webApi.WebClient;
+  /**
+   * The workspace a job's reply-to names, its token looked up at call time (a delivery may run in
+   * another process, long after the request; the token may have been rotated meanwhile). Its
+   * `client` uploads and reads threads; its `statusClient` (chat.update) hands 429s back instead of
+   * waiting (the throttle waits per message).
+   */
+  workspaces: Pick<WorkspaceDirectory, 'of'>;
   jobs: JobsClient;
-  threads: ThreadStyles;
-  self: () => BotIdentity;
+  /** What earlier attempts uploaded, per job (the exactly-once check without reading the thread). */
+  uploads: Pick<UploadRecords, 'begin' | 'posted'>;
+  /** The thread memory, read through a workspace's client. */
+  threadsOf: (workspace: SlackWorkspace) => Pick<ThreadStyles, 'remember'>;
   /** The presets "Another style" offers, and the strength each paints with (Stronger / Subtler). */
   presets: Pick<PresetCatalog, 'get' | 'all'>;
   /** The deployment's quality and size defaults (whether "Higher quality" has anything higher). */
@@ -77,21 +87,42 @@ export async function findResultMessage(client: webApi.WebClient, self: BotIdent
 }
 
 export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
-  const { client, statusClient, log } = deps;
+  const { log } = deps;
+
+  /**
+   * The job's workspace with its token, or undefined when the workspace removed Easel or its token
+   * can no longer be refreshed: nothing can be posted there, so the delivery ends without trying
+   * (resolving: the jobs layer must not retry a post that cannot happen).
+   */
+  async function reachable(to: SlackReplyTo, jobId: string): Promise<SlackWorkspace | undefined> {
+    try {
+      return await deps.workspaces.of(workspaceOf(to));
+    } catch (err) {
+      if (!isNoInstallation(err) && !isTokenRefreshFailed(err)) throw err;
+      log.info({ jobId, team: to.teamId, enterprise: to.enterpriseId, why: (err as Error).name }, 'slack: the job\'s workspace cannot be reached (uninstalled or token lost); nothing posted');
+      return undefined;
+    }
+  }
 
   async function update(to: SlackReplyTo, view: StatusView, jobId: string, metadata?: webApi.MessageMetadata, blocks = statusBlocks(view.text, view.cancellable ? { jobId } : undefined)): Promise<void> {
-    await statusClient.chat.update({ channel: to.channel, ts: to.statusTs, text: view.text, blocks, ...(metadata ? { metadata } : {}) });
+    const workspace = await reachable(to, jobId);
+    if (!workspace) return;
+    await workspace.statusClient.chat.update({ channel: to.channel, ts: to.statusTs, text: view.text, blocks, ...(metadata ? { metadata } : {}) });
   }
 
   async function postResult(to: SlackReplyTo, event: CompletedEvent, caption: string): Promise<void> {
     const { request, result, jobId } = event;
-    const jlog = log.child({ jobId, channel: to.channel });
+    const jlog = log.child({ jobId, channel: to.channel, team: to.teamId });
+    const workspace = await reachable(to, jobId);
+    if (!workspace) return;
+    const { client } = workspace;
     const fail = (text: string) => update(to, { phase: 'failed', text: `⚠️ ${text}`, cancellable: false }, jobId);
     // An animated photo's painting goes as its animation (Slack shows GIFs inline).
     const fileName = resultFileName(result.styleLabel, jobId, result.animation?.format ?? 'png');
 
-    if (await findResultMessage(client, deps.self(), { channel: to.channel, threadTs: to.threadTs }, jobId)) {
-      jlog.info('slack: the result is in the thread already (an earlier attempt posted it); finishing the status only');
+    const earlier = await deps.uploads.begin(jobId);
+    if (earlier === 'posted' || (earlier === 'unsure' && (await findResultMessage(client, workspace.self, { channel: to.channel, threadTs: to.threadTs }, jobId)))) {
+      jlog.info({ earlier }, 'slack: the result is in the thread already (an earlier attempt posted it); finishing the status only');
     } else {
       const bytes = await deps.jobs.blobs.get(result.animation?.key ?? result.resultKey);
       if (!bytes) {
@@ -116,9 +147,10 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
       }
       jlog.info({ bytes: bytes.length }, 'slack: result delivered');
     }
+    await deps.uploads.posted(jobId);
 
     const thread = { style: request.style, options: request.options };
-    deps.threads.remember(to.channel, to.threadTs, thread);
+    deps.threadsOf(workspace).remember(to.channel, to.threadTs, thread);
     const metadata = styleMetadata(thread, jobId);
     const recipeKey = await saveRecipe(deps.jobs.blobs, recipeOf(request)).catch((err: unknown) => {
       jlog.warn({ err: describeError(err) }, 'slack: could not store the recipe; the result goes without variation buttons');

@@ -4,9 +4,13 @@
  *   /stylize [styles|help] | [preset] [option]...
  *   @Easel   [preset] [option]...
  *
- * Options are `key=value` words or bare flags, in any order after the preset:
+ * Options are `key=value` words or bare flags, in any order after the preset. The keys, their kinds
+ * and choices come from the option table (src/requests/option-table.ts, its `slack` words); a value
+ * is only *read* here — a number outside its range is capped by resolveRequest at the intake, with a
+ * note, as on Discord and the CLI; only what cannot be read (not a number, an unknown choice) is a
+ * problem:
  *   strength=0.8        0 = the photo, 1 = the painting (also `strength=80%`)
- *   size=512            output's longest side in px (32 … EASEL_MAX_SIZE)
+ *   size=512            output's longest side in px (also `512px`)
  *   quality=draft       fast | draft | balanced | best — or just the word: `draft`
  *   colors              keep the photo's colours (also `colours`, `colors=yes|no`)
  *   seed=42             random seed (same seed + backend = same picture)
@@ -20,7 +24,8 @@
  */
 import type { RequestOptions } from '../../requests/style-request.ts';
 import { QUALITIES, type Quality } from '../../config.ts';
-import { BRUSHES, type Brush } from '../../requests/render-plan.ts';
+import { OPTION_TABLE, type OptionSpec } from '../../requests/option-table.ts';
+import { capToTable, type Note } from '../../requests/resolve.ts';
 
 export type Keyword = 'styles' | 'help';
 
@@ -36,14 +41,16 @@ export interface ParsedStylizeText {
   latest?: boolean;
   /** Friendly, one per bad word. Empty when the text parsed cleanly. */
   problems: string[];
+  /** What was changed of what was asked here (a `mix` outside the table's range, capped), to tell the user. */
+  notes: string[];
 }
 
-export interface ParseLimits {
-  maxSize: number;
-}
 
 const KEYWORDS: Record<string, Keyword> = { styles: 'styles', style: 'styles', list: 'styles', gallery: 'styles', help: 'help', '?': 'help' };
-const COLOR_FLAGS = new Set(['colors', 'colours', 'color', 'colour', 'preserve-colors', 'preserve-colours', 'keep-colors', 'keep-colours']);
+/** The table's options Slack takes as `key=value`, by each word it accepts (mix is read apart: it belongs to the style). */
+const BY_WORD = new Map<string, OptionSpec>(OPTION_TABLE.filter((o) => o.slack && o.key !== 'blend').flatMap((o) => o.slack!.map((w) => [w, o] as const)));
+/** A boolean option's words are bare flags too (`colors`). */
+const COLOR_FLAGS = new Set(OPTION_TABLE.find((o) => o.key === 'preserveColors')!.slack);
 const LATEST_FLAGS = new Set(['latest', 'last']);
 const TRUE_WORDS = new Set(['yes', 'y', 'on', 'true', '1']);
 const FALSE_WORDS = new Set(['no', 'n', 'off', 'false', '0']);
@@ -71,26 +78,28 @@ export function cleanMessageText(text: string | undefined): string {
     .trim();
 }
 
-export function parseStylizeText(text: string | undefined, limits: ParseLimits): ParsedStylizeText {
+export function parseStylizeText(text: string | undefined): ParsedStylizeText {
   const words = cleanMessageText(text).split(/\s+/).filter(Boolean);
   const options: RequestOptions = {};
   const problems: string[] = [];
   let keyword: Keyword | undefined;
   let presetToken: string | undefined;
   let mix: number | undefined;
+  const notes: Note[] = [];
   let latest: boolean | undefined;
 
   words.forEach((raw, index) => {
     const word = raw.toLowerCase();
     const eq = word.indexOf('=');
     if (eq > 0 && word.slice(0, eq) === 'mix') {
-      const n = Number(word.slice(eq + 1));
-      if (!(n > 0 && n < 1)) problems.push(`mix must be a number between 0 and 1 (e.g. mix=0.7), not “${raw.slice(eq + 1)}”.`);
-      else mix = n;
+      // The mix belongs to the style (StyleChoice), so it is capped here, by the same rule as resolveRequest's.
+      const n = word.slice(eq + 1) === '' ? NaN : Number(word.slice(eq + 1));
+      if (!Number.isFinite(n)) problems.push(`mix must be a number between 0 and 1 (e.g. mix=0.7), not “${raw.slice(eq + 1)}”.`);
+      else mix = capToTable('blend', n, notes);
       return;
     }
     if (eq > 0) {
-      const problem = applyKeyValue(options, word.slice(0, eq), word.slice(eq + 1), limits);
+      const problem = applyKeyValue(options, word.slice(0, eq), word.slice(eq + 1));
       if (problem) problems.push(problem);
       return;
     }
@@ -117,59 +126,43 @@ export function parseStylizeText(text: string | undefined, limits: ParseLimits):
     problems.push(`I don't understand “${raw}”.`);
   });
 
-  return { keyword, presetToken, options, mix, latest, problems };
+  return { keyword, presetToken, options, mix, latest, problems, notes: notes.map((n) => n.text) };
 }
 
-/** Apply one `key=value`; returns a problem text or undefined. */
-function applyKeyValue(options: RequestOptions, key: string, value: string, limits: ParseLimits): string | undefined {
-  switch (key) {
-    case 'strength': {
-      const n = value.endsWith('%') ? Number(value.slice(0, -1)) / 100 : Number(value);
-      if (value === '' || !Number.isFinite(n) || n < 0 || n > 1) return `strength must be a number from 0 to 1 (e.g. strength=0.8), not “${value}”.`;
-      options.strength = n;
+const EXAMPLES: Record<string, string> = { strength: '0.8', size: '512', iterations: '300', seed: '42' };
+
+/** A number as typed (`80%` for a fraction, `512px` for a size), or NaN. */
+function readNumber(spec: OptionSpec, value: string): number {
+  if (value === '') return NaN;
+  if (spec.max === 1 && value.endsWith('%')) return Number(value.slice(0, -1)) / 100;
+  return Number(spec.key === 'size' ? value.replace(/px$/, '') : value);
+}
+
+/** Apply one `key=value` by the option table; returns a problem text (what cannot be read) or undefined. */
+function applyKeyValue(options: RequestOptions, key: string, value: string): string | undefined {
+  const spec = BY_WORD.get(key);
+  if (!spec) return `I don't know the option “${key}”. Options: ${OPTION_TABLE.filter((o) => o.slack).map((o) => o.slack![0]).join(', ')}.`;
+  const name = spec.slack![0];
+  const set = (v: unknown) => void ((options as Record<string, unknown>)[spec.key] = v);
+  switch (spec.kind) {
+    case 'integer':
+    case 'number': {
+      const n = readNumber(spec, value);
+      // The range only where no operator's cap narrows it (the size's limit is the deployment's or the server's).
+      const range = spec.setBy.includes('operator') ? '' : ` from ${spec.min} to ${spec.max}`;
+      if (!Number.isFinite(n)) return `${name} must be a number${range}${EXAMPLES[spec.key] ? ` (e.g. ${name}=${EXAMPLES[spec.key]})` : ''}, not “${value}”.`;
+      set(n);
       return undefined;
     }
-    case 'size': {
-      const n = Number(value.replace(/px$/, ''));
-      if (!Number.isInteger(n) || n < 32 || n > limits.maxSize) return `size must be a whole number of pixels from 32 to ${limits.maxSize}, not “${value}”.`;
-      options.size = n;
+    case 'choice':
+      if (!spec.choices!.includes(value)) return `${name} must be one of ${spec.choices!.join(', ')}, not “${value}”.`;
+      set(value);
       return undefined;
-    }
-    case 'quality': {
-      if (!(QUALITIES as readonly string[]).includes(value)) return `quality must be one of ${QUALITIES.join(', ')}, not “${value}”.`;
-      options.quality = value as Quality;
+    case 'boolean':
+      if (TRUE_WORDS.has(value)) set(true);
+      else if (FALSE_WORDS.has(value)) set(false);
+      else return `${name} must be yes or no, not “${value}”.`;
       return undefined;
-    }
-    case 'colors':
-    case 'colours':
-    case 'preserve-colors':
-    case 'preserve-colours':
-    case 'keep-colors': {
-      if (TRUE_WORDS.has(value)) options.preserveColors = true;
-      else if (FALSE_WORDS.has(value)) options.preserveColors = false;
-      else return `colors must be yes or no, not “${value}”.`;
-      return undefined;
-    }
-    case 'seed': {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) return `seed must be a whole number from 0, not “${value}”.`;
-      options.seed = n;
-      return undefined;
-    }
-    case 'iterations':
-    case 'steps': {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1 || n > 5000) return `iterations must be a whole number from 1 to 5000, not “${value}”.`;
-      options.iterations = n;
-      return undefined;
-    }
-    case 'brush': {
-      if (!(BRUSHES as readonly string[]).includes(value)) return `brush must be one of ${BRUSHES.join(', ')}, not “${value}”.`;
-      options.brush = value as Brush;
-      return undefined;
-    }
-    default:
-      return `I don't know the option “${key}”. Options: strength, size, quality, colors, seed, iterations, brush, mix.`;
   }
 }
 

@@ -10,5 +10,12 @@ export const SlackReplyTo = z.object({
   /** Easel's status message in that thread, updated with chat.update. */
   statusTs: z.string().min(1),
   userId: z.string().min(1),
+  /**
+   * The workspace (distribution mode: whose token delivers the result, looked up at delivery time),
+   * and on Enterprise Grid its org; `enterpriseInstall`: installed org-wide (the org's token).
+   */
+  teamId: z.string().min(1).optional(),
+  enterpriseId: z.string().min(1).optional(),
+  enterpriseInstall: z.boolean().optional(),
 });
 export type SlackReplyTo = z.infer<typeof SlackReplyTo>;

@@ -5,11 +5,13 @@
  * after the status message exists removes it again, so a channel only keeps messages about real jobs.
  */
 import { ERROR_TEXT } from '../common/text.ts';
+import { WORDING } from '../../requests/wording.ts';
 import { intake, IntakeRefusal, sourcePolicies, type ImageInput, type StyleInput } from '../common/intake/index.ts';
 import type { RequestOptions, StyleChoice } from '../../requests/style-request.ts';
 import { describeError, slackErrorCode, type SlackContext } from './context.ts';
 import { remoteImage, SlackFile } from './files.ts';
 import type { SlackReplyTo } from './reply-to.ts';
+import type { WorkspaceRef } from './workspaces.ts';
 
 /** Where the style comes from: a preset, the style a thread remembers, or an image the user attached. */
 export type StyleSource = StyleChoice | { kind: 'file'; file: SlackFile };
@@ -40,14 +42,16 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
   const style: StyleInput = job.style.kind === 'file' ? { kind: 'image', image: remoteImage(await withFileInfo(ctx, job.style.file)) } : job.style;
 
   let status: { channel: string; ts: string } | undefined;
+  // The job records its workspace (never its token): the delivery looks the token up when it posts.
+  const where = workspaceFields(ctx.workspace);
   const outcome = await intake(
-    { config: ctx.config, jobs: ctx.jobs, log, source: sourcePolicies(ctx.config).slack, fileHeaders: { authorization: `Bearer ${ctx.slack.botToken}` }, settings: ctx.settings },
+    { config: ctx.config, presets: ctx.presets, jobs: ctx.jobs, log, source: sourcePolicies(ctx.config).slack, fileHeaders: { authorization: `Bearer ${ctx.workspace.token}` }, settings: ctx.settings },
     { platform: 'slack', requestId: job.requestId, user: job.user, server: job.team, channel: job.channel, content, style, options: job.options },
     {
       async replyTo(): Promise<SlackReplyTo> {
         let posted;
         try {
-          posted = await ctx.client.chat.postMessage({ channel: job.channel, thread_ts: job.threadTs, text: '🎨 Got your photo — getting the easel ready…' });
+          posted = await ctx.client.chat.postMessage({ channel: job.channel, thread_ts: job.threadTs, text: `🎨 ${WORDING.gettingReady}` });
         } catch (err) {
           log.warn({ err: describeError(err) }, 'slack: could not post the status message');
           const code = slackErrorCode(err);
@@ -55,7 +59,7 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
           throw new IntakeRefusal(notMember ? 'not-in-channel' : 'status-failed', notMember ? NOT_IN_CHANNEL_TEXT : ERROR_TEXT.queueDown, describeError(err).message);
         }
         status = { channel: job.channel, ts: posted.ts as string };
-        return { channel: job.channel, threadTs: job.threadTs ?? status.ts, statusTs: status.ts, userId: job.user.id };
+        return { channel: job.channel, threadTs: job.threadTs ?? status.ts, statusTs: status.ts, userId: job.user.id, ...where };
       },
       abandon: () => (status ? deleteQuietly(ctx, status) : Promise.resolve()),
     },
@@ -63,14 +67,25 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
   if (outcome.kind === 'duplicate') return;
   if (outcome.kind === 'refused') return notify(outcome.text);
   const { submitted } = outcome;
+  // What Easel changed of what was asked (a size over the limit…), privately, as Discord and the CLI say it.
+  if (outcome.notes.length && submitted.state !== 'duplicate') await notify(outcome.notes.map((n) => `ℹ️ ${n}`).join('\n'));
   if (!status) return;
   if (submitted.state === 'duplicate') {
     // Another delivery of the same event already started this job and owns its status message.
     await deleteQuietly(ctx, status);
   } else if (submitted.state === 'queued') {
-    ctx.presenter.showSubmitted(submitted.jobId, { channel: status.channel, threadTs: job.threadTs ?? status.ts, statusTs: status.ts, userId: job.user.id }, submitted);
+    ctx.presenter.showSubmitted(submitted.jobId, { channel: status.channel, threadTs: job.threadTs ?? status.ts, statusTs: status.ts, userId: job.user.id, ...where }, submitted);
   }
   // 'cached': a 'completed' event follows at once and finishes the status message.
+}
+
+/** The reply-to's workspace fields (only those set: single-workspace mode records none). */
+function workspaceFields(ws: WorkspaceRef): Pick<SlackReplyTo, 'teamId' | 'enterpriseId' | 'enterpriseInstall'> {
+  return {
+    ...(ws.teamId ? { teamId: ws.teamId } : {}),
+    ...(ws.enterpriseId ? { enterpriseId: ws.enterpriseId } : {}),
+    ...(ws.enterpriseInstall ? { enterpriseInstall: true } : {}),
+  };
 }
 
 /**

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { webApi } from '@slack/bolt';
 import { RequestOptions, StyleChoice } from '../../requests/style-request.ts';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../../log.ts';
 import { describeError } from '../../util/describe-error.ts';
 
@@ -37,27 +38,83 @@ export function parseStyleMetadata(metadata: unknown): ThreadStyle | undefined {
 
 const MAX_REMEMBERED = 5000;
 
-export class ThreadStyles {
+/** How long a thread's style is kept in Redis (a thread is painted into for weeks at most). */
+export const THREAD_STYLE_TTL_S = 30 * 24 * 3600;
+
+export interface SharedThreadStore {
+  redis: Redis;
+  prefix: string;
+  log: Logger;
+}
+
+/**
+ * The threads this process has seen, shared by every workspace's ThreadStyles (channel ids are
+ * unique across Slack). With a shared store the styles are also kept in Redis, so another bot
+ * process finds a thread's style without reading the thread (conversations.replies is limited to
+ * one call a minute for apps outside the Marketplace).
+ */
+export class ThreadMemory {
   private readonly memory = new Map<string, ThreadStyle>();
 
-  constructor(
-    private readonly client: webApi.WebClient,
-    /** Our own bot's ids (from auth.test): only our messages are trusted. */
-    private readonly self: () => { botUserId?: string; botId?: string },
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly shared?: SharedThreadStore) {}
 
-  remember(channel: string, threadTs: string, style: ThreadStyle): void {
+  private redisKey(key: string): string {
+    return `${this.shared!.prefix}:slack:thread:${key}`;
+  }
+
+  get(channel: string, threadTs: string): ThreadStyle | undefined {
+    return this.memory.get(`${channel}:${threadTs}`);
+  }
+
+  /** The style another process remembered (undefined without a shared store, or when none is kept). */
+  async load(channel: string, threadTs: string): Promise<ThreadStyle | undefined> {
+    if (!this.shared) return undefined;
     const key = `${channel}:${threadTs}`;
+    try {
+      const raw = await this.shared.redis.get(this.redisKey(key));
+      const parsed = raw ? ThreadStyle.safeParse(JSON.parse(raw)) : undefined;
+      if (!parsed?.success) return undefined;
+      this.keep(key, parsed.data);
+      return parsed.data;
+    } catch (err) {
+      this.shared.log.warn({ channel, threadTs, err: describeError(err) }, 'slack: could not read a thread style from Redis');
+      return undefined;
+    }
+  }
+
+  set(channel: string, threadTs: string, style: ThreadStyle): void {
+    const key = `${channel}:${threadTs}`;
+    this.keep(key, style);
+    const shared = this.shared;
+    // In the background: the message that carries the style in its metadata is the fallback.
+    shared?.redis.set(this.redisKey(key), JSON.stringify(style), 'EX', THREAD_STYLE_TTL_S).catch((err: unknown) => shared.log.warn({ channel, threadTs, err: describeError(err) }, 'slack: could not keep a thread style in Redis'));
+  }
+
+  private keep(key: string, style: ThreadStyle): void {
     this.memory.delete(key);
     this.memory.set(key, style);
     // A Map iterates in insertion order: the first key is the least recently remembered.
     if (this.memory.size > MAX_REMEMBERED) this.memory.delete(this.memory.keys().next().value as string);
   }
+}
+
+export class ThreadStyles {
+  constructor(
+    /** The workspace's client (reads the thread when memory has nothing). */
+    private readonly client: webApi.WebClient,
+    /** Our own bot's ids in that workspace: only our messages are trusted. */
+    private readonly self: () => { botUserId?: string; botId?: string },
+    private readonly log: Logger,
+    private readonly memory = new ThreadMemory(),
+  ) {}
+
+  remember(channel: string, threadTs: string, style: ThreadStyle): void {
+    this.memory.set(channel, threadTs, style);
+  }
 
   /** The thread's style, or undefined when the thread is not one of Easel's. */
   async recall(channel: string, threadTs: string): Promise<ThreadStyle | undefined> {
-    const known = this.memory.get(`${channel}:${threadTs}`);
+    const known = this.memory.get(channel, threadTs) ?? (await this.memory.load(channel, threadTs));
     if (known) return known;
     try {
       const res = await this.client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200 });

@@ -12,10 +12,18 @@
  * call, an expired interaction token, a gateway that refuses the Message Content intent, 5xx
  * answers to uploads, uploads held for a while before they succeed.
  *
+ * HTTP-interactions mode (`interactions: 'http'`): the fake holds an Ed25519 key pair, as an
+ * application has, and POSTs each interaction to the bot's Interactions Endpoint
+ * (`interactionsEndpoint`) signed over `timestamp + body` (X-Signature-Ed25519 /
+ * X-Signature-Timestamp) instead of dispatching it on the gateway; `postInteraction` lets a test
+ * forge or age the signature. `ackedAt` records when each interaction was first answered (its
+ * callback, or an answer in the HTTP response).
+ *
  * Message nonces behave as Discord documents for POST /channels/{id}/messages: with
  * `enforce_nonce`, a nonce the same author used within the last few minutes returns that message
  * instead of creating a new one.
  */
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -51,6 +59,18 @@ export interface InteractionRecord {
   /** Id of the interaction's original response message, once it exists. */
   originalId?: string;
   expired: boolean;
+  /** When it was first acknowledged: its callback reached the fake, or the HTTP response carried an answer. */
+  ackedAt?: number;
+  /** HTTP-interactions mode: the endpoint's answer to the POST. */
+  http?: Promise<EndpointAnswer>;
+}
+
+/** What the bot's Interactions Endpoint answered to one POST. */
+export interface EndpointAnswer {
+  status: number;
+  body: any;
+  /** From the POST leaving the fake to the answer arriving. */
+  ms: number;
 }
 
 interface CdnEntry {
@@ -93,6 +113,8 @@ export interface FakeDiscordOptions {
   gatewayBot?: { shards?: number; maxConcurrency?: number; remaining?: number; total?: number; resetAfterMs?: number };
   /** An identify bucket's window (Discord: 5 s); shorter so that tests run fast. */
   identifyWindowMs?: number;
+  /** `http`: interactions are POSTed (signed) to `interactionsEndpoint`, never dispatched on the gateway. */
+  interactions?: 'gateway' | 'http';
 }
 
 /** Discord's most guilds on one shard; an unsharded session above it is closed with 4011. */
@@ -156,6 +178,12 @@ export class FakeDiscord {
   readonly commands = new Map<string, any[]>();
   allowMessageContent: boolean;
   private advertisedGateway?: string;
+  readonly interactionsMode: 'gateway' | 'http';
+  /** The bot's Interactions Endpoint URL (HTTP mode), as the Developer Portal would hold it. */
+  interactionsEndpoint?: string;
+  /** The application's Ed25519 key pair (HTTP mode): the public half goes into DISCORD_PUBLIC_KEY. */
+  private readonly signingKey?: KeyObject;
+  readonly publicKeyHex: string = '';
 
   private server = http.createServer((req, res) => void this.handleHttp(req, res));
   private wss = new WebSocketServer({ server: this.server, path: '/gateway' });
@@ -194,6 +222,12 @@ export class FakeDiscord {
     this.recommendedShards = gw.shards ?? Math.max(1, Math.ceil(this.guilds.size / 1000));
     this.sessionStartLimit = { total: gw.total ?? 1000, remaining: gw.remaining ?? 999, reset_after: gw.resetAfterMs ?? 0, max_concurrency: gw.maxConcurrency ?? 1 };
     this.identifyWindowMs = opts.identifyWindowMs ?? 5000;
+    this.interactionsMode = opts.interactions ?? 'gateway';
+    if (this.interactionsMode === 'http') {
+      const pair = generateKeyPairSync('ed25519');
+      this.signingKey = pair.privateKey;
+      this.publicKeyHex = Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('hex');
+    }
     this.wss.on('connection', (ws) => this.onSocket(ws));
   }
 
@@ -265,7 +299,11 @@ export class FakeDiscord {
     return `http://127.0.0.1:${this.port}/cdn/attachments/${key}?ex=${Date.now().toString(16)}&hm=abc123`;
   }
 
-  /** Answer the next `count` calls matching method + path with a 429 (retry-after in seconds). */
+  /**
+   * Answer the next `count` calls matching method + path with a 429 (retry-after in seconds).
+   * `global`: the per-token limit (X-RateLimit-Global), which interaction callbacks and
+   * interaction webhooks never get.
+   */
   inject429(method: string, path: RegExp, retryAfterS = 1, count = 1, opts: { global?: boolean } = {}): void {
     this.injected.push({ method: method.toUpperCase(), path, retryAfterS, remaining: count, global: opts.global ?? false });
   }
@@ -316,8 +354,45 @@ export class FakeDiscord {
     const full = { ...payload, id, token, application_id: this.applicationId, version: 1 };
     const rec: InteractionRecord = { id, token, dispatchedAt: Date.now(), payload: full, expired: false };
     this.interactions.set(id, rec);
-    this.dispatch('INTERACTION_CREATE', full);
+    if (this.interactionsMode === 'http') {
+      rec.http = this.postInteraction(full).then((answer) => {
+        if (answer.status === 200 && typeof answer.body?.type === 'number') rec.ackedAt ??= rec.dispatchedAt + answer.ms;
+        this.notify();
+        return answer;
+      });
+    } else {
+      this.dispatch('INTERACTION_CREATE', full);
+    }
     return rec;
+  }
+
+  /**
+   * POST an interaction payload to the bot's endpoint, signed as Discord signs it. `forge` signs with
+   * a key that is not the application's; `timestamp` (unix seconds) ages the request.
+   */
+  async postInteraction(payload: Record<string, any>, opts: { forge?: boolean; timestamp?: number; unsigned?: boolean } = {}): Promise<EndpointAnswer> {
+    if (!this.interactionsEndpoint || !this.signingKey) throw new Error('fake Discord: not in HTTP-interactions mode, or no interactionsEndpoint set');
+    const body = JSON.stringify(payload);
+    const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
+    const key = opts.forge ? generateKeyPairSync('ed25519').privateKey : this.signingKey;
+    const signature = sign(null, Buffer.from(timestamp + body), key).toString('hex');
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Discord-Interactions/1.0 (+https://discord.com)' };
+    if (!opts.unsigned) Object.assign(headers, { 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp });
+    const started = performance.now();
+    const res = await fetch(this.interactionsEndpoint, { method: 'POST', headers, body });
+    const text = await res.text();
+    let parsed: any = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: kept as text
+    }
+    return { status: res.status, body: parsed, ms: performance.now() - started };
+  }
+
+  /** Discord's PING, as sent when the Interactions Endpoint URL is saved in the Developer Portal. */
+  ping(opts: { forge?: boolean } = {}): Promise<EndpointAnswer> {
+    return this.postInteraction({ id: SnowflakeUtil.generate().toString(), application_id: this.applicationId, type: 1, token: 'ping-token', version: 1 }, opts);
   }
 
   /**
@@ -494,7 +569,9 @@ export class FakeDiscord {
       this.notify();
     };
 
-    const injected = this.injected.find((i) => i.remaining > 0 && i.method === rec.method && i.path.test(path));
+    // Interaction callbacks and interaction webhooks are exempt from the global limit, as on Discord.
+    const exemptFromGlobal = /^\/(interactions\/\d+\/[^/]+\/callback|webhooks\/\d+\/[^/]+)/.test(path);
+    const injected = this.injected.find((i) => i.remaining > 0 && i.method === rec.method && i.path.test(path) && !(i.global && exemptFromGlobal));
     if (injected) {
       injected.remaining--;
       if (injected.global) {
@@ -559,6 +636,7 @@ export class FakeDiscord {
       if (inter.originalId !== undefined || this.requestsFor(inter).filter((r) => r.path.endsWith('/callback')).length > 1) {
         return { status: 400, json: { message: 'Interaction has already been acknowledged.', code: 40060 } };
       }
+      inter.ackedAt ??= rec.at;
       return this.interactionCallback(inter, rec);
     }
 

@@ -31,6 +31,8 @@ export interface ApiCall {
 
 export interface Message {
   channel: string;
+  /** Distribution mode: the workspace whose token posted it (bot messages). */
+  team?: string;
   ts: string;
   thread_ts?: string;
   user: string;
@@ -126,6 +128,15 @@ export class FakeSlack {
 
   /** Distribution mode: workspaces that can install the app, by team id. */
   readonly workspaces = new Map<string, FakeWorkspace>();
+  /** Distribution mode: the workspace each channel belongs to (a workspace's `C<teamId>` and any added). */
+  readonly channelTeams = new Map<string, string>();
+  /** Calls that named a channel of one workspace with another workspace's token (refused as channel_not_found). */
+  readonly crossWorkspaceCalls: Array<{ method: string; channel: string; channelTeam: string; tokenTeam?: string }> = [];
+  /** Calls answered 429 by the read limit (`limitThreadReads`). */
+  readonly readsLimited: Array<{ method: string; team?: string; retryAfter: number }> = [];
+  private readLimit?: { windowMs: number; last: Map<string, number> };
+  /** The caller of the method being answered (set around the synchronous `method()`). */
+  private caller: { teamId?: string; user: string; botId: string } = { user: BOT_USER_ID, botId: BOT_ID };
   /** Every visit to the authorize page (the query Bolt sent the admin's browser with). */
   readonly authorizeVisits: URLSearchParams[] = [];
   /** oauth.v2.access grants: which grant, for which team, and whether it was refused. */
@@ -191,7 +202,18 @@ export class FakeSlack {
   addWorkspace(teamId: string, name = `Workspace ${teamId}`): FakeWorkspace {
     const ws = { teamId, name, botUserId: `U${teamId}BOT`, botId: `B${teamId}` };
     this.workspaces.set(teamId, ws);
+    this.channelTeams.set(`C${teamId}`, teamId);
     return ws;
+  }
+
+  /** A channel of a workspace (distribution mode): only that workspace's tokens may use it. */
+  addChannel(teamId: string, channel: string): void {
+    this.channelTeams.set(channel, teamId);
+  }
+
+  /** Whether `user` is a bot user of the app (the single-workspace bot or a workspace's). */
+  isBotUser(user: string | undefined): boolean {
+    return user === BOT_USER_ID || [...this.workspaces.values()].some((w) => w.botUserId === user);
   }
 
   /** The workspace a token was issued to (undefined for the single-workspace bot token or an unknown one). */
@@ -202,6 +224,15 @@ export class FakeSlack {
   /** Bot tokens issued so far for a workspace (oldest first). */
   botTokensOf(teamId: string): string[] {
     return [...this.issued.entries()].filter(([, t]) => t.teamId === teamId && t.kind === 'bot').map(([k]) => k);
+  }
+
+  /**
+   * Slack's limit for apps outside the Marketplace: conversations.history and conversations.replies
+   * at 1 request per `windowMs` (default a minute) per method and workspace; the rest get HTTP 429
+   * with Retry-After (the seconds left). `off` lifts it.
+   */
+  limitThreadReads(windowMs: number | 'off' = 60_000): void {
+    this.readLimit = windowMs === 'off' ? undefined : { windowMs, last: new Map() };
   }
 
   /** The next `count` byte uploads (to an upload_url) are held `ms` before they are stored and answered. */
@@ -242,6 +273,7 @@ export class FakeSlack {
    * event too when the text mentions the bot.
    */
   userMessage(m: { channel: string; user: string; text?: string; threadTs?: string; files?: SlackFileObject[] }): { message: any; mention?: any } {
+    const botUserId = this.workspaces.get(this.channelTeams.get(m.channel) ?? '')?.botUserId ?? BOT_USER_ID;
     const ts = this.nextTs();
     const stored: Message = { channel: m.channel, ts, thread_ts: m.threadTs, user: m.user, text: m.text ?? '', files: m.files, deleted: false, history: [{ text: m.text ?? '', at: Date.now() }] };
     this.messages.push(stored);
@@ -255,7 +287,7 @@ export class FakeSlack {
       ...(m.files ? { files: m.files, upload: false } : {}),
     };
     const message = { type: 'message', ...(m.files ? { subtype: 'file_share' } : {}), channel_type: 'channel', ...base };
-    const mention = (m.text ?? '').includes(`<@${BOT_USER_ID}>`) ? { type: 'app_mention', ...base } : undefined;
+    const mention = (m.text ?? '').includes(`<@${botUserId}>`) ? { type: 'app_mention', ...base } : undefined;
     return { message, mention };
   }
 
@@ -290,7 +322,7 @@ export class FakeSlack {
 
   /** The bot's own chat messages (prompts, status messages), not the messages of shared files. */
   botMessages(channel?: string): Message[] {
-    return this.messages.filter((m) => m.user === BOT_USER_ID && !m.fileShare && (channel === undefined || m.channel === channel));
+    return this.messages.filter((m) => this.isBotUser(m.user) && !m.fileShare && (channel === undefined || m.channel === channel));
   }
 
   /** Messages that show the user an image: the bot's shared files (how a result reaches the user). */
@@ -505,6 +537,19 @@ export class FakeSlack {
       return reply(200, { ok: false, error: failure.error });
     }
 
+    if (this.readLimit && (method === 'conversations.replies' || method === 'conversations.history')) {
+      const team = token ? this.issued.get(token)?.teamId : undefined;
+      const key = `${method}:${team ?? 'single'}`;
+      const last = this.readLimit.last.get(key);
+      const now = Date.now();
+      if (last !== undefined && now - last < this.readLimit.windowMs) {
+        const retryAfter = Math.max(1, Math.ceil((this.readLimit.windowMs - (now - last)) / 1000));
+        this.readsLimited.push({ method, team, retryAfter });
+        return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
+      }
+      this.readLimit.last.set(key, now);
+    }
+
     if (method === 'oauth.v2.access') {
       try {
         return reply(200, { ok: true, ...this.oauthAccess(args, req) });
@@ -528,6 +573,16 @@ export class FakeSlack {
       if (!token || token !== expected) return reply(200, { ok: false, error: 'invalid_auth' });
     }
 
+    const ws = issued ? this.workspaces.get(issued.teamId) : undefined;
+    this.caller = ws ? { teamId: ws.teamId, user: ws.botUserId, botId: ws.botId } : { user: BOT_USER_ID, botId: BOT_ID };
+    for (const key of ['channel', 'channel_id']) {
+      const channel = args[key] as string | undefined;
+      const channelTeam = channel ? this.channelTeams.get(channel) : undefined;
+      if (channel && channelTeam && channelTeam !== this.caller.teamId) {
+        this.crossWorkspaceCalls.push({ method, channel, channelTeam, tokenTeam: this.caller.teamId });
+        return reply(200, { ok: false, error: 'channel_not_found' });
+      }
+    }
     try {
       reply(200, { ok: true, ...this.method(method, args) });
     } catch (err) {
@@ -556,13 +611,13 @@ export class FakeSlack {
       case 'chat.postMessage': {
         this.member(a.channel);
         if (a.thread_ts) this.findMessage(a.channel, a.thread_ts);
-        const m: Message = { channel: a.channel, ts: this.nextTs(), thread_ts: a.thread_ts, user: BOT_USER_ID, bot_id: BOT_ID, text: a.text ?? '', blocks: a.blocks, metadata: a.metadata, deleted: false, history: [{ text: a.text ?? '', blocks: a.blocks, at: Date.now() }] };
+        const m: Message = { channel: a.channel, team: this.caller.teamId, ts: this.nextTs(), thread_ts: a.thread_ts, user: this.caller.user, bot_id: this.caller.botId, text: a.text ?? '', blocks: a.blocks, metadata: a.metadata, deleted: false, history: [{ text: a.text ?? '', blocks: a.blocks, at: Date.now() }] };
         this.messages.push(m);
         return { channel: m.channel, ts: m.ts, message: { text: m.text, user: m.user, ts: m.ts } };
       }
       case 'chat.update': {
         const m = this.findMessage(a.channel, a.ts);
-        if (m.user !== BOT_USER_ID) throw new SlackApiError('cant_update_message');
+        if (m.user !== this.caller.user) throw new SlackApiError('cant_update_message');
         m.text = a.text ?? m.text;
         m.blocks = a.blocks;
         if (a.metadata) m.metadata = a.metadata;
@@ -587,7 +642,7 @@ export class FakeSlack {
       }
       case 'users.info':
         if (!a.user) throw new SlackApiError('user_not_found');
-        return { user: { id: a.user, team_id: TEAM_ID, name: String(a.user).toLowerCase(), is_admin: this.admins.has(a.user), is_owner: false, is_bot: false, ...this.profiles.get(a.user) } };
+        return { user: { id: a.user, team_id: this.caller.teamId ?? TEAM_ID, name: String(a.user).toLowerCase(), is_admin: this.admins.has(a.user), is_owner: false, is_bot: false, ...this.profiles.get(a.user) } };
       case 'conversations.open':
         return { channel: { id: `D${a.users}` } };
       case 'conversations.history': {
@@ -627,10 +682,10 @@ export class FakeSlack {
           this.uploads.push({ fileId: f.id, filename: pending.filename, title: f.title, bytes: pending.bytes, channel: a.channel_id, threadTs: a.thread_ts, initialComment: a.initial_comment, at: Date.now() });
           if (a.channel_id) {
             // As Slack does: sharing a file posts a message carrying it (the initial comment as its text).
-            const url = `${this.baseUrl}files-pri/${TEAM_ID}-${f.id}/${encodeURIComponent(pending.filename)}`;
+            const url = `${this.baseUrl}files-pri/${this.caller.teamId ?? TEAM_ID}-${f.id}/${encodeURIComponent(pending.filename)}`;
             const file: SlackFileObject = { id: f.id, name: pending.filename, title: f.title ?? pending.filename, mimetype: 'image/png', filetype: 'png', size: pending.bytes.length, url_private: url, url_private_download: `${url}?download=1` };
             const text = a.initial_comment ?? '';
-            this.messages.push({ channel: a.channel_id, ts: this.nextTs(), thread_ts: a.thread_ts, user: BOT_USER_ID, bot_id: BOT_ID, text, files: [file], fileShare: true, deleted: false, history: [{ text, at: Date.now() }] });
+            this.messages.push({ channel: a.channel_id, team: this.caller.teamId, ts: this.nextTs(), thread_ts: a.thread_ts, user: this.caller.user, bot_id: this.caller.botId, text, files: [file], fileShare: true, deleted: false, history: [{ text, at: Date.now() }] });
           }
         }
         return { files: files.map((f) => ({ id: f.id, title: f.title })) };

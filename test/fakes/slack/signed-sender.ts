@@ -14,8 +14,10 @@ export function slackSignature(secret: string, timestamp: number, body: string):
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${(++counter).toString(36)}`;
 
-export function eventEnvelope(event: any, eventId = unique('Ev')): any {
-  return { token: 'deprecated-verification-token', team_id: TEAM_ID, api_app_id: APP_ID, event, type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: TEAM_ID, user_id: 'U0EASELBOT', is_bot: true }] };
+/** `teamId`: the workspace the event happened in (distribution mode; default the single workspace). */
+export function eventEnvelope(event: any, eventId = unique('Ev'), teamId = TEAM_ID): any {
+  const botUser = teamId === TEAM_ID ? 'U0EASELBOT' : `U${teamId}BOT`;
+  return { token: 'deprecated-verification-token', team_id: teamId, api_app_id: APP_ID, event, type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: teamId, user_id: botUser, is_bot: true }] };
 }
 
 export interface CommandInput {
@@ -137,8 +139,8 @@ export class SignedSender {
   }
 
   /** Deliver one event (an event_callback envelope); returns the envelope's event_id too. */
-  async event(event: any, opts: SendOptions & { eventId?: string } = {}) {
-    const envelope = eventEnvelope(event, opts.eventId);
+  async event(event: any, opts: SendOptions & { eventId?: string; teamId?: string } = {}) {
+    const envelope = eventEnvelope(event, opts.eventId, opts.teamId);
     const res = await this.post(JSON.stringify(envelope), 'application/json', opts);
     return { ...res, eventId: envelope.event_id as string };
   }

@@ -5,8 +5,10 @@
  * `IntakeRequest` and render the outcome.
  *
  *   1. cheap checks on what the platform told us (a photo? an image type? declared size?)
- *   2. the server's settings (src/settings): channel allow-list, style uploads, default quality and
- *      size, size cap; then admission: cooldown, per-user, per-server, global cap — one atomic
+ *   2. the server's settings (src/settings): channel allow-list, style uploads; then what will be
+ *      painted, decided once (src/requests/resolve.ts: the asked options + the server's defaults and
+ *      largest size + the deployment's caps + what the style can do → the effective options and
+ *      notes for the user); then admission: cooldown, per-user, per-server, global cap — one atomic
  *      reservation (jobs.admit) — and the member's daily quota on that server.
  *      A refused request costs no download, no decode, no Redis bytes.
  *   3. each file fetched only from its platform's own file host (sources.ts, fetch.ts)
@@ -24,7 +26,9 @@ import type { Logger } from '../../../log.ts';
 import { ImageError, isAnimation, probeAnimation, probeImage } from '../../../images/index.ts';
 import { imageErrorText } from '../../../jobs/failures.ts';
 import { BlobStoreUnavailable, DuplicateRequest, JobRefused, type Admitted, type JobsClient, type Submitted } from '../../../jobs/types.ts';
-import { parseStyleRequest, type BlobRef, type RequestOptions, type StyleChoice } from '../../../requests/style-request.ts';
+import type { PresetCatalog } from '../../../presets/types.ts';
+import { capabilitiesOf, deploymentCaps, resolveRequest, styleCapabilities, type ServerChoices, type StyleCapabilities } from '../../../requests/resolve.ts';
+import { parseStyleRequest, presetIdsOf, type BlobRef, type RequestOptions, type StyleChoice } from '../../../requests/style-request.ts';
 import { WORDING } from '../../../requests/wording.ts';
 import { applyServerSettings, usesOwnStyleImage, type DailyQuota, type ServerScope, type ServerSettingsStore } from '../../../settings/index.ts';
 import { describeUrl, FetchError, fetchTrusted } from './fetch.ts';
@@ -48,7 +52,14 @@ export type ImageInput = { kind: 'blob'; ref: BlobRef } | RemoteImage;
 /** A preset (resolved by the adapter with presets' resolvePreset), a stored choice, or the user's own image. */
 export type StyleInput = StyleChoice | { kind: 'image'; image: ImageInput };
 
-export interface IntakeRequest {
+/** What an entry point asks for: the photo, the style, the options as the user gave them. */
+export interface AskedRequest {
+  content: ImageInput;
+  style: StyleInput;
+  options: RequestOptions;
+}
+
+export interface IntakeRequest extends AskedRequest {
   platform: FilePlatform;
   /** Idempotency key (interaction id, event id, view id): a retried event is one job. */
   requestId: string;
@@ -57,21 +68,22 @@ export interface IntakeRequest {
   server?: string;
   /** The channel the request came from (the server's channel allow-list applies to it). */
   channel?: string;
-  content: ImageInput;
-  style: StyleInput;
-  options: RequestOptions;
 }
 
 /** What the adapter does around the submit. */
 export interface IntakeReply {
-  /** The images are in: open the status message if the platform needs one, and say where results go. */
-  replyTo(): Promise<Record<string, unknown>>;
+  /**
+   * The images are in: open the status message if the platform needs one, and say where results go.
+   * `notes`: what Easel changed of what was asked, for the adapter to tell the user its own way.
+   */
+  replyTo(notes: readonly string[]): Promise<Record<string, unknown>>;
   /** The request will not become a job after all: undo what `replyTo` did. */
   abandon?(): Promise<void>;
 }
 
 export type IntakeOutcome =
-  | { kind: 'submitted'; submitted: Submitted; replyTo: Record<string, unknown> }
+  /** `notes`: what was changed of what was asked, to tell the user ("size capped at 1024 — Easel's limit"). */
+  | { kind: 'submitted'; submitted: Submitted; replyTo: Record<string, unknown>; notes: string[] }
   /** The same request id was admitted before: its first delivery owns the job; say nothing. */
   | { kind: 'duplicate' }
   | { kind: 'refused'; code: string; text: string };
@@ -83,7 +95,9 @@ export interface ServerSettingsDeps {
 }
 
 export interface IntakeDeps {
-  config: Pick<Config, 'limits' | 'animation'>;
+  config: Pick<Config, 'limits' | 'animation' | 'render' | 'jobs'>;
+  /** What each preset can do (a painting? a fast network?), for resolveRequest. */
+  presets: Pick<PresetCatalog, 'get'>;
   /** Absent: no per-server settings (every server gets the deployment's defaults). */
   settings?: ServerSettingsDeps;
   jobs: JobsClient;
@@ -140,7 +154,7 @@ export async function intake(deps: IntakeDeps, req: IntakeRequest, reply: Intake
   }
 
   const scope: ServerScope | undefined = deps.settings && req.server ? { platform: req.platform, serverId: req.server } : undefined;
-  let options = req.options;
+  let server: ServerChoices | undefined;
   let dailyQuota: number | undefined;
   if (scope) {
     const ruled = await serverRules(deps.settings!, scope, req);
@@ -148,9 +162,18 @@ export async function intake(deps: IntakeDeps, req: IntakeRequest, reply: Intake
       log.info({ code: ruled.code }, 'intake: refused by the server settings');
       return { kind: 'refused', code: ruled.code, text: ruled.text };
     }
-    options = ruled.options;
+    server = ruled.server;
     dailyQuota = ruled.dailyQuota;
   }
+
+  // What will be painted, decided once for every platform (the job stores it).
+  const style = capabilitiesOfInput(req.style, deps.presets);
+  if ('unknown' in style) {
+    log.info({ code: 'unknown-preset', preset: style.unknown }, 'intake: refused an unknown preset');
+    return { kind: 'refused', code: 'unknown-preset', text: WORDING.unknownPreset(style.unknown) };
+  }
+  const resolved = resolveRequest(req.options, { caps: deploymentCaps(deps.config), server, style });
+  if (resolved.notes.length) log.info({ notes: resolved.notes.map((n) => n.option) }, 'intake: options changed to fit the limits');
 
   let admitted: Admitted;
   try {
@@ -183,15 +206,15 @@ export async function intake(deps: IntakeDeps, req: IntakeRequest, reply: Intake
 
     // Photo and style image download side by side; both are waited for, so an upload that lands
     // after the other one failed is still on the list when it is given back.
-    const [content, style] = await allSettledOrThrow([storeImage(deps, req.content, taken), styleOf(deps, req.style, taken)]);
-    const replyTo = await reply.replyTo();
+    const [content, chosen] = await allSettledOrThrow([storeImage(deps, req.content, taken), styleOf(deps, req.style, taken)]);
+    const replyTo = await reply.replyTo(resolved.notes.map((n) => n.text));
     taken.push('the status message', () => reply.abandon?.() ?? Promise.resolve());
-    const request = parseStyleRequest({ requestId: req.requestId, platform: req.platform, user: req.user, server: req.server, replyTo, content, style, options });
-    const submitted = await deps.jobs.submit(request, admitted);
+    const request = parseStyleRequest({ requestId: req.requestId, platform: req.platform, user: req.user, server: req.server, replyTo, content, style: chosen, options: resolved.accepted });
+    const submitted = await deps.jobs.submit(request, admitted, resolved);
     // The job holds the reservation, the quota and the blobs now.
     taken.clear();
     log.info({ jobId: submitted.jobId, state: submitted.state, position: submitted.position }, 'intake: job submitted');
-    return { kind: 'submitted', submitted, replyTo };
+    return { kind: 'submitted', submitted, replyTo, notes: resolved.notes.map((n) => n.text) };
   } catch (err) {
     await taken.undoAll();
     const refusal = asRefusal(err, deps.config.limits.maxUploadBytes);
@@ -238,7 +261,7 @@ async function allSettledOrThrow<T extends readonly unknown[]>(promises: { [K in
   return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
-type Ruled = { ok: true; options: RequestOptions; dailyQuota?: number } | { ok: false; code: string; text: string };
+type Ruled = { ok: true; server: ServerChoices; dailyQuota?: number } | { ok: false; code: string; text: string };
 
 /** The server's settings applied to one request (read from the store's cache; a Redis failure refuses). */
 async function serverRules(settings: ServerSettingsDeps, scope: ServerScope, req: IntakeRequest): Promise<Ruled> {
@@ -249,12 +272,15 @@ async function serverRules(settings: ServerSettingsDeps, scope: ServerScope, req
     return { ok: false, code: 'unavailable', text: WORDING.queueDown };
   }
   // The effective request: a follow-up's stored style image counts like a new upload.
-  const verdict = applyServerSettings(current, { channelId: req.channel, ownStyleImage: usesOwnStyleImage(req.style), size: req.options.size, quality: req.options.quality });
+  const verdict = applyServerSettings(current, { channelId: req.channel, ownStyleImage: usesOwnStyleImage(req.style) });
   if (!verdict.ok) return { ok: false, code: verdict.code, text: verdict.code === 'channel-not-allowed' ? WORDING.channelNotAllowed : WORDING.styleUploadsOff };
-  const options: RequestOptions = { ...req.options };
-  if (verdict.size !== undefined) options.size = verdict.size;
-  if (verdict.quality !== undefined) options.quality = verdict.quality;
-  return { ok: true, options, dailyQuota: current.dailyQuota };
+  return { ok: true, server: { defaultSize: current.defaultSize, maxSize: current.maxSize, defaultQuality: current.defaultQuality }, dailyQuota: current.dailyQuota };
+}
+
+/** What the asked style can do, known before any download; `unknown`: a preset id the catalog lacks. */
+function capabilitiesOfInput(style: StyleInput, presets: Pick<PresetCatalog, 'get'>): StyleCapabilities | { unknown: string } {
+  if (style.kind === 'image') return styleCapabilities([{ painting: true }]);
+  return capabilitiesOf(style, presets) ?? { unknown: presetIdsOf(style).find((id) => !presets.get(id)) ?? '?' };
 }
 
 async function styleOf(deps: IntakeDeps, style: StyleInput, taken: Undo): Promise<StyleChoice> {

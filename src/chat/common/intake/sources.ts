@@ -36,10 +36,10 @@ function configuredOrigin(value: string | undefined, defaultValue: string): stri
 }
 
 /** The file sources each platform may use under this configuration. */
-export function sourcePolicies(config: Pick<Config, 'discord' | 'slack'>): Record<FilePlatform, SourcePolicy> {
+export function sourcePolicies(config: Pick<Config, 'discord' | 'slack' | 'slackDistribution'>): Record<FilePlatform, SourcePolicy> {
   return {
     discord: { platform: 'discord', hosts: new Set(DISCORD_FILE_HOSTS), origins: new Set(configuredOrigin(config.discord?.apiBase, DEFAULT_DISCORD_API_BASE)) },
-    slack: { platform: 'slack', hosts: new Set(SLACK_FILE_HOSTS), origins: new Set(configuredOrigin(config.slack?.apiUrl, DEFAULT_SLACK_API_URL)) },
+    slack: { platform: 'slack', hosts: new Set(SLACK_FILE_HOSTS), origins: new Set(configuredOrigin(config.slack?.apiUrl ?? config.slackDistribution?.apiUrl, DEFAULT_SLACK_API_URL)) },
   };
 }
 

@@ -8,6 +8,18 @@ import type { Installation, InstallationQuery, InstallationStore } from '@slack/
 import type { Redis } from 'ioredis';
 import { decryptSecret, encryptSecret } from './token-crypto.ts';
 
+/** The workspace never installed Easel, or removed it (app_uninstalled / tokens_revoked). */
+export class NoInstallation extends Error {
+  override readonly name = 'NoInstallation';
+  constructor(which: string) {
+    super(`no Slack installation for ${which}`);
+  }
+}
+
+export function isNoInstallation(err: unknown): err is NoInstallation {
+  return err instanceof Error && err.name === 'NoInstallation';
+}
+
 /** The key a workspace's (or org's) installation lives under. */
 export function installationKey(prefix: string, q: { isEnterpriseInstall?: boolean; enterpriseId?: string; teamId?: string }): string {
   if (q.isEnterpriseInstall && q.enterpriseId) return `${prefix}:slack:install:enterprise:${q.enterpriseId}`;
@@ -34,7 +46,7 @@ export class RedisInstallationStore implements InstallationStore {
   async fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation<'v1' | 'v2', boolean>> {
     const found = (await this.read(query)) ?? (query.enterpriseId && !query.isEnterpriseInstall ? await this.read({ ...query, isEnterpriseInstall: true }) : undefined);
     // Bolt turns this into a failed authorize(): the event is dropped without a reply.
-    if (!found) throw new Error(`no Slack installation for ${query.isEnterpriseInstall ? `enterprise ${query.enterpriseId}` : `team ${query.teamId}`}`);
+    if (!found) throw new NoInstallation(query.isEnterpriseInstall ? `enterprise ${query.enterpriseId}` : `team ${query.teamId}`);
     return found;
   }
 

@@ -11,6 +11,7 @@ import type { Config } from '../../../config.ts';
 import type { Logger } from '../../../log.ts';
 import { slackLoggerFrom } from '../bolt-logger.ts';
 import { RedisInstallationStore } from './installation-store.ts';
+import { LockedRefreshStore, type RefreshDeps } from './token-refresh.ts';
 import { failurePage, installPage, successPage } from './pages.ts';
 import { BOT_SCOPES } from './scopes.ts';
 
@@ -19,9 +20,17 @@ export type DistributionConfig = NonNullable<Config['slackDistribution']>;
 export const INSTALL_PATH = '/slack/install';
 export const REDIRECT_PATH = '/slack/oauth_redirect';
 
-export function distributionAppOptions(dist: DistributionConfig, redis: Redis, redisPrefix: string, log: Logger): AppOptions & { installationStore: RedisInstallationStore } {
-  const installationStore = new RedisInstallationStore(redis, redisPrefix, dist.tokenKey);
+/** How tokens are refreshed (token-refresh.ts), for Bolt's authorize() and for deliveries alike. */
+export function refreshDeps(dist: DistributionConfig, redis: Redis, redisPrefix: string, log: Logger): RefreshDeps {
+  const store = new RedisInstallationStore(redis, redisPrefix, dist.tokenKey);
+  return { redis, prefix: redisPrefix, store, clientId: dist.clientId, clientSecret: dist.clientSecret, apiUrl: dist.apiUrl, timeoutMs: dist.requestTimeoutMs, log };
+}
+
+export function distributionAppOptions(dist: DistributionConfig, redis: Redis, redisPrefix: string, log: Logger, refresh = refreshDeps(dist, redis, redisPrefix, log)): AppOptions & { installationStore: LockedRefreshStore; refresh: RefreshDeps } {
+  // Bolt reads installations through the locked refresh (never refreshing on its own).
+  const installationStore = new LockedRefreshStore(refresh);
   return {
+    refresh,
     logger: slackLoggerFrom(log),
     signingSecret: dist.signingSecret,
     clientId: dist.clientId,
@@ -29,6 +38,8 @@ export function distributionAppOptions(dist: DistributionConfig, redis: Redis, r
     stateSecret: dist.stateSecret,
     scopes: [...BOT_SCOPES],
     installationStore,
+    // The error handler sees the request (install/authorize-errors.ts answers through its response_url).
+    extendedErrorHandler: true,
     ...(dist.redirectUrl ? { redirectUri: dist.redirectUrl } : {}),
     installerOptions: {
       installPath: INSTALL_PATH,

@@ -1,29 +1,49 @@
 /**
  * `app_uninstalled` and `tokens_revoked` (bot tokens): the workspace's installation is deleted at
- * once, so the next event from it fails Bolt's authorize() quietly instead of calling Slack with a
- * dead token. (Dropping its waiting jobs and purging its settings and quotas is issue 25's step 4.)
+ * once, so the next event from it fails Bolt's authorize() quietly (install/authorize-errors.ts)
+ * instead of calling Slack with a dead token. Then what Easel kept for the workspace goes: its
+ * unfinished jobs are dropped (their delivery finds no installation and posts nothing), its
+ * settings and its members' daily quotas are deleted.
  */
-import type { App } from '@slack/bolt';
+import type { App, InstallationQuery } from '@slack/bolt';
 import type { Logger } from '../../../log.ts';
 import { describeError } from '../../../util/describe-error.ts';
-import type { RedisInstallationStore } from './installation-store.ts';
+import { registerAuthorizeErrors } from './authorize-errors.ts';
 
-/** Bolt's error for an event whose workspace has no installation (never installed, or removed). */
-export function isNotInstalled(err: unknown): boolean {
-  return (err as { code?: string } | undefined)?.code === 'slack_bolt_authorization_error';
+/** What a removed workspace leaves behind, keyed by its team id (the "server" of its requests). */
+export interface WorkspacePurge {
+  /** Drops the workspace's unfinished jobs; resolves with how many. */
+  jobs?(teamId: string): Promise<number>;
+  settings?(teamId: string): Promise<void>;
+  /** Deletes its members' daily quota counters; resolves with how many. */
+  quotas?(teamId: string): Promise<number>;
 }
 
-export function registerUninstall(app: App, store: RedisInstallationStore, log: Logger): void {
+export function registerUninstall(app: App, store: { deleteInstallation(query: InstallationQuery<boolean>): Promise<void> }, log: Logger, purge: WorkspacePurge = {}): void {
   const forget = async (why: string, body: { team_id?: string; enterprise_id?: string; is_enterprise_install?: boolean }) => {
     const query = { teamId: body.team_id, enterpriseId: body.enterprise_id, isEnterpriseInstall: body.is_enterprise_install === true };
+    // The installation first: from here on nothing of this workspace can be posted.
     await store.deleteInstallation(query);
-    log.info({ team: body.team_id, enterprise: body.enterprise_id, why }, 'slack: installation deleted');
+    const team = body.team_id;
+    const purged: Record<string, number | boolean> = {};
+    if (team) {
+      const steps: Array<[string, () => Promise<number | void>]> = [
+        ['jobs', () => purge.jobs?.(team) ?? Promise.resolve()],
+        ['settings', () => purge.settings?.(team) ?? Promise.resolve()],
+        ['quotas', () => purge.quotas?.(team) ?? Promise.resolve()],
+      ];
+      for (const [what, step] of steps) {
+        try {
+          const n = await step();
+          purged[what] = typeof n === 'number' ? n : true;
+        } catch (err) {
+          log.warn({ team, what, err: describeError(err) }, 'slack: could not purge part of a removed workspace');
+        }
+      }
+    }
+    log.info({ team, enterprise: body.enterprise_id, why, purged }, 'slack: installation deleted');
   };
-  // A removed workspace's stragglers are expected, not an error storm: one info line each.
-  app.error(async (err) => {
-    if (isNotInstalled(err)) log.info({ reason: (err as { original?: Error }).original?.message }, 'slack: event from a workspace without an installation ignored');
-    else log.error({ err: describeError(err) }, 'slack: listener error');
-  });
+  registerAuthorizeErrors(app, log);
   app.event('app_uninstalled', async ({ body }) => forget('app_uninstalled', body));
   app.event('tokens_revoked', async ({ event, body }) => {
     // A user token revoked alone leaves the bot working; only the bot's revocation ends the install.

@@ -34,7 +34,7 @@ export function stylizeCommand(ctx: SlackContext) {
       await respond({ response_type: 'ephemeral', text: await settingsCommand(ctx, { userId: command.user_id, teamId: command.team_id, enterpriseId: command.enterprise_id }, rest.join(' ')) });
       return;
     }
-    const parsed = parseStylizeText(command.text, { maxSize: ctx.config.render.maxSize });
+    const parsed = parseStylizeText(command.text);
     const ephemeral = (text: string) => ack({ response_type: 'ephemeral', text });
 
     if (parsed.problems.length > 0) {
@@ -57,8 +57,10 @@ export function stylizeCommand(ctx: SlackContext) {
 
     const style = styleOfToken(ctx.presets, parsed.presetToken, parsed.mix);
     if (typeof style === 'string') return ephemeral(style);
+    // What was changed of what was asked (a mix capped to its range), said in the ack.
+    const ackWithNotes = () => (parsed.notes.length ? ephemeral(parsed.notes.map((n) => `ℹ️ ${n}`).join('\n')) : ack());
     if (parsed.latest) {
-      await ack();
+      await ackWithNotes();
       const notify = async (text: string) => void (await respond({ response_type: 'ephemeral', text }));
       ctx.background('latest image', () =>
         paintLatestImage(ctx, { requestId: `command-${command.trigger_id}`, user: command.user_id, team: command.team_id, channel: command.channel_id, style, options: parsed.options }, notify),
@@ -68,7 +70,7 @@ export function stylizeCommand(ctx: SlackContext) {
     const preset = ctx.presets.get(style.presetId)!;
     const second = style.blend ? { preset: ctx.presets.get(style.blend.presetId)!, mix: style.blend.mix } : undefined;
 
-    await ack();
+    await ackWithNotes();
     const thread = { style, options: parsed.options };
     try {
       const prompt = promptMessage(command.user_id, preset, parsed.options, second);

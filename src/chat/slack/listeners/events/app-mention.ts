@@ -29,7 +29,7 @@ export function appMention(ctx: SlackContext) {
     };
 
     ctx.background('app_mention', async () => {
-      const parsed = parseStylizeText(event.text, { maxSize: ctx.config.render.maxSize });
+      const parsed = parseStylizeText(event.text);
       if (parsed.keyword) {
         await ctx.client.chat.postMessage({ channel, thread_ts: threadTs, text: helpText(ctx.presets.all()) });
         await shareGallery(ctx, channel, threadTs);
@@ -49,6 +49,8 @@ export function appMention(ctx: SlackContext) {
         const chosen = styleOfToken(ctx.presets, parsed.presetToken, parsed.mix);
         if (typeof chosen === 'string') return notify(chosen);
         style = chosen;
+        // What was changed of what was asked (a mix capped to its range).
+        if (parsed.notes.length) await notify(parsed.notes.map((n) => `ℹ️ ${n}`).join('\n'));
       } else {
         const remembered = event.thread_ts ? await ctx.threads.recall(channel, event.thread_ts) : undefined;
         if (!remembered) return notify(`${ERROR_TEXT.noStyle} e.g. \`@Easel starry-night\` — \`/stylize styles\` lists them.`);

@@ -1,8 +1,9 @@
 import type { App } from '@slack/bolt';
 import { MODAL_CALLBACK_ID } from '../../blocks.ts';
-import type { SlackContext } from '../../context.ts';
+import type { SlackAppContext } from '../../context.ts';
+import { perWorkspace } from '../per-workspace.ts';
 import { stylizeModalSubmitted } from './stylize-modal.ts';
 
-export function register(app: App, ctx: SlackContext): void {
-  app.view(MODAL_CALLBACK_ID, stylizeModalSubmitted(ctx));
+export function register(app: App, ctx: SlackAppContext): void {
+  app.view(MODAL_CALLBACK_ID, perWorkspace(ctx, stylizeModalSubmitted));
 }

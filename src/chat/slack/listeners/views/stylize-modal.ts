@@ -21,7 +21,7 @@ export function stylizeModalSubmitted(ctx: SlackContext) {
     const [photo] = slackFiles(values[MODAL_BLOCK.photo]?.[MODAL_INPUT.file]?.files);
     const [styleFile] = slackFiles(values[MODAL_BLOCK.styleImage]?.[MODAL_INPUT.file]?.files);
     const presetId = values[MODAL_BLOCK.preset]?.[MODAL_INPUT.select]?.selected_option?.value;
-    const parsed = parseStylizeText(values[MODAL_BLOCK.options]?.[MODAL_INPUT.text]?.value ?? '', { maxSize: ctx.config.render.maxSize });
+    const parsed = parseStylizeText(values[MODAL_BLOCK.options]?.[MODAL_INPUT.text]?.value ?? '');
     const preset = presetId ? resolvePreset(ctx.presets, presetId) : undefined;
 
     const errors: Record<string, string> = {};

@@ -1,10 +1,10 @@
 /** /styles: the preset gallery image, with each preset's name, artist and id. */
 import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import type { SlashCommand } from '../src/chat/discord/command.ts';
-import type { DiscordContext } from '../src/chat/discord/context.ts';
-import { describeError } from '../src/util/describe-error.ts';
-import { replyError } from '../src/chat/discord/respond.ts';
-import { stylesListing } from '../src/chat/discord/ui.ts';
+import type { SlashCommand } from '../handler.ts';
+import type { DiscordContext } from '../context.ts';
+import { describeError } from '../../../util/describe-error.ts';
+import { replyError } from '../respond.ts';
+import { stylesListing } from '../preset-ui.ts';
 
 export const data = new SlashCommandBuilder().setName('styles').setDescription('Show the paintings Easel can paint like');
 

@@ -8,13 +8,13 @@
  * platforms accept the same values; a change takes effect on the next request.
  */
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import { QUALITIES } from '../src/config.ts';
-import { WORDING } from '../src/requests/wording.ts';
-import { describeSettings, parseSettingsPatch, SettingsError, type SettingKey } from '../src/settings/index.ts';
-import type { SlashCommand } from '../src/chat/discord/command.ts';
-import type { DiscordContext } from '../src/chat/discord/context.ts';
-import { describeError } from '../src/util/describe-error.ts';
-import { replyError } from '../src/chat/discord/respond.ts';
+import { QUALITIES } from '../../../config.ts';
+import { WORDING } from '../../../requests/wording.ts';
+import { describeSettings, parseSettingsPatch, SettingsError, type SettingKey } from '../../../settings/index.ts';
+import type { SlashCommand } from '../handler.ts';
+import type { DiscordContext } from '../context.ts';
+import { describeError } from '../../../util/describe-error.ts';
+import { replyError } from '../respond.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('easel-settings')

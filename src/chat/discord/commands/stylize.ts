@@ -6,22 +6,22 @@
  * A style image, when given, wins over the preset.
  */
 import { MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
-import { QUALITIES } from '../src/config.ts';
-import { BRUSHES, type Brush } from '../src/requests/render-plan.ts';
-import type { RequestOptions, StyleChoice } from '../src/requests/style-request.ts';
-import type { Preset } from '../src/presets/types.ts';
-import { mixedStyle } from '../src/chat/common/mix.ts';
-import { resolvePreset } from '../src/presets/resolve.ts';
-import { precheck } from '../src/chat/common/intake/index.ts';
-import { ERROR_TEXT } from '../src/chat/common/text.ts';
-import type { SlashCommand } from '../src/chat/discord/command.ts';
-import type { DiscordContext } from '../src/chat/discord/context.ts';
-import { HISTORY_LIMIT, latestChannelImage, remoteImage } from '../src/chat/discord/photos.ts';
-import { describeError } from '../src/util/describe-error.ts';
-import { replyError } from '../src/chat/discord/respond.ts';
-import { startJob, type JobInput } from '../src/chat/discord/start-job.ts';
-import { presetChoices } from '../src/chat/discord/ui.ts';
-import { addTableOption, chatOption } from '../src/chat/discord/table-options.ts';
+import { QUALITIES } from '../../../config.ts';
+import { BRUSHES, type Brush } from '../../../requests/render-plan.ts';
+import type { RequestOptions, StyleChoice } from '../../../requests/style-request.ts';
+import type { Preset } from '../../../presets/types.ts';
+import { mixedStyle } from '../../common/mix.ts';
+import { resolvePreset } from '../../../presets/resolve.ts';
+import { precheck } from '../../common/intake/index.ts';
+import { ERROR_TEXT } from '../../common/text.ts';
+import type { SlashCommand } from '../handler.ts';
+import type { DiscordContext } from '../context.ts';
+import { HISTORY_LIMIT, latestChannelImage, remoteImage } from '../photos.ts';
+import { describeError } from '../../../util/describe-error.ts';
+import { replyError } from '../respond.ts';
+import { startJob, type JobInput } from '../start-job.ts';
+import { presetChoices } from '../preset-ui.ts';
+import { addTableOption, chatOption } from '../table-options.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('stylize')

@@ -3,14 +3,14 @@
  * select menu of presets, then paints that image (see `execute`).
  */
 import { ApplicationCommandType, ContextMenuCommandBuilder, MessageFlags, type MessageContextMenuCommandInteraction } from 'discord.js';
-import { ERROR_TEXT } from '../src/chat/common/text.ts';
-import type { MessageMenuCommand } from '../src/chat/discord/command.ts';
-import type { DiscordContext } from '../src/chat/discord/context.ts';
-import { remoteProblem } from '../src/chat/common/intake/index.ts';
-import { embedImage, firstImage, remoteImage, type AttachmentMeta } from '../src/chat/discord/photos.ts';
-import { savePendingRecipe } from '../src/chat/common/recipe.ts';
-import { replyError } from '../src/chat/discord/respond.ts';
-import { presetSelectRow } from '../src/chat/discord/ui.ts';
+import { ERROR_TEXT } from '../../common/text.ts';
+import type { MessageMenuCommand } from '../handler.ts';
+import type { DiscordContext } from '../context.ts';
+import { remoteProblem } from '../../common/intake/index.ts';
+import { embedImage, firstImage, remoteImage, type AttachmentMeta } from '../photos.ts';
+import { savePendingRecipe } from '../../common/recipe.ts';
+import { replyError } from '../respond.ts';
+import { presetSelectRow } from '../preset-ui.ts';
 
 export const data = new ContextMenuCommandBuilder().setName('Stylize image').setType(ApplicationCommandType.Message);
 
