@@ -202,7 +202,7 @@ const schema = z
     EASEL_DECODE_MAX_MEMORY_MB: z.coerce.number().int().min(192).default(768),
     EASEL_DECODE_TIMEOUT_S: z.coerce.number().min(1).default(30),
 
-    /** Delivery of results to chat (src/jobs/delivery.ts): sweep period, claim lifetime, one attempt's deadline, attempts. */
+    /** Delivery of results to chat (src/jobs/delivery/): sweep period, claim lifetime, one attempt's deadline, attempts. */
     EASEL_DELIVERY_SWEEP_MS: z.coerce.number().int().min(50).default(5_000),
     EASEL_DELIVERY_CLAIM_MS: z.coerce.number().int().min(100).default(60_000),
     EASEL_DELIVERY_DEADLINE_MS: z.coerce.number().int().min(100).default(180_000),

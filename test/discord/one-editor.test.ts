@@ -27,7 +27,7 @@ import { startDiscordBot, type DiscordBotProcess } from './bot-processes.ts';
 import { smallJpeg } from './harness.ts';
 
 const INTERVAL_MS = Number(process.env.EASEL_EDIT_INTERVAL_MS ?? 1000);
-const STEPS = 30;
+const STEPS = 40;
 const STEP_MS = 200;
 /** The fake records a request when it arrives; the next edit starts an interval after the last one ended. */
 const CLOCK_SLACK_MS = 5;

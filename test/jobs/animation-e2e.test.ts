@@ -31,7 +31,8 @@ beforeAll(async () => {
   clipBytes = await fx.panningClip(path.join(REPO_ROOT, 'presets/photos/golden_gate.jpg'), { frames: 6, width: 48, height: 36, step: 3 });
   clip = await decodeAnimation(clipBytes, { maxFrames: 6 });
   r = await testRedis('anim');
-  config = r.config({ EASEL_USER_COOLDOWN_S: '0', EASEL_JOB_LOCK_MS: '8000', EASEL_STALLED_INTERVAL_MS: '1000' });
+  // Status updates as often as they come (the latest wins), so short renders still show progress.
+  config = r.config({ EASEL_USER_COOLDOWN_S: '0', EASEL_JOB_LOCK_MS: '8000', EASEL_STALLED_INTERVAL_MS: '1000', EASEL_EDIT_INTERVAL_MS: '0' });
   // One bot and one worker for the file: a second subscriber would be sent some of the results.
   jobs = await createJobsClient(config, silentLogger, { sweepMs: 250 });
   closers.push(() => jobs.close());

@@ -6,6 +6,7 @@
  * mid-render whose job another worker picks up and delivers once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { QueueEvents } from 'bullmq';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -15,13 +16,16 @@ import { silentLogger } from '../../src/log.ts';
 import { createJobsClient, type EaselJobsClient } from '../../src/jobs/client.ts';
 import { createEngineRenderer } from '../../src/jobs/engine-renderer.ts';
 import { FAILURE_TEXT } from '../../src/jobs/failures.ts';
+import { QUEUE_NAME } from '../../src/jobs/keys.ts';
+import type { JobProgress } from '../../src/jobs/types.ts';
 import type { Renderer } from '../../src/jobs/render.ts';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
 import { REPO_ROOT, testRedis, type TestRedis } from '../helpers/redis.ts';
 import { EventLog, makeRequest, waitFor } from './harness.ts';
 
 // Generous lock: a worker's first render at a new size builds its ONNX session on the event loop.
-const TIMINGS = { EASEL_USER_COOLDOWN_S: '0', EASEL_JOB_LOCK_MS: '8000', EASEL_STALLED_INTERVAL_MS: '1000', EASEL_SHUTDOWN_GRACE_MS: '1000' };
+// Status updates as often as they come (the latest wins), so short renders still show progress.
+const TIMINGS = { EASEL_USER_COOLDOWN_S: '0', EASEL_JOB_LOCK_MS: '8000', EASEL_STALLED_INTERVAL_MS: '1000', EASEL_SHUTDOWN_GRACE_MS: '1000', EASEL_EDIT_INTERVAL_MS: '0' };
 
 let renderer: Renderer; // one engine for this file's in-process workers (weights load once)
 let r: TestRedis;
@@ -77,16 +81,23 @@ describe('real engine through the queue', () => {
     let diff = 0;
     for (let i = 0; i < out.length; i++) diff += Math.abs(out[i] - plain[i]);
     expect(diff / out.length).toBeGreaterThan(10);
-    expect(log.of(s.jobId).some((e) => e.type === 'progress')).toBe(true);
+    // The worker reported progress (a fast network is done at once: the adapter may be shown none of it).
+    expect((await jobs.queue.getJob(s.jobId))!.progress).toMatchObject({ total: expect.any(Number) });
   });
 
   it('runs optimisation steps with step/total progress and a preview blob every k steps', async () => {
     const { jobs, log, photoKey } = await bot();
     await worker();
+    // Every progress report the worker made (the adapter is shown only the latest of them).
+    const events = new QueueEvents(QUEUE_NAME, { connection: { url: r.url }, prefix: r.prefix });
+    closers.push(() => events.close());
+    await events.waitUntilReady();
+    const progress: JobProgress[] = [];
+    events.on('progress', ({ data }) => void progress.push(data as unknown as JobProgress));
     const s = await jobs.submit(makeRequest(photoKey, { style: { kind: 'preset', presetId: 'starry-night' }, options: { quality: 'draft', size: 32, iterations: 20 } }));
     const final = await log.waitForFinal(s.jobId, 120_000);
     expect(final.type).toBe('completed');
-    const progress = log.of(s.jobId).flatMap((e) => (e.type === 'progress' ? [e.progress] : []));
+    expect(log.of(s.jobId).some((e) => e.type === 'progress')).toBe(true);
     expect(progress.at(-1)).toMatchObject({ step: 20, total: 20, percent: 100 });
     const withPreview = progress.filter((p) => p.previewKey);
     expect(withPreview.length).toBeGreaterThanOrEqual(1);
@@ -179,12 +190,13 @@ describe('a worker process (easel worker) stopped mid-render', () => {
     child.kill('SIGKILL');
     await new Promise((res) => child!.once('exit', res));
     expect(log.finals(s.jobId)).toHaveLength(0);
+    const beforeKill = log.of(s.jobId).length;
 
     const rescuer = await worker();
     const final = await log.waitForFinal(s.jobId, 120_000);
     expect(final.type).toBe('completed');
-    // the adapter heard that its job went back in line
-    expect(log.of(s.jobId).some((e) => e.type === 'queued')).toBe(true);
+    // the adapter heard that its job went back in line, or (the latest state wins) that it started again
+    expect(log.of(s.jobId).slice(beforeKill).some((e) => e.type === 'queued' || e.type === 'active')).toBe(true);
     const job = (await jobs.queue.getJob(s.jobId))!;
     expect(job.processedBy).toBe(rescuer.id);
     expect(job.attemptsStarted).toBeGreaterThanOrEqual(2);

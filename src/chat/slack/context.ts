@@ -72,6 +72,7 @@ export function createContext(deps: AdapterDeps, workspaces: WorkspaceDirectory,
   const { uploads, threads: memory } = stores;
   const threadsOf = (ws: SlackWorkspace) => new ThreadStyles(ws.readClient, () => ws.self, log, memory);
   const port = slackPort({ workspaces, uploads, threadsOf, jobs: deps.jobs, presets: deps.presets, render: deps.config.render, log });
+  // Pacing (one editor per job, EASEL_EDIT_INTERVAL_MS, Retry-After) is the jobs layer's.
   const presenter = createJobPresenter({ port, log, showStatus: (jobId, status) => deps.jobs.showStatus(jobId, status) });
   const inFlight = new Set<Promise<void>>();
   const app: SlackAppContext = {

@@ -38,10 +38,11 @@ export class EditGate {
     await this.redis.set(this.keys.editSpacing(jobId), '1', 'PX', intervalMs + this.opts.lockMs);
   }
 
-  /** After an edit: the next one waits `spacingMs` (0: no edit was made: the spacing is left as it was), then the gate opens. */
-  async leave(lease: Lease, jobId: string, spacingMs: number): Promise<void> {
+  /** After an edit: the next one waits `spacingMs` (undefined: no edit was made, the spacing stays as it was), then the gate opens. */
+  async leave(lease: Lease, jobId: string, spacingMs: number | undefined): Promise<void> {
     try {
-      if (spacingMs > 0) await this.redis.set(this.keys.editSpacing(jobId), '1', 'PX', spacingMs);
+      if (spacingMs !== undefined && spacingMs > 0) await this.redis.set(this.keys.editSpacing(jobId), '1', 'PX', spacingMs);
+      else if (spacingMs !== undefined) await this.redis.del(this.keys.editSpacing(jobId));
     } finally {
       await lease.release();
     }

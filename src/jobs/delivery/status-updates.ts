@@ -38,17 +38,22 @@ const STATUS_JOB = 'status';
 const RANK: Record<StatusUpdate['type'], number> = { queued: 0, active: 1, progress: 2 };
 
 /**
- * Store a status unless a later kind is stored already (or store it anyway: a job back in line).
- * KEYS: status · ARGV: status JSON, rank, force ('1'/'0'), ttlS. Returns 1 when stored.
+ * Store a status unless a later kind is stored already (or store it anyway: a job back in line);
+ * `version` counts the stores, `shown` is the version last edited in (so an update finds nothing new
+ * and edits nothing). KEYS: status · ARGV: status JSON, rank, force ('1'/'0'), ttlS. Returns 1 when stored.
  */
 const STORE_IF_NEWER = `
 local rank = redis.call('HGET', KEYS[1], 'rank')
 if ARGV[3] == '1' or not rank or tonumber(ARGV[2]) >= tonumber(rank) then
   redis.call('HSET', KEYS[1], 'rank', ARGV[2], 'status', ARGV[1])
+  redis.call('HINCRBY', KEYS[1], 'version', 1)
   redis.call('EXPIRE', KEYS[1], ARGV[4])
   return 1
 end
 return 0`;
+
+/** The version just edited in, unless the status is gone meanwhile (delivered: nothing to keep). KEYS: status · ARGV: version */
+const MARK_SHOWN = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'shown', ARGV[1]) end return 1`;
 
 export interface StatusUpdatesDeps {
   redis: Redis;
@@ -131,19 +136,20 @@ export class StatusUpdates {
     if (!request) return; // delivered, or not ours to show
     const entry = await gate.enter(jobId);
     if ('waitMs' in entry) return later(job, token, entry.waitMs);
-    let spacingMs = 0;
+    let spacingMs: number | undefined; // set once an edit goes out
     let retryAfterMs: number | undefined;
     try {
       if (await this.deps.isSettled(jobId)) return;
-      const raw = await redis.hget(keys.status(jobId), 'status');
-      if (!raw) return;
+      const [raw, version, shown] = await redis.hmget(keys.status(jobId), 'status', 'version', 'shown');
+      if (!raw || version === shown) return; // nothing new since the last edit
       spacingMs = config.editIntervalMs;
       await gate.beforeEdit(jobId, config.editIntervalMs);
       await withDeadline(handler(statusEvent(jobId, request, JSON.parse(raw) as StatusUpdate)), config.deadlineMs);
+      await redis.eval(MARK_SHOWN, 1, keys.status(jobId), version ?? '');
     } catch (err) {
       if (err instanceof RetryAfter) {
         retryAfterMs = err.afterMs;
-        spacingMs = Math.max(spacingMs, err.afterMs);
+        spacingMs = Math.max(spacingMs ?? 0, err.afterMs);
       } else {
         log.warn({ jobId, err: describeError(err) }, 'status edit failed; the next update tries again');
       }
