@@ -30,7 +30,8 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { Platform, StyleRequest } from '../requests/style-request.ts';
 import { describeError } from '../util/describe-error.ts';
-import { decodeFailure, FAILURE_TEXT, UNDELIVERABLE_TEXT } from './failures.ts';
+import { decodeFailure } from './failures.ts';
+import { WORDING } from '../requests/wording.ts';
 import type { Keys } from './keys.ts';
 import type { RenderQueue } from './queue.ts';
 import type { JobEvent, JobEventHandler, JobProgress, JobResult } from './types.ts';
@@ -274,7 +275,7 @@ export class DeliveryClaims {
     const state = await this.queue.getJobState(jobId);
     if (state === 'unknown') {
       if (await this.redis.exists(this.keys.cancel(jobId))) return { type: 'cancelled' };
-      if (now - entry.submittedAt > this.opts.lostAfterMs) return { type: 'failed', userMessage: FAILURE_TEXT.lost, reason: 'lost: job no longer in the queue' };
+      if (now - entry.submittedAt > this.opts.lostAfterMs) return { type: 'failed', userMessage: WORDING.lost, reason: 'lost: job no longer in the queue' };
       return null; // not added yet (submit registers before it adds)
     }
     if (state !== 'completed' && state !== 'failed') return null;
@@ -322,7 +323,7 @@ export class DeliveryClaims {
     w.missingSweeps += 1;
     if (w.missingSweeps < LOST_AFTER_SWEEPS) return;
     this.log.error({ jobId, platform: w.platform }, 'a job this bot was waiting for is gone from Redis (restarted without persistence?); telling the user');
-    const event: JobEvent = { type: 'failed', jobId, request: w.request, userMessage: FAILURE_TEXT.lost, reason: 'lost: gone from Redis' };
+    const event: JobEvent = { type: 'failed', jobId, request: w.request, userMessage: WORDING.lost, reason: 'lost: gone from Redis' };
     await this.attempt(w.platform, jobId, event, async (err) => {
       this.log.warn({ err: describeError(err), jobId }, 'could not tell the user their job was lost; will retry');
     });
@@ -409,7 +410,7 @@ async function runPool<T>(work: Array<() => Promise<T>>, limit: number, run: (it
 }
 
 function undeliverableEvent(jobId: string, request: StyleRequest): JobEvent {
-  return { type: 'failed', jobId, request, userMessage: UNDELIVERABLE_TEXT, reason: 'undeliverable: every delivery attempt failed' };
+  return { type: 'failed', jobId, request, userMessage: WORDING.undeliverable, reason: 'undeliverable: every delivery attempt failed' };
 }
 
 export function toEvent(jobId: string, request: StyleRequest, outcome: Outcome): JobEvent {

@@ -14,11 +14,11 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createJobsClient, type EaselJobsClient } from '../../src/jobs/client.ts';
 import { createEngineRenderer } from '../../src/jobs/engine-renderer.ts';
-import { FAILURE_TEXT } from '../../src/jobs/failures.ts';
 import type { Renderer } from '../../src/jobs/render.ts';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
 import { REPO_ROOT, testRedis, type TestRedis } from '../helpers/redis.ts';
 import { EventLog, makeRequest, waitFor } from './harness.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 
 // Generous lock: a worker's first render at a new size builds its ONNX session on the event loop.
 const TIMINGS = { EASEL_USER_COOLDOWN_S: '0', EASEL_JOB_LOCK_MS: '8000', EASEL_STALLED_INTERVAL_MS: '1000', EASEL_SHUTDOWN_GRACE_MS: '1000' };
@@ -114,7 +114,7 @@ describe('real engine through the queue', () => {
     await r.redis.del(`${r.prefix}:blob:${photoKey}`); // what the TTL does to a blob left too long
     await worker();
     const final = await log.waitForFinal(s.jobId, 60_000);
-    expect(final).toMatchObject({ type: 'failed', userMessage: FAILURE_TEXT.expired });
+    expect(final).toMatchObject({ type: 'failed', userMessage: WORDING.photoExpired });
     expect((await jobs.queue.getJob(s.jobId))!.attemptsMade).toBe(1);
   });
 

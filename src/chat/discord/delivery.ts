@@ -30,6 +30,7 @@ import type { StatusView } from '../common/delivery/status-view.ts';
 import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/recipe.ts';
 import { attachmentLimit, parseReplyTo, tokenUsable, type DiscordReplyTo } from './reply-to.ts';
 import { cancelRow, mention, resultRow, truncate, type Row } from './ui.ts';
+import { WORDING } from '../../requests/wording.ts';
 
 /** Discord tolerates about five edits per five seconds per message; one per two seconds leaves room. */
 export const EDIT_INTERVAL_MS = 2_000;
@@ -172,7 +173,7 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
       if (thread) {
         if (usable) {
           await webhook(r)
-            .editMessage('@original', { content: `✅ Done — ${caption}. Your painting is in the thread.`, components: [], attachments: [] })
+            .editMessage('@original', { content: `✅ ${WORDING.doneInThread(caption)}`, components: [], attachments: [] })
             .catch((err) => log.debug({ jobId: event.jobId, err: describeError(err) }, 'discord: could not tidy the reply'));
         }
         return;
