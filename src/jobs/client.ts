@@ -52,17 +52,6 @@ export interface EaselJobsClient extends JobsClient {
   ping(): Promise<boolean>;
 }
 
-/** The refusals' wording (one table, requests/wording.ts). */
-export const REFUSAL_TEXT = {
-  invalid: WORDING.invalidRequest,
-  unknownPreset: WORDING.unknownPreset,
-  busy: WORDING.busy,
-  serverBusy: WORDING.serverBusy,
-  userLimit: WORDING.userLimit,
-  cooldown: WORDING.cooldown,
-  unavailable: WORDING.queueDown,
-} as const;
-
 export async function createJobsClient(config: Config, log: Logger, opts: JobsClientOptions = {}): Promise<EaselJobsClient> {
   const redis = createRedis(config, 'bot', { log, failFast: true });
   // Commands fail at once while disconnected (failFast), so give the first connection a moment;
@@ -118,13 +107,13 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       case 'duplicate':
         throw new DuplicateRequest(jobId);
       case 'cooldown':
-        return refuse('cooldown', REFUSAL_TEXT.cooldown(verdict.retryAfterMs), verdict.retryAfterMs);
+        return refuse('cooldown', WORDING.cooldown(verdict.retryAfterMs), verdict.retryAfterMs);
       case 'user-limit':
-        return refuse('user-limit', REFUSAL_TEXT.userLimit(config.limits.userMaxJobs));
+        return refuse('user-limit', WORDING.userLimit(config.limits.userMaxJobs));
       case 'server-limit':
-        return refuse('server-limit', REFUSAL_TEXT.serverBusy, 3 * 60_000);
+        return refuse('server-limit', WORDING.serverBusy, 3 * 60_000);
       case 'queue-full':
-        return refuse('queue-full', REFUSAL_TEXT.busy, 3 * 60_000);
+        return refuse('queue-full', WORDING.busy, 3 * 60_000);
     }
   }
 
@@ -147,7 +136,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       if (attempt.abandoned) throw new Error('submit abandoned after its timeout');
     };
     const unknownPreset = opts.presets ? presetIdsOf(request.style).find((id) => !opts.presets!.get(id)) : undefined;
-    if (unknownPreset) refuse('unknown-preset', REFUSAL_TEXT.unknownPreset(unknownPreset));
+    if (unknownPreset) refuse('unknown-preset', WORDING.unknownPreset(unknownPreset));
     const data = buildJobData(request, resolved ?? resolveHere(request));
     const jobId = jobIdFor(request);
     if (given && given.jobId !== jobId) throw new Error('submit: the admission was taken for another request');
@@ -213,7 +202,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       } catch (err) {
         if (err instanceof JobRefused || err instanceof DuplicateRequest) throw err;
         log.error({ err: describeError(err) }, 'admission failed: queue unavailable');
-        return refuse('unavailable', REFUSAL_TEXT.unavailable);
+        return refuse('unavailable', WORDING.queueDown);
       }
     },
 
@@ -225,7 +214,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       const parsed = StyleRequest.safeParse(input);
       if (!parsed.success) {
         log.warn({ issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'refused an invalid request');
-        refuse('invalid-request', REFUSAL_TEXT.invalid);
+        refuse('invalid-request', WORDING.invalidRequest);
       }
       // A submit that outlives its timeout is abandoned: the user was told it failed, so it must
       // not go on to enqueue a job when Redis answers again.
@@ -235,7 +224,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
       } catch (err) {
         if (err instanceof JobRefused) throw err;
         log.error({ err: describeError(err) }, 'submit failed: queue unavailable');
-        return refuse('unavailable', REFUSAL_TEXT.unavailable);
+        return refuse('unavailable', WORDING.queueDown);
       }
     },
 

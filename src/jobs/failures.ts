@@ -12,18 +12,23 @@ export type FailureCode = 'invalid' | 'expired' | 'unknown-preset' | 'image' | '
 /** Transient: tried again with backoff (a render error, the blob store down or slow). */
 const RETRYABLE: ReadonlySet<FailureCode> = new Set(['render', 'storage']);
 
-/** Friendly texts, shown to chat users as-is (the one wording table, requests/wording.ts). */
-export const FAILURE_TEXT: Record<FailureCode, string> = {
-  invalid: WORDING.jobInvalid,
-  expired: WORDING.photoExpired,
-  'unknown-preset': WORDING.presetGone,
-  image: WORDING.imageUnreadable,
-  cancelled: WORDING.cancelled,
-  timeout: WORDING.tookTooLong,
-  render: WORDING.renderFailed,
-  lost: WORDING.lost,
-  storage: WORDING.storageDown,
-};
+/** Which entry of the one wording table (requests/wording.ts) a chat user is shown for each code. */
+const FAILURE_WORDING = {
+  invalid: 'jobInvalid',
+  expired: 'photoExpired',
+  'unknown-preset': 'presetGone',
+  image: 'imageUnreadable',
+  cancelled: 'cancelled',
+  timeout: 'tookTooLong',
+  render: 'renderFailed',
+  lost: 'lost',
+  storage: 'storageDown',
+} as const satisfies Record<FailureCode, keyof typeof WORDING>;
+
+/** The friendly text for a failure code, shown to chat users as-is. */
+export function failureText(code: FailureCode): string {
+  return WORDING[FAILURE_WORDING[code]];
+}
 
 /**
  * What a chat user is told about an image that could not be used: the wording table's text for an
@@ -45,15 +50,12 @@ export function imageErrorText(err: Pick<ImageError, 'code' | 'userMessage'>): s
   }
 }
 
-/** Shown when every attempt to post a finished result failed (the platform kept refusing it). */
-export const UNDELIVERABLE_TEXT = WORDING.undeliverable;
-
 /** A render failure with a code; `userMessage` overrides the code's default text (e.g. an ImageError's). */
 export class JobFailure extends Error {
   constructor(
     public readonly code: FailureCode,
     detail: string,
-    public readonly userMessage: string = FAILURE_TEXT[code],
+    public readonly userMessage: string = failureText(code),
   ) {
     super(detail);
     this.name = 'JobFailure';
@@ -85,7 +87,7 @@ const CODE_RE = /^(invalid|expired|unknown-preset|image|cancelled|timeout|render
 export function decodeFailure(failedReason: string | undefined): DecodedFailure {
   const reason = failedReason ?? 'unknown';
   const m = CODE_RE.exec(reason);
-  if (!m) return { code: 'render', userMessage: FAILURE_TEXT.render, reason };
+  if (!m) return { code: 'render', userMessage: WORDING.renderFailed, reason };
   const code = m[1] as FailureCode;
-  return { code, userMessage: code === 'image' && m[2] ? m[2] : FAILURE_TEXT[code], reason };
+  return { code, userMessage: code === 'image' && m[2] ? m[2] : failureText(code), reason };
 }

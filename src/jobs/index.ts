@@ -5,8 +5,8 @@
  *   worker side  startWorker(config, deps, log)        → renders jobs with the engine (or deps.renderer)
  */
 export * from './types.ts';
-export { createJobsClient, REFUSAL_TEXT, type EaselJobsClient, type JobsClientOptions } from './client.ts';
+export { createJobsClient, type EaselJobsClient, type JobsClientOptions } from './client.ts';
 export { startWorker, type RunningWorker, type WorkerDeps } from './worker.ts';
 export { noopRenderer, type RenderContext, type RenderOutput, type RenderStep, type RenderTask, type Renderer } from './render.ts';
 export { RedisBlobStore, blobKeyOf } from './blobs.ts';
-export { FAILURE_TEXT, type FailureCode } from './failures.ts';
+export { failureText, type FailureCode } from './failures.ts';

@@ -1,8 +1,10 @@
 /**
- * Every user-facing refusal and error, once, platform-neutral (plain text; a `code span` in
- * backticks reads well on both Discord and Slack). The chat adapters render these in their idiom
- * (⚠️ prefix, ephemeral reply, modal field error); the jobs layer attaches them to refusals and
- * failures. Nothing else spells these out.
+ * Every sentence a chat user reads, once, platform-neutral (plain text; a `code span` in backticks
+ * reads well on both Discord and Slack), under this one name: refusals and errors, the status
+ * message, prompts, help and settings. The chat adapters render these in their idiom (⚠️ / 🎨
+ * prefixes, ephemeral reply, modal field error, markdown); the jobs layer attaches them to refusals
+ * and failures. Nothing else spells these out, and nothing re-exports them under another name
+ * (test/foundation/wording.test.ts checks both on the source).
  */
 const mb = (bytes: number) => Math.round((bytes / (1024 * 1024)) * 10) / 10;
 
@@ -69,12 +71,29 @@ export const WORDING = {
   undeliverable: "I painted your picture but couldn't post it here. Please try again in a moment.",
   tookTooLong: 'That took too long to paint, so it was stopped — try a smaller size or a faster quality.',
   // Cancel buttons
-  notYours: (owner: string) => `Only ${owner} can cancel this painting.`,
+  notYours: (owner = 'the person who asked for it') => `Only ${owner} can cancel this painting.`,
   tooLate: "Too late to cancel — it's already finished.",
   cancelFailed: "I couldn't cancel that right now. Please try again.",
   expired: 'This request expired — please run the command again.',
   /** The first words of a status message, before the job is queued. */
   gettingReady: 'Got your photo — getting the easel ready…',
+  /** The same for a reply to a result (Discord), where the photo may come from the message replied to. */
+  gotItGettingReady: 'Got it — getting the easel ready…',
+  // The status message (chat/common/text.ts and delivery/status-view.ts draw it)
+  /** `eta`: "about 40 s" or '' when unknown; `workersOnline` 0: no painter is running. */
+  queued: (position: number, eta: string, workersOnline?: number) =>
+    workersOnline === 0
+      ? `Queued${position > 1 ? ` — position ${position}` : ''}. No painter is running right now; your picture will start as soon as one is back.`
+      : position <= 1
+        ? `Queued — you're next${eta ? ` (${eta})` : ''}.`
+        : `Queued — position ${position}${eta ? `, ${eta}` : ''}.`,
+  foundInCache: 'Found it in the cache…',
+  /** `caption`: what was painted (captionText). */
+  doneInThread: (caption: string) => `Done — ${caption}. Your painting is in the thread.`,
+  restyleHint: 'Post another photo in this thread to paint it the same way.',
+  uploadFailed: "I painted it but couldn't upload it here. Please try again.",
+  postFailed: "I couldn't post here. Please try again.",
+  notInChannel: "I'm not in this channel yet — add me with `/invite @Easel`, then try again.",
   // What the request became (requests/resolve.ts): an asked value Easel changed, said once, the same on every entry point
   /** `why`: whose limit it is ("this server's limit", "Easel's limit", "the most there is"). */
   capped: (what: string, value: number, why: string) => `${what} capped at ${value} — ${why}.`,
@@ -86,6 +105,49 @@ export const WORDING = {
   serverLimit: "this server's limit",
   easelLimit: "Easel's limit",
   rangeEnd: (high: boolean) => (high ? 'the most there is' : 'the least there is'),
+  // Choosing a painting (and the gallery)
+  pickAnotherPainting: 'Pick another painting:',
+  /** A select's placeholder and a button's label that open a choice. */
+  choosePainting: 'Choose a painting…',
+  choosePhoto: 'Choose a photo…',
+  whichPainting: 'Which painting should I paint this image like?',
+  noImageInMessage: 'That message has no image I can paint. Use it on a message with a photo attached.',
+  unknownCommand: 'I don’t know that command any more — it may have been removed.',
+  galleryFailed: 'I could not draw the gallery right now. Please try again.',
+  /** `example`: a preset id to show. */
+  galleryIntro: (example: string) => `The styles I can paint in — use the name under each picture, e.g. \`/stylize ${example}\`.`,
+  sendingGallery: "I'm sending you the gallery of styles in a direct message.",
+  mixAtMostTwo: 'I can mix two paintings at most, e.g. `starry-night+the-scream mix=0.7`.',
+  // Typed options (Slack's `key=value` words)
+  badMixValue: (raw: string) => `mix must be a number between 0 and 1 (e.g. mix=0.7), not “${raw}”.`,
+  unknownOption: (key: string, options: readonly string[]) => `I don't know the option “${key}”. Options: ${options.join(', ')}.`,
+  /** `range`: [min, max] where no operator's cap narrows it; `example`: a value to show. */
+  notANumber: (name: string, value: string, range?: readonly [number | undefined, number | undefined], example?: string) =>
+    `${name} must be a number${range ? ` from ${range[0]} to ${range[1]}` : ''}${example ? ` (e.g. ${name}=${example})` : ''}, not “${value}”.`,
+  notOneOf: (name: string, choices: readonly string[], value: string) => `${name} must be one of ${choices.join(', ')}, not “${value}”.`,
+  notYesNo: (name: string, value: string) => `${name} must be yes or no, not “${value}”.`,
+  notUnderstood: (word: string) => `I don't understand “${word}”.`,
+  notUnderstoodHere: (word: string) => `I don't understand “${word}” here — choose the style above.`,
+  // Slack's prompts and help
+  /** `title`: the painting (already marked up), `options`: the options typed, '' when none. */
+  replyWithPhoto: (user: string, title: string, options: string) => `${user} reply in this thread with a photo to paint it as *${title}*${options ? ` (\`${options}\`)` : ''}.`,
+  mentionWithPhoto: 'Mention me in the same message as the photo, e.g. `@Easel starry-night strength=0.8`.',
+  mentionWithStyle: 'e.g. `@Easel starry-night` — `/stylize styles` lists them.',
+  modalPresetHint: 'Pick a painting — or attach your own style image below.',
+  slackHelp: [
+    '*Easel paints your photos in the style of famous paintings.*',
+    '`/stylize <style> [options]` then reply in the thread with a photo — or `/stylize` alone for a form.',
+    '`@Easel <style> [options]` with a photo attached (attach a second image to use it as the style).',
+    'Post another photo in the thread of a result to paint it the same way.',
+    '`/stylize <style> latest` paints the most recent image in the channel; `/stylize a+b mix=0.7` mixes two paintings.',
+    "Workspace admins: `/stylize settings` shows and changes Easel's settings here.",
+  ],
+  // Settings
+  /** `place`: "server" or "workspace". */
+  settingsFor: (place: string) => `Easel's settings for this ${place}:`,
+  settingsSaved: 'Settings saved — they apply from the next request.',
+  settingsNeedServer: 'Settings belong to a server — use this command in one.',
+  settingsChangeHint: 'Change with e.g. `/stylize settings quality=draft size=512 max-size=1024 channels=#art quota=20 uploads=off` (`default` resets one).',
   // Buttons under a result
   bestAlready: "That's already the highest quality and size I can paint.",
   notYoursToDelete: 'Only the person who asked for this painting (or a moderator) can delete it.',

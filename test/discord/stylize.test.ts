@@ -5,9 +5,8 @@
  */
 import { PermissionsBitField } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_TEXT } from '../../src/chat/common/text.ts';
 import { decodeCustomId } from '../../src/chat/discord/components.ts';
-import { BEST_ALREADY_TEXT, NOT_YOURS_TEXT } from '../../src/chat/discord/components.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 import { saveRecipe } from '../../src/chat/common/recipe.ts';
 import { loadPresets } from '../../src/presets/index.ts';
 import type { ApiMessage, ApiUser } from '../fakes/discord/payloads.ts';
@@ -141,12 +140,12 @@ describe('errors are ephemeral and friendly', () => {
     const user = h.user();
     const text = Buffer.from('hello, not a photo');
     const att = { ...h.photo(), filename: 'notes.txt', content_type: 'text/plain', size: text.length, url: h.fake.hostFile('notes.txt', text, 'text/plain') };
-    expect(await ephemeralReply(h.slash(user, 'stylize', { photo: att, style: 'the-scream' }))).toContain(ERROR_TEXT.notAnImage);
+    expect(await ephemeralReply(h.slash(user, 'stylize', { photo: att, style: 'the-scream' }))).toContain(WORDING.notAnImage);
   });
 
   it('refuses missing options, an unknown preset and a file too big by its metadata', async () => {
     const user = h.user();
-    expect(await ephemeralReply(h.slash(user, 'stylize', { photo: h.photo() }))).toContain(ERROR_TEXT.noStyle);
+    expect(await ephemeralReply(h.slash(user, 'stylize', { photo: h.photo() }))).toContain(WORDING.noStyle);
     // No photo is no mistake any more: the latest image in the channel is painted (brush-mix.test.ts).
     expect(await ephemeralReply(h.slash(user, 'stylize', { photo: h.photo(), style: 'mona-lisa-smile' }))).toContain('mona-lisa-smile');
     const big = { ...h.photo(), size: 5 * 1024 * 1024 };
@@ -167,14 +166,14 @@ describe('errors are ephemeral and friendly', () => {
     const user = h.user();
     const garbage = Buffer.from('GIF89a this is not really an image at all'.repeat(10));
     const lying = { ...h.photo(), url: h.fake.hostFile('photo.jpg', garbage) };
-    expect(await deferredThenEphemeral(h.slash(user, 'stylize', { photo: lying, style: 'the-scream' }))).toContain(ERROR_TEXT.notAnImage);
+    expect(await deferredThenEphemeral(h.slash(user, 'stylize', { photo: lying, style: 'the-scream' }))).toContain(WORDING.notAnImage);
 
     const huge = Buffer.alloc(600 * 1024, 1);
     const smallClaim = { ...h.photo(), url: h.fake.hostFile('photo.jpg', huge), size: 1000 };
     expect(await deferredThenEphemeral(h.slash(user, 'stylize', { photo: smallClaim, style: 'the-scream' }))).toContain('too big');
 
     const hanging = { ...h.photo(), url: h.fake.hostFile('photo.jpg', Buffer.alloc(10), 'image/jpeg', { hang: true }) };
-    expect(await deferredThenEphemeral(h.slash(user, 'stylize', { photo: hanging, style: 'the-scream' }))).toContain(ERROR_TEXT.downloadFailed);
+    expect(await deferredThenEphemeral(h.slash(user, 'stylize', { photo: hanging, style: 'the-scream' }))).toContain(WORDING.downloadFailed);
   });
 
   it('a render that fails in the worker: the progress reply goes, an ephemeral note comes', async () => {
@@ -261,17 +260,17 @@ describe('buttons and follow-ups on a result', () => {
 
       const status = messageOf(fake, fake.interactions.get(hq.id)!.originalId!);
       const notYours = h.click(user, status, idFor(status, 'cancel'));
-      expect((await deferral(fake, notYours)).body.data.content).toContain(NOT_YOURS_TEXT);
+      expect((await deferral(fake, notYours)).body.data.content).toContain(WORDING.notYours());
       // A forged custom id naming the presser as owner changes nothing: the job's record says whose it is.
       const forged = h.click(user, status, `easel:cancel:${job!.id}:${user.id}`);
-      expect((await deferral(fake, forged)).body.data.content).toContain(NOT_YOURS_TEXT);
+      expect((await deferral(fake, forged)).body.data.content).toContain(WORDING.notYours());
       expect(await job!.getState()).not.toBe('unknown');
 
       const cancel = h.click(carol, status, idFor(status, 'cancel'));
       const cb = await deferral(fake, cancel);
       expect(cb.body.type).toBe(7); // UPDATE_MESSAGE: the buttons go at once
       expect(cb.body.data.components).toEqual([]);
-      await fake.waitFor('cancelled', () => originalEdits(fake, hq).find((r) => (r.body.content ?? '').includes(ERROR_TEXT.cancelled)));
+      await fake.waitFor('cancelled', () => originalEdits(fake, hq).find((r) => (r.body.content ?? '').includes(WORDING.cancelled)));
     } finally {
       await jobs.queue.resume();
     }
@@ -286,14 +285,14 @@ describe('buttons and follow-ups on a result', () => {
     const click = h.click(dave, result, `easel:hq:${key}`);
     const cb = await deferral(fake, click);
     expect(cb.body.type).toBe(4);
-    expect(cb.body.data.content).toContain(BEST_ALREADY_TEXT);
+    expect(cb.body.data.content).toContain(WORDING.bestAlready);
   });
 
   it('a button whose recipe has expired asks to start over', async () => {
     const click = h.click(h.user(), first!.message, `easel:another:${'0'.repeat(64)}`);
     const cb = await deferral(h.fake, click);
     expect(cb.body.data.flags & 64).toBe(64);
-    expect(cb.body.data.content).toContain(ERROR_TEXT.expired);
+    expect(cb.body.data.content).toContain(WORDING.expired);
   });
 
   it('replying to a result with a new photo restyles it with the same style and options', async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { remoteProblem } from '../../src/chat/common/intake/index.ts';
-import { ERROR_TEXT } from '../../src/chat/common/text.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 import { componentFor, components, decodeCustomId } from '../../src/chat/discord/components.ts';
 import { presetSelectRow } from '../../src/chat/discord/preset-ui.ts';
 import { cancelRow, resultRow } from '../../src/chat/discord/ui.ts';
@@ -86,9 +86,9 @@ describe('attachment metadata checks', () => {
   it('accepts images by content type or extension and refuses the rest before any download', () => {
     expect(remoteProblem(att({}), limits)).toBeUndefined();
     expect(remoteProblem(att({ contentType: null, name: 'IMG_1.HEIC' }), limits)).toBeUndefined();
-    expect(remoteProblem(undefined, limits)).toBe(ERROR_TEXT.noPhoto);
-    expect(remoteProblem(att({ contentType: 'application/pdf', name: 'a.pdf' }), limits)).toBe(ERROR_TEXT.notAnImage);
-    expect(remoteProblem(att({ contentType: null, name: 'notes.txt' }), limits)).toBe(ERROR_TEXT.notAnImage);
+    expect(remoteProblem(undefined, limits)).toBe(WORDING.noPhoto);
+    expect(remoteProblem(att({ contentType: 'application/pdf', name: 'a.pdf' }), limits)).toBe(WORDING.notAnImage);
+    expect(remoteProblem(att({ contentType: null, name: 'notes.txt' }), limits)).toBe(WORDING.notAnImage);
     expect(remoteProblem(att({ size: 3 * 1024 * 1024 }), limits)).toBe('That file is too big — the limit is 2 MB.');
   });
 });

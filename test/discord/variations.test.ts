@@ -6,7 +6,7 @@
 import { PermissionFlagsBits } from 'discord.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_TEXT } from '../../src/chat/common/text.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 import { decodeCustomId } from '../../src/chat/discord/components.ts';
 import { encodeCustomId } from '../../src/chat/discord/custom-ids.ts';
 import { variationUnavailable } from '../../src/requests/variations.ts';
@@ -135,7 +135,7 @@ describe('variation buttons on a result', () => {
     expect((await h.services.jobs.ownerOf(ownJobId))?.userId).toBe(mallory.id);
     for (const forged of [`easel:delete:${mallory.id}`, encodeCustomId({ action: 'delete', jobId: ownJobId })]) {
       const click = h.click(mallory, message, forged, undefined, member);
-      expect(await ephemeralError(h.fake, click), forged).toContain(ERROR_TEXT.notYoursToDelete);
+      expect(await ephemeralError(h.fake, click), forged).toContain(WORDING.notYoursToDelete);
     }
     expect(h.fake.messages.has(message.id)).toBe(true);
     expect(h.logText()).toContain('discord: delete refused');
@@ -145,7 +145,7 @@ describe('variation buttons on a result', () => {
     const { message, owner } = result!;
     const deleteId = idFor(message, 'delete');
     const stranger = h.click(h.user('mallory'), message, deleteId, undefined, { memberPermissions: String(PermissionFlagsBits.SendMessages) });
-    expect(await ephemeralError(h.fake, stranger)).toContain(ERROR_TEXT.notYoursToDelete);
+    expect(await ephemeralError(h.fake, stranger)).toContain(WORDING.notYoursToDelete);
     expect(h.fake.messages.has(message.id)).toBe(true);
 
     const byOwner = h.click(owner, message, deleteId, undefined, { memberPermissions: String(PermissionFlagsBits.SendMessages) });

@@ -7,10 +7,10 @@
  * or 5xx call up to 3 times itself), claims of 1 s, sweeps every 200 ms, 3 delivery attempts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UNDELIVERABLE_TEXT } from '../../src/jobs/failures.ts';
 import { deferral, followUps, startHarness, type Harness } from '../discord/harness.ts';
 import type { InteractionRecord } from '../fakes/discord/fake-discord.ts';
 import { FAST_DELIVERY, sleep } from './harness.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 
 let h: Harness;
 
@@ -62,7 +62,7 @@ describe('fault suite on Discord', () => {
     h.fake.failUploads(500, 'forever');
     try {
       const rec = await stylize();
-      const notice = await h.fake.waitFor('the undeliverable notice', () => followUps(h.fake, rec).find((r) => String(r.body?.content).includes(UNDELIVERABLE_TEXT)), 90_000);
+      const notice = await h.fake.waitFor('the undeliverable notice', () => followUps(h.fake, rec).find((r) => String(r.body?.content).includes(WORDING.undeliverable)), 90_000);
       expect(notice.body.flags & 64).toBe(64); // ephemeral: for the asker only
       expect(imagesOf(rec)).toHaveLength(0);
       const metrics = await (await fetch(`http://127.0.0.1:${h.services.ops.port}/metrics`)).text();

@@ -10,9 +10,9 @@
  *                                 own record of the jobs it waits for), no status stays at "Queued"
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAILURE_TEXT } from '../../src/jobs/failures.ts';
 import { FakeSlack } from '../fakes/slack/fake-slack.ts';
 import { askForPainting, baseEnv, BOT_TOKEN, CHANNEL, isFinal, PrivateRedis, sleep, startBot, startEngineWorker, statusOf, tally, type BotProcess } from './harness.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 
 const JOBS = 11;
 
@@ -80,8 +80,8 @@ describe('fault suite: Redis restarted while 10 jobs wait and 1 renders', () => 
       throw err;
     });
     const toldWithinMs = Date.now() - restartedAt;
-    const lostNotices = threads.filter((t) => statusOf(fake, t)!.text.includes(FAILURE_TEXT.lost)).length;
-    const otherNotices = threads.filter((t) => statusOf(fake, t)!.text.startsWith('⚠️') && !statusOf(fake, t)!.text.includes(FAILURE_TEXT.lost)).length;
+    const lostNotices = threads.filter((t) => statusOf(fake, t)!.text.includes(WORDING.lost)).length;
+    const otherNotices = threads.filter((t) => statusOf(fake, t)!.text.startsWith('⚠️') && !statusOf(fake, t)!.text.includes(WORDING.lost)).length;
     const t = tally(fake, threads);
     console.info(`[fault suite] redis restart without persistence: jobs=${JOBS} told=${lostNotices} delivered=${JOBS - t.lost} within=${toldWithinMs}ms duplicates=${t.duplicates}`);
     expect(toldWithinMs).toBeLessThan(60_000);

@@ -7,8 +7,8 @@
  * Each ends with every user's result in their thread exactly once and every status final.
  */
 import { describe, expect, it } from 'vitest';
-import { UNDELIVERABLE_TEXT } from '../../src/jobs/failures.ts';
 import { askForPainting, CHANNEL, resultShown, sleep, startBot, statusOf, tally, useSlackFaultRig } from './harness.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 
 const rig = useSlackFaultRig('faults-slack');
 
@@ -39,7 +39,7 @@ describe('fault suite on Slack', () => {
       const { threadTs } = await askForPainting(rig.fake, rig.bot.sender);
       const status = await rig.fake.waitFor(() => {
         const s = statusOf(rig.fake, threadTs);
-        return s && s.text.includes(UNDELIVERABLE_TEXT) ? s : undefined;
+        return s && s.text.includes(WORDING.undeliverable) ? s : undefined;
       }, 'the undeliverable notice', 60_000);
       expect(status.text.startsWith('⚠️')).toBe(true);
       expect(rig.fake.imageMessages(CHANNEL, threadTs)).toHaveLength(0);

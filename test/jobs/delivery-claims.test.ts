@@ -13,7 +13,6 @@ import { Delivery } from '../../src/jobs/delivery/index.ts';
 import { bullConnection } from '../../src/jobs/redis.ts';
 import { keys } from '../../src/jobs/keys.ts';
 import type { RenderQueue } from '../../src/jobs/queue.ts';
-import { FAILURE_TEXT, UNDELIVERABLE_TEXT } from '../../src/jobs/failures.ts';
 import { jobIdFor } from '../../src/jobs/job-data.ts';
 import { noopRenderer } from '../../src/jobs/render.ts';
 import type { JobEvent } from '../../src/jobs/types.ts';
@@ -21,6 +20,7 @@ import { startWorker } from '../../src/jobs/worker.ts';
 import { createMetrics } from '../../src/ops/metrics.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 import { EventLog, makeRequest, sleep, waitFor } from './harness.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 
 let r: TestRedis;
 let closers: (() => Promise<void>)[];
@@ -131,7 +131,7 @@ describe('fenced delivery claims', () => {
     await worker(config);
     await jobs.submit(request);
     const final = await log.waitForFinal(jobId, 20_000);
-    expect(final).toMatchObject({ type: 'failed', userMessage: UNDELIVERABLE_TEXT });
+    expect(final).toMatchObject({ type: 'failed', userMessage: WORDING.undeliverable });
     await sleep(400);
     expect(log.finals(jobId)).toHaveLength(1);
     const text = await metrics.registry.metrics();
@@ -151,7 +151,7 @@ describe('fenced delivery claims', () => {
     const keys = await r.keys();
     await r.redis.del(...keys);
     const final = await log.waitForFinal(jobId, 10_000);
-    expect(final).toMatchObject({ type: 'failed', userMessage: FAILURE_TEXT.lost });
+    expect(final).toMatchObject({ type: 'failed', userMessage: WORDING.lost });
     await sleep(400);
     expect(log.finals(jobId)).toHaveLength(1);
     expect(await metrics.registry.metrics()).toMatch(/easel_delivery_failed_total\{platform="discord",reason="lost"\} 1/);

@@ -15,13 +15,13 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createJobsClient, type EaselJobsClient } from '../../src/jobs/client.ts';
 import { createEngineRenderer } from '../../src/jobs/engine-renderer.ts';
-import { FAILURE_TEXT } from '../../src/jobs/failures.ts';
 import { QUEUE_NAME } from '../../src/jobs/keys.ts';
 import type { JobProgress } from '../../src/jobs/types.ts';
 import type { Renderer } from '../../src/jobs/render.ts';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
 import { REPO_ROOT, testRedis, type TestRedis } from '../helpers/redis.ts';
 import { EventLog, makeRequest, waitFor } from './harness.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 
 // Generous lock: a worker's first render at a new size builds its ONNX session on the event loop.
 // Status updates as often as they come (the latest wins), so short renders still show progress.
@@ -125,7 +125,7 @@ describe('real engine through the queue', () => {
     await r.redis.del(`${r.prefix}:blob:${photoKey}`); // what the TTL does to a blob left too long
     await worker();
     const final = await log.waitForFinal(s.jobId, 60_000);
-    expect(final).toMatchObject({ type: 'failed', userMessage: FAILURE_TEXT.expired });
+    expect(final).toMatchObject({ type: 'failed', userMessage: WORDING.photoExpired });
     expect((await jobs.queue.getJob(s.jobId))!.attemptsMade).toBe(1);
   });
 

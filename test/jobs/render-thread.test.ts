@@ -19,12 +19,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createJobsClient, type EaselJobsClient } from '../../src/jobs/client.ts';
-import { FAILURE_TEXT } from '../../src/jobs/failures.ts';
 import { noopRenderer, type Renderer } from '../../src/jobs/render.ts';
 import { threadRenderer } from '../../src/jobs/render-thread.ts';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
 import { REPO_ROOT, testRedis, type TestRedis } from '../helpers/redis.ts';
 import { EventLog, makeRequest, waitFor } from './harness.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 
 const BLOCKING_THREAD = new URL('./fixtures/blocking-render-thread.ts', import.meta.url);
 const TIMINGS = { EASEL_USER_COOLDOWN_S: '0', EASEL_USER_MAX_JOBS: '20', EASEL_JOB_LOCK_MS: '1000', EASEL_STALLED_INTERVAL_MS: '500', EASEL_SHUTDOWN_GRACE_MS: '500' };
@@ -120,8 +120,8 @@ describe('renders in a thread', () => {
     const slow = await jobs.submit(blocking(photoKey, 'u1', 3, 4000));
     const quick = await jobs.submit(blocking(photoKey, 'u2', 1, 10));
     const final = await events.waitForFinal(slow.jobId, 15_000);
-    expect(final).toMatchObject({ type: 'failed', userMessage: FAILURE_TEXT.timeout });
-    expect(FAILURE_TEXT.timeout).toMatch(/took too long/);
+    expect(final).toMatchObject({ type: 'failed', userMessage: WORDING.tookTooLong });
+    expect(WORDING.tookTooLong).toMatch(/took too long/);
     expect((await jobs.queue.getJob(slow.jobId))?.attemptsMade).toBe(1); // not retried: it would time out again
     expect((await events.waitForFinal(quick.jobId, 15_000)).type).toBe('completed');
     expect(renderer.threads()).toBe(1);
@@ -132,7 +132,7 @@ describe('renders in a thread', () => {
     const { jobs, events, photoKey } = await bot(config);
     const { renderer } = await blockingWorker(config);
     const crash = await jobs.submit(blocking(photoKey, 'crash', 3, 200));
-    expect(await events.waitForFinal(crash.jobId, 15_000)).toMatchObject({ type: 'failed', userMessage: FAILURE_TEXT.render });
+    expect(await events.waitForFinal(crash.jobId, 15_000)).toMatchObject({ type: 'failed', userMessage: WORDING.renderFailed });
     const next = await jobs.submit(blocking(photoKey, 'u2', 1, 10));
     expect((await events.waitForFinal(next.jobId, 15_000)).type).toBe('completed');
     expect(renderer.threads()).toBe(1);

@@ -5,12 +5,13 @@ import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { deadlineMs, estimateEtaMs, median, MAX_PRIORITY, MIN_DEFAULT_DEADLINE_MS, priorityFor, renderCost } from '../../src/jobs/eta.ts';
-import { decodeFailure, FAILURE_TEXT, JobFailure, toBullError } from '../../src/jobs/failures.ts';
+import { decodeFailure, JobFailure, toBullError } from '../../src/jobs/failures.ts';
 import { buildJobData, cacheKeyFor, JobData, jobIdFor } from '../../src/jobs/job-data.ts';
 import { deploymentCaps, resolveRequest } from '../../src/requests/resolve.ts';
 import type { StyleRequest } from '../../src/requests/style-request.ts';
 import { platformOfJobId } from '../../src/jobs/delivery/index.ts';
 import { makeRequest } from './harness.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 
 const config = loadConfig({ EASEL_DEFAULT_SIZE: '256', EASEL_MAX_SIZE: '512', EASEL_DEFAULT_QUALITY: 'draft' });
 const KEY = 'a'.repeat(64);
@@ -64,13 +65,13 @@ describe('failure codes', () => {
   it('round-trips through a failedReason, retrying only render errors', () => {
     const expired = toBullError(new JobFailure('expired', 'blob gone'));
     expect(expired).toBeInstanceOf(UnrecoverableError);
-    expect(decodeFailure(expired.message)).toMatchObject({ code: 'expired', userMessage: FAILURE_TEXT.expired });
+    expect(decodeFailure(expired.message)).toMatchObject({ code: 'expired', userMessage: WORDING.photoExpired });
     const render = toBullError(new JobFailure('render', 'OOM'));
     expect(render).not.toBeInstanceOf(UnrecoverableError);
     expect(decodeFailure(render.message).code).toBe('render');
     const image = toBullError(new JobFailure('image', 'corrupt', 'That file looks damaged.'));
     expect(decodeFailure(image.message).userMessage).toBe('That file looks damaged.');
-    expect(decodeFailure('job stalled more than allowable limit')).toMatchObject({ code: 'render', userMessage: FAILURE_TEXT.render });
+    expect(decodeFailure('job stalled more than allowable limit')).toMatchObject({ code: 'render', userMessage: WORDING.renderFailed });
   });
 });
 

@@ -8,7 +8,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WORDING } from '../../src/requests/wording.ts';
-import { NO_IMAGE_TEXT } from '../../src/chat/discord/commands/stylize-image.ts';
 import { attachment, messagePayload } from '../fakes/discord/payloads.ts';
 import { customIds, ephemeralError, messageOf, originalEdits, startHarness, type Harness } from '../discord/harness.ts';
 import { BOT_USER_ID, TEAM_ID } from '../fakes/slack/fake-slack.ts';
@@ -76,7 +75,7 @@ describe('Discord', () => {
     const user = h.user();
     const before = await storedBytes(h.redis);
     const rec = h.contextMenu(user, embedMessage({ url: `${target.origin}/latest/meta-data/` }));
-    expect(await ephemeralError(h.fake, rec)).toContain(NO_IMAGE_TEXT);
+    expect(await ephemeralError(h.fake, rec)).toContain(WORDING.noImageInMessage);
     expect(target.connections()).toBe(0);
     expect(await storedBytes(h.redis)).toBeLessThanOrEqual(before);
   });

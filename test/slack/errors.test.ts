@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { BOT_USER_ID } from '../fakes/slack/fake-slack.ts';
 import { buttonPayload, commandPayload, slackSignature } from '../fakes/slack/signed-sender.ts';
-import { ERROR_TEXT } from '../../src/chat/common/text.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 import {
   CHANNEL,
   NOT_MEMBER_CHANNEL,
@@ -90,13 +90,13 @@ describe('@Easel mistakes are answered with an ephemeral message, and no job', (
   it('no photo', async () => {
     const user = newUser();
     await s.sender.event(mentionWith(user, 'great-wave').mention);
-    await waitForEphemeral(s.fake, user, new RegExp(escape(ERROR_TEXT.noPhoto)));
+    await waitForEphemeral(s.fake, user, new RegExp(escape(WORDING.noPhoto)));
   });
 
   it('no style outside a result thread', async () => {
     const user = newUser();
     await s.sender.event(mentionWith(user, 'size=40', [await hostPhoto(s.fake)]).mention);
-    await waitForEphemeral(s.fake, user, new RegExp(escape(ERROR_TEXT.noStyle)));
+    await waitForEphemeral(s.fake, user, new RegExp(escape(WORDING.noStyle)));
   });
 
   it('an unknown preset (nothing downloaded)', async () => {
@@ -111,7 +111,7 @@ describe('@Easel mistakes are answered with an ephemeral message, and no job', (
     const user = newUser();
     const doc = s.fake.hostFile(Buffer.from('meeting notes'), 'notes.txt', 'text/plain');
     await s.sender.event(mentionWith(user, 'great-wave', [doc]).mention);
-    await waitForEphemeral(s.fake, user, new RegExp(escape(ERROR_TEXT.notAnImage)));
+    await waitForEphemeral(s.fake, user, new RegExp(escape(WORDING.notAnImage)));
     expect(s.fake.downloads.filter((d) => d.fileId === doc.id)).toEqual([]);
   });
 
@@ -134,7 +134,7 @@ describe('@Easel mistakes are answered with an ephemeral message, and no job', (
     const user = newUser();
     const stalled = s.fake.hostFile(await photoBytes(), 'photo.jpg', 'image/jpeg', { hang: true });
     await s.sender.event(mentionWith(user, 'great-wave', [stalled]).mention);
-    await waitForEphemeral(s.fake, user, new RegExp(escape(ERROR_TEXT.downloadFailed)));
+    await waitForEphemeral(s.fake, user, new RegExp(escape(WORDING.downloadFailed)));
   });
 
   it('a file that claims to be an image but is not', async () => {
@@ -143,8 +143,8 @@ describe('@Easel mistakes are answered with an ephemeral message, and no job', (
     const { mention } = mentionWith(user, 'great-wave', [fakePng]);
     await s.sender.event(mention);
     const told = await waitForEphemeral(s.fake, user, /./);
-    expect(told.text).not.toBe(ERROR_TEXT.queueDown);
-    expect(told.text).not.toBe(ERROR_TEXT.downloadFailed);
+    expect(told.text).not.toBe(WORDING.queueDown);
+    expect(told.text).not.toBe(WORDING.downloadFailed);
     expect(statusMessages(s.fake, CHANNEL, mention.ts)).toEqual([]);
   });
 });
@@ -184,7 +184,7 @@ describe('jobs in flight', () => {
     await waitForEphemeral(s.fake, stranger, new RegExp(`Only <@${owner}> can cancel`));
 
     await s.sender.interaction(buttonPayload({ user: owner, channel: CHANNEL, messageTs: status.ts, threadTs: mention.ts, actionId: 'easel_cancel', value: button.value }));
-    await s.fake.waitFor(() => status.text.includes(ERROR_TEXT.cancelled), 'the cancelled status', 60_000);
+    await s.fake.waitFor(() => status.text.includes(WORDING.cancelled), 'the cancelled status', 60_000);
     expect(hasCancelButton(status)).toBe(false);
     await new Promise((r) => setTimeout(r, 500));
     expect(uploadsInThread(s.fake, CHANNEL, mention.ts)).toEqual([]);

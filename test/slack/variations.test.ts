@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_TEXT } from '../../src/chat/common/text.ts';
+import { WORDING } from '../../src/requests/wording.ts';
 import { BOT_USER_ID, type Message } from '../fakes/slack/fake-slack.ts';
 import { buttonPayload, selectPayload } from '../fakes/slack/signed-sender.ts';
 import { expectPaintedAnimation, expectVariationJob, photoClip, VARIATION_CASES } from '../helpers/chat-features.ts';
@@ -125,7 +125,7 @@ describe('Slack: buttons on a result', () => {
     const value = JSON.stringify({ jobId: 'slack-forged', ownerId: forger });
     await s.sender.interaction(buttonPayload({ user: forger, channel: CHANNEL, messageTs: status.ts, threadTs, actionId: 'easel_delete', value }));
     const refusal = await waitForEphemeral(s.fake, forger, /delete/);
-    expect(refusal.text).toContain(ERROR_TEXT.notYoursToDelete);
+    expect(refusal.text).toContain(WORDING.notYoursToDelete);
     expect(s.fake.messages.find((m) => m.ts === shareTs)?.deleted).toBe(false);
     expect(s.fake.messages.find((m) => m.ts === status.ts)?.deleted).toBe(false);
   });
@@ -136,7 +136,7 @@ describe('Slack: buttons on a result', () => {
     const stranger = newUser();
     await s.sender.interaction(buttonPayload({ user: stranger, channel: CHANNEL, messageTs: status.ts, threadTs, actionId: 'easel_delete', value }));
     const refusal = await waitForEphemeral(s.fake, stranger, /delete/);
-    expect(refusal.text).toContain(ERROR_TEXT.notYoursToDelete);
+    expect(refusal.text).toContain(WORDING.notYoursToDelete);
     expect(s.fake.messages.find((m) => m.ts === shareTs)?.deleted).toBe(false);
 
     await s.sender.interaction(buttonPayload({ user: owner, channel: CHANNEL, messageTs: status.ts, threadTs, actionId: 'easel_delete', value }));

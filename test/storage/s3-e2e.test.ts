@@ -17,7 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createEngineRenderer } from '../../src/jobs/engine-renderer.ts';
-import { FAILURE_TEXT } from '../../src/jobs/failures.ts';
 import { keys } from '../../src/jobs/keys.ts';
 import { createS3BlobStore } from '../../src/jobs/blob-store/s3.ts';
 import type { Renderer } from '../../src/jobs/render.ts';
@@ -117,7 +116,7 @@ describe('S3 blob store end to end (bot and worker, real engine, s3rver, own red
     await s3.deleteObject(photoObject);
     release();
     await fake.waitFor(() => isFinal(statusOf(fake, threadTs)), 'the final status', 60_000);
-    expect(statusOf(fake, threadTs)!.text).toContain(FAILURE_TEXT.expired);
+    expect(statusOf(fake, threadTs)!.text).toContain(WORDING.photoExpired);
     expect(fake.imageMessages(CHANNEL, threadTs)).toHaveLength(0);
   }, 120_000);
 

@@ -1,6 +1,7 @@
 /**
- * Wording shared by every chat adapter, platform-neutral: progress bar, ETA, captions, error texts.
- * Platform formatting (mentions, markdown flavour) stays in the adapter.
+ * The status message's parts shared by every chat adapter, platform-neutral: progress bar, ETA,
+ * captions. Its sentences (and every other) are in the one table, requests/wording.ts; platform
+ * formatting (mentions, markdown flavour) stays in the adapter.
  */
 import type { JobProgress, JobResult } from '../../jobs/types.ts';
 import { WORDING } from '../../requests/wording.ts';
@@ -21,12 +22,7 @@ export function formatEta(ms: number | undefined): string {
 }
 
 export function queuedText(position: number, etaMs?: number, workersOnline?: number): string {
-  if (workersOnline === 0) {
-    return `🎨 Queued${position > 1 ? ` — position ${position}` : ''}. No painter is running right now; your picture will start as soon as one is back.`;
-  }
-  const eta = formatEta(etaMs);
-  if (position <= 1) return `🎨 Queued — you're next${eta ? ` (${eta})` : ''}.`;
-  return `🎨 Queued — position ${position}${eta ? `, ${eta}` : ''}.`;
+  return `🎨 ${WORDING.queued(position, formatEta(etaMs), workersOnline)}`;
 }
 
 export function progressText(p: JobProgress): string {
@@ -49,6 +45,3 @@ export function captionText(r: JobResult, opts: { strength?: number } = {}): str
   parts.push(r.cached ? 'from cache' : `${secs} s`);
   return parts.join(' · ');
 }
-
-/** Friendly texts for refusals and failures: the one table in requests/wording.ts, under its chat name. */
-export const ERROR_TEXT = WORDING;

@@ -17,9 +17,6 @@ import { stronger } from './buttons/stronger.ts';
 import { subtler } from './buttons/subtler.ts';
 import { styleSelect } from './selects/style.ts';
 
-export { NOT_YOURS_TEXT } from './buttons/cancel.ts';
-export { BEST_ALREADY_TEXT } from './buttons/higher-quality.ts';
-
 // Each handler is typed by its own arguments; the registry holds them by kind and prefix only.
 type AnyHandler = ComponentHandler<ComponentKind, any>;
 

@@ -30,6 +30,7 @@ import type { StatusView } from '../common/delivery/status-view.ts';
 import { higherQuality, recipeOf, renderDefaults, saveRecipe } from '../common/recipe.ts';
 import { attachmentLimit, parseReplyTo, tokenUsable, type DiscordReplyTo } from './reply-to.ts';
 import { cancelRow, mention, resultRow, truncate, type Row } from './ui.ts';
+import { WORDING } from '../../requests/wording.ts';
 
 /** Upload a fresh preview at most this often: an attachment edit is heavier than a text edit. */
 export const PREVIEW_INTERVAL_MS = 8_000;
@@ -186,7 +187,7 @@ export function discordPort(deps: DeliveryDeps): ChatPort<DiscordReplyTo> {
       if (thread) {
         if (usable) {
           await webhook(r)
-            .editMessage('@original', { content: `✅ Done — ${caption}. Your painting is in the thread.`, components: [], attachments: [] })
+            .editMessage('@original', { content: `✅ ${WORDING.doneInThread(caption)}`, components: [], attachments: [] })
             .catch((err) => log.debug({ jobId: event.jobId, err: describeError(err) }, 'discord: could not tidy the reply'));
         }
         return;

@@ -5,6 +5,7 @@
  */
 import { ActionRowBuilder, StringSelectMenuBuilder, type APIActionRowComponent, type APIComponentInMessageActionRow } from 'discord.js';
 import type { Preset, PresetCatalog } from '../../presets/types.ts';
+import { WORDING } from '../../requests/wording.ts';
 import { customId, fitsCustomId } from './custom-ids.ts';
 import { styleSelect } from './selects/style.ts';
 
@@ -28,7 +29,7 @@ export function presetSelectRow(presets: PresetCatalog, recipeKey: string, exclu
     .filter((p) => p.id !== exclude)
     .map((p) => ({ label: truncate(p.title, 100), description: truncate(`${p.artist}${p.year ? `, ${p.year}` : ''}`, 100), value: p.id }));
   if (!options.length || !fitsCustomId(styleSelect.prefix, recipeKey)) return [];
-  const select = new StringSelectMenuBuilder().setCustomId(customId(styleSelect.prefix, recipeKey)).setPlaceholder('Choose a painting…').addOptions(options);
+  const select = new StringSelectMenuBuilder().setCustomId(customId(styleSelect.prefix, recipeKey)).setPlaceholder(WORDING.choosePainting).addOptions(options);
   return [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(select).toJSON()];
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Message } from 'discord.js';
 import { intake } from '../common/intake/index.ts';
-import { ERROR_TEXT } from '../common/text.ts';
+import { WORDING } from '../../requests/wording.ts';
 import type { DiscordContext } from './context.ts';
 import { componentFor } from './components.ts';
 import { anotherStyle } from './buttons/another-style.ts';
@@ -41,7 +41,7 @@ export async function handleReplyWithPhoto(message: Message, ctx: DiscordContext
 
   const say = (text: string) => message.reply({ content: `⚠️ ${text}`, allowedMentions: { repliedUser: false } }).catch(() => undefined);
   const recipe = await loadRecipe(ctx.jobs.blobs, recipeKey);
-  if (!recipe?.style) return void (await say(ERROR_TEXT.expired));
+  if (!recipe?.style) return void (await say(WORDING.expired));
 
   let replyTo: DiscordReplyTo | undefined;
   let status: Message | undefined;
@@ -50,7 +50,7 @@ export async function handleReplyWithPhoto(message: Message, ctx: DiscordContext
     { platform: 'discord', requestId: `discord-msg-${message.id}`, user: { id: message.author.id, name: message.author.username }, server: message.guildId ?? undefined, channel: message.channelId, content: remoteImage(photo), style: recipe.style, options: recipe.options },
     {
       async replyTo() {
-        status = await message.reply({ content: '⏳ Got it — getting the easel ready…', allowedMentions: { repliedUser: false } });
+        status = await message.reply({ content: `⏳ ${WORDING.gotItGettingReady}`, allowedMentions: { repliedUser: false } });
         replyTo = {
           kind: 'message',
           applicationId: ctx.client.application?.id ?? ctx.client.user!.id,

@@ -4,7 +4,7 @@
  * (under their own limits).
  */
 import type { ButtonInteraction } from 'discord.js';
-import { ERROR_TEXT } from '../common/text.ts';
+import { WORDING } from '../../requests/wording.ts';
 import { contentOf, loadRecipe, type Recipe } from '../common/recipe.ts';
 import type { RequestOptions } from '../../requests/style-request.ts';
 import { effectiveStrength, variationUnavailable, vary, type Variation } from '../../requests/variations.ts';
@@ -18,7 +18,7 @@ import { startJob } from './start-job.ts';
  */
 export async function restyle(interaction: ButtonInteraction, recipeKey: string, ctx: DiscordContext, options: (recipe: Recipe & { style: NonNullable<Recipe['style']> }) => RequestOptions | string): Promise<void> {
   const recipe = await loadRecipe(ctx.jobs.blobs, recipeKey);
-  if (!recipe?.style) return replyError(interaction, ERROR_TEXT.expired, ctx.log);
+  if (!recipe?.style) return replyError(interaction, WORDING.expired, ctx.log);
   const style = recipe.style;
   const next = options({ ...recipe, style });
   if (typeof next === 'string') return replyError(interaction, next, ctx.log);

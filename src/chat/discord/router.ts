@@ -5,7 +5,7 @@
  * never takes the process down.
  */
 import type { Interaction } from 'discord.js';
-import { ERROR_TEXT } from '../common/text.ts';
+import { WORDING } from '../../requests/wording.ts';
 import type { CommandModule, ComponentInteractions, ComponentKind } from './handler.ts';
 import { componentFor } from './components.ts';
 import type { DiscordContext } from './context.ts';
@@ -44,10 +44,10 @@ export function createRouter(commands: readonly CommandModule[], ctx: DiscordCon
       }
       // A command this build does not know (deployed by a newer or older version).
       ctx.log.warn({ command: interaction.commandName }, 'discord: unknown command');
-      await replyError(interaction, 'I don’t know that command any more — it may have been removed.', ctx.log);
+      await replyError(interaction, WORDING.unknownCommand, ctx.log);
     } catch (err) {
       ctx.log.error({ interactionId: interaction.id, err: describeError(err) }, 'discord: interaction handler failed');
-      if (interaction.isRepliable()) await replyError(interaction, ERROR_TEXT.unexpected, ctx.log);
+      if (interaction.isRepliable()) await replyError(interaction, WORDING.unexpected, ctx.log);
     }
   };
 }
@@ -59,6 +59,6 @@ async function runComponent(kind: ComponentKind, interaction: ComponentInteracti
     await found.handler.run(interaction, found.args, ctx);
   } catch (err) {
     ctx.log.error({ interactionId: interaction.id, action: found.handler.prefix, err: describeError(err) }, 'discord: component failed');
-    await replyError(interaction, ERROR_TEXT.queueDown, ctx.log);
+    await replyError(interaction, WORDING.queueDown, ctx.log);
   }
 }

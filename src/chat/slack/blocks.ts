@@ -8,6 +8,7 @@ import type { RequestOptions } from '../../requests/style-request.ts';
 import { VARIATION_EMOJI, variationLabel, type Variation } from '../../requests/variations.ts';
 import { IMAGE_EXTENSIONS } from './files.ts';
 import { OPTIONS_EXAMPLE, OPTIONS_HELP, formatOptions } from './options.ts';
+import { WORDING } from '../../requests/wording.ts';
 
 type KnownBlock = webApi.KnownBlock;
 type ModalView = webApi.ModalView;
@@ -47,7 +48,7 @@ export interface PromptButtonValue {
 export function promptMessage(userId: string, preset: Preset, options: RequestOptions, mixedWith?: { preset: Preset; mix: number }): { text: string; blocks: KnownBlock[] } {
   const opts = formatOptions(options);
   const title = mixedWith ? `${preset.title} + ${mixedWith.preset.title} (${Math.round(mixedWith.mix * 100)}/${Math.round((1 - mixedWith.mix) * 100)})` : preset.title;
-  const text = `<@${userId}> reply in this thread with a photo to paint it as *${title}*${opts ? ` (\`${opts}\`)` : ''}.`;
+  const text = WORDING.replyWithPhoto(`<@${userId}>`, title, opts);
   const value: PromptButtonValue = { presetId: preset.id, options };
   return {
     text,
@@ -56,7 +57,7 @@ export function promptMessage(userId: string, preset: Preset, options: RequestOp
       { type: 'context', elements: [mrkdwn(presetLabel(preset))] },
       {
         type: 'actions',
-        elements: [{ type: 'button', action_id: ACTION.openModal, text: plain('Choose a photo…'), value: JSON.stringify(value) }],
+        elements: [{ type: 'button', action_id: ACTION.openModal, text: plain(WORDING.choosePhoto), value: JSON.stringify(value) }],
       },
     ],
   };
@@ -173,7 +174,7 @@ export function stylizeModal(init: ModalInit): ModalView {
         block_id: MODAL_BLOCK.preset,
         optional: true,
         label: plain('Style'),
-        hint: plain('Pick a painting — or attach your own style image below.'),
+        hint: plain(WORDING.modalPresetHint),
         element: {
           type: 'static_select',
           action_id: MODAL_INPUT.select,
@@ -211,12 +212,7 @@ export function stylizeModal(init: ModalInit): ModalView {
 export function helpText(presets: readonly Preset[]): string {
   const list = presets.map((p) => `• \`${p.id}\` — ${presetLabel(p)}`).join('\n');
   return [
-    '*Easel paints your photos in the style of famous paintings.*',
-    '`/stylize <style> [options]` then reply in the thread with a photo — or `/stylize` alone for a form.',
-    '`@Easel <style> [options]` with a photo attached (attach a second image to use it as the style).',
-    'Post another photo in the thread of a result to paint it the same way.',
-    '`/stylize <style> latest` paints the most recent image in the channel; `/stylize a+b mix=0.7` mixes two paintings.',
-    'Workspace admins: `/stylize settings` shows and changes Easel\'s settings here.',
+    ...WORDING.slackHelp,
     '',
     '*Styles*',
     list,

@@ -20,7 +20,7 @@ import type { Logger } from '../../log.ts';
 import { requesterOf, type JobsClient } from '../../jobs/types.ts';
 import { describeError } from '../../util/describe-error.ts';
 import type { ChatPort, CompletedEvent } from '../common/delivery/port.ts';
-import { ERROR_TEXT } from '../common/text.ts';
+import { WORDING } from '../../requests/wording.ts';
 import type { StatusView } from '../common/delivery/status-view.ts';
 import { resultBlocks, statusBlocks } from './blocks.ts';
 import type { PresetCatalog } from '../../presets/types.ts';
@@ -33,8 +33,6 @@ import { isNoInstallation } from './install/installation-store.ts';
 import { isTokenRefreshFailed } from './install/token-refresh.ts';
 import { workspaceOf, type BotIdentity, type SlackWorkspace, type WorkspaceDirectory } from './workspaces.ts';
 import { styleMetadata, type ThreadStyles } from './thread-style.ts';
-
-export const RESTYLE_HINT = 'Post another photo in this thread to paint it the same way.';
 
 export interface SlackPortDeps {
   /**
@@ -127,7 +125,7 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
       const bytes = await deps.jobs.blobs.get(result.animation?.key ?? result.resultKey);
       if (!bytes) {
         jlog.error({ resultKey: result.resultKey }, 'slack: result blob missing (expired?)');
-        return fail(ERROR_TEXT.renderFailed);
+        return fail(WORDING.renderFailed);
       }
       try {
         await client.filesUploadV2({
@@ -141,7 +139,7 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
       } catch (err) {
         if (isRefused(err)) {
           jlog.error({ err: describeError(err) }, 'slack: result upload refused');
-          return fail("I painted it but couldn't upload it here. Please try again.");
+          return fail(WORDING.uploadFailed);
         }
         throw err; // network trouble, timeouts, 5xx: the jobs layer delivers again later
       }
@@ -156,7 +154,7 @@ export function slackPort(deps: SlackPortDeps): ChatPort<SlackReplyTo> {
       jlog.warn({ err: describeError(err) }, 'slack: could not store the recipe; the result goes without variation buttons');
       return undefined;
     });
-    const text = `✅ Done — ${caption}\n${RESTYLE_HINT}`;
+    const text = `✅ Done — ${caption}\n${WORDING.restyleHint}`;
     const variations = offeredVariations(request.options, effectiveStrength(request, deps.presets));
     const current = request.style.kind === 'preset' ? request.style.presetId : undefined;
     const presets = deps.presets.all().filter((p) => p.id !== current);

@@ -3,7 +3,7 @@
  * 3-second ack of a modal); the bytes are checked for real by the intake after the download.
  */
 import { z } from 'zod';
-import { ERROR_TEXT } from '../common/text.ts';
+import { WORDING } from '../../requests/wording.ts';
 import { remoteProblem, type RemoteImage } from '../common/intake/index.ts';
 
 /** The fields of a Slack file object we use (events, file_input values). */
@@ -32,7 +32,7 @@ export function slackFiles(raw: unknown): SlackFile[] {
 
 /** The problem with a file as a user-facing text, or undefined when it may be fetched (the intake's check). */
 export function fileProblem(f: SlackFile, maxBytes: number): string | undefined {
-  if (!downloadUrl(f)) return ERROR_TEXT.downloadFailed;
+  if (!downloadUrl(f)) return WORDING.downloadFailed;
   return remoteProblem(remoteImage(f), { maxUploadBytes: maxBytes });
 }
 

@@ -2,6 +2,7 @@
  * The preset gallery (a contact sheet of every style) uploaded into a conversation.
  */
 import type { SlackContext } from './context.ts';
+import { WORDING } from '../../requests/wording.ts';
 
 export async function shareGallery(ctx: SlackContext, channel: string, threadTs?: string): Promise<void> {
   const png = await ctx.presets.galleryPng();
@@ -10,7 +11,7 @@ export async function shareGallery(ctx: SlackContext, channel: string, threadTs?
     file: png,
     filename: 'easel-styles.png',
     title: 'Easel styles',
-    initial_comment: `The styles I can paint in — use the name under each picture, e.g. \`/stylize ${example}\`.`,
+    initial_comment: WORDING.galleryIntro(example),
   };
   await ctx.client.filesUploadV2(threadTs ? { ...upload, channel_id: channel, thread_ts: threadTs } : { ...upload, channel_id: channel });
 }

@@ -4,12 +4,12 @@
  * answers not_in_channel otherwise). Downloads still go through the intake's trusted fetch.
  */
 import { looksLikeImage } from '../common/intake/index.ts';
-import { ERROR_TEXT } from '../common/text.ts';
+import { WORDING } from '../../requests/wording.ts';
 import type { RequestOptions } from '../../requests/style-request.ts';
 import { webApi } from '@slack/bolt';
 import { describeError, slackErrorCode, type SlackContext } from './context.ts';
 import { slackFiles, type SlackFile } from './files.ts';
-import { NOT_IN_CHANNEL_TEXT, startJob, type Notify, type StyleSource } from './start-job.ts';
+import { startJob, type Notify, type StyleSource } from './start-job.ts';
 
 /** How far back it looks (the same as Discord's). */
 export const HISTORY_LIMIT = 50;
@@ -45,14 +45,14 @@ export async function paintLatestImage(ctx: SlackContext, req: LatestImageReques
     const retryAfter = rateLimitedFor(err);
     if (retryAfter !== undefined) {
       ctx.log.info({ channel: req.channel, retryAfter }, 'slack: channel history rate-limited; the user is asked to attach the photo or wait');
-      return notify(ERROR_TEXT.historyBusy(retryAfter));
+      return notify(WORDING.historyBusy(retryAfter));
     }
     ctx.log.warn({ err: describeError(err), channel: req.channel }, 'slack: could not read the channel history');
     const code = slackErrorCode(err);
-    return notify(code === 'not_in_channel' || code === 'channel_not_found' ? NOT_IN_CHANNEL_TEXT : ERROR_TEXT.cannotReadHistory);
+    return notify(code === 'not_in_channel' || code === 'channel_not_found' ? WORDING.notInChannel : WORDING.cannotReadHistory);
   }
-  if (!found) return notify(ERROR_TEXT.noRecentImage(HISTORY_LIMIT));
-  await notify(`🔎 ${ERROR_TEXT.usingImageBy(found.userId ? `<@${found.userId}>` : 'someone')}`);
+  if (!found) return notify(WORDING.noRecentImage(HISTORY_LIMIT));
+  await notify(`🔎 ${WORDING.usingImageBy(found.userId ? `<@${found.userId}>` : 'someone')}`);
   await startJob(ctx, { requestId: req.requestId, user: { id: req.user }, team: req.team, channel: req.channel, threadTs: req.threadTs, photo: found.file, style: req.style, options: req.options }, notify);
 }
 

@@ -26,6 +26,7 @@ import type { RequestOptions } from '../../requests/style-request.ts';
 import { QUALITIES, type Quality } from '../../config.ts';
 import { OPTION_TABLE, type OptionSpec } from '../../requests/option-table.ts';
 import { capToTable, type Note } from '../../requests/resolve.ts';
+import { WORDING } from '../../requests/wording.ts';
 
 export type Keyword = 'styles' | 'help';
 
@@ -98,7 +99,7 @@ export function parseStylizeText(text: string | undefined): ParsedStylizeText {
     if (eq > 0 && word.slice(0, eq) === 'mix') {
       // The mix belongs to the style (StyleChoice), so it is capped here, by the same rule as resolveRequest's.
       const n = word.slice(eq + 1) === '' ? NaN : Number(word.slice(eq + 1));
-      if (!Number.isFinite(n)) problems.push(`mix must be a number between 0 and 1 (e.g. mix=0.7), not “${raw.slice(eq + 1)}”.`);
+      if (!Number.isFinite(n)) problems.push(WORDING.badMixValue(raw.slice(eq + 1)));
       else mix = capToTable('blend', n, notes);
       return;
     }
@@ -127,7 +128,7 @@ export function parseStylizeText(text: string | undefined): ParsedStylizeText {
       presetToken = word;
       return;
     }
-    problems.push(`I don't understand “${raw}”.`);
+    problems.push(WORDING.notUnderstood(raw));
   });
 
   return { keyword, presetToken, options, mix, latest, problems, notes: notes.map((n) => n.text) };
@@ -143,7 +144,7 @@ function readNumber(spec: OptionSpec, value: string): number {
 /** Apply one `key=value` by the option table; returns a problem text (what cannot be read) or undefined. */
 function applyKeyValue(options: RequestOptions, key: string, value: string): string | undefined {
   const spec = BY_WORD.get(key);
-  if (!spec) return `I don't know the option “${key}”. Options: ${OPTION_TABLE.filter((o) => o.slack).map((o) => o.slack![0]).join(', ')}.`;
+  if (!spec) return WORDING.unknownOption(key, OPTION_TABLE.filter((o) => o.slack).map((o) => o.slack![0]));
   const name = spec.slack![0];
   const set = (v: unknown) => void ((options as Record<string, unknown>)[spec.key] = v);
   switch (spec.kind) {
@@ -151,19 +152,19 @@ function applyKeyValue(options: RequestOptions, key: string, value: string): str
     case 'number': {
       const n = readNumber(spec, value);
       // The range only where no operator's cap narrows it (the size's limit is the deployment's or the server's).
-      const range = spec.setBy.includes('operator') ? '' : ` from ${spec.min} to ${spec.max}`;
-      if (!Number.isFinite(n)) return `${name} must be a number${range}${EXAMPLES[spec.key] ? ` (e.g. ${name}=${EXAMPLES[spec.key]})` : ''}, not “${value}”.`;
+      const range = spec.setBy.includes('operator') ? undefined : ([spec.min, spec.max] as const);
+      if (!Number.isFinite(n)) return WORDING.notANumber(name, value, range, EXAMPLES[spec.key]);
       set(n);
       return undefined;
     }
     case 'choice':
-      if (!spec.choices!.includes(value)) return `${name} must be one of ${spec.choices!.join(', ')}, not “${value}”.`;
+      if (!spec.choices!.includes(value)) return WORDING.notOneOf(name, spec.choices!, value);
       set(value);
       return undefined;
     case 'boolean':
       if (TRUE_WORDS.has(value)) set(true);
       else if (FALSE_WORDS.has(value)) set(false);
-      else return `${name} must be yes or no, not “${value}”.`;
+      else return WORDING.notYesNo(name, value);
       return undefined;
   }
 }

@@ -3,13 +3,13 @@
  */
 import type { PresetCatalog } from '../../presets/types.ts';
 import { mixedStyle, type PresetChoice } from '../common/mix.ts';
-import { ERROR_TEXT } from '../common/text.ts';
+import { WORDING } from '../../requests/wording.ts';
 import { resolvePreset } from '../../presets/resolve.ts';
 
 export { resolvePreset } from '../../presets/resolve.ts';
 
 export function unknownPresetText(catalog: PresetCatalog, token: string): string {
-  return ERROR_TEXT.unknownPreset(token, { suggestions: catalog.search(token, 3).map((p) => p.id), listCommand: '/stylize styles' });
+  return WORDING.unknownPreset(token, { suggestions: catalog.search(token, 3).map((p) => p.id), listCommand: '/stylize styles' });
 }
 
 /**
@@ -18,10 +18,10 @@ export function unknownPresetText(catalog: PresetCatalog, token: string): string
  */
 export function styleOfToken(catalog: PresetCatalog, token: string, mix?: number): PresetChoice | string {
   const [firstToken, secondToken, ...more] = token.split('+');
-  if (more.length > 0) return 'I can mix two paintings at most, e.g. `starry-night+the-scream mix=0.7`.';
+  if (more.length > 0) return WORDING.mixAtMostTwo;
   const first = resolvePreset(catalog, firstToken);
   if (!first) return unknownPresetText(catalog, firstToken);
-  if (secondToken === undefined) return mix === undefined ? { kind: 'preset', presetId: first.id } : ERROR_TEXT.mixNeedsTwo;
+  if (secondToken === undefined) return mix === undefined ? { kind: 'preset', presetId: first.id } : WORDING.mixNeedsTwo;
   const second = resolvePreset(catalog, secondToken);
   if (!second) return unknownPresetText(catalog, secondToken);
   const mixed = mixedStyle(first, second, mix);

@@ -75,15 +75,15 @@ export async function settingsCommand(ctx: SlackContext, who: SettingsAsker, res
     let current;
     if (text === '' || text.toLowerCase() === 'show') {
       current = await settings.store.get(scope);
-      heading = "⚙️ Easel's settings for this workspace:";
+      heading = `⚙️ ${WORDING.settingsFor('workspace')}`;
     } else {
       const pairs = splitPairs(text);
       current = await settings.store.update(scope, parseSettingsPatch(pairs, slackChannelId));
       ctx.log.info({ user: who.userId, team: who.teamId, keys: pairs.map(([k]) => k) }, 'slack: workspace settings changed');
-      heading = '✅ Settings saved — they apply from the next request.';
+      heading = `✅ ${WORDING.settingsSaved}`;
     }
     const lines = describeSettings(current, ctx.config.render, (id) => `<#${id}>`);
-    return [heading, ...lines.map((l) => `• ${l}`), '', 'Change with e.g. `/stylize settings quality=draft size=512 max-size=1024 channels=#art quota=20 uploads=off` (`default` resets one).'].join('\n');
+    return [heading, ...lines.map((l) => `• ${l}`), '', WORDING.settingsChangeHint].join('\n');
   } catch (err) {
     if (err instanceof SettingsError) return `⚠️ ${err.message}`;
     ctx.log.error({ err: describeError(err) }, 'slack: /stylize settings failed');

@@ -4,7 +4,6 @@
  * images are in, show the queue position. Problems go to the user privately (`notify`); a refusal
  * after the status message exists removes it again, so a channel only keeps messages about real jobs.
  */
-import { ERROR_TEXT } from '../common/text.ts';
 import { WORDING } from '../../requests/wording.ts';
 import { intake, IntakeRefusal, sourcePolicies, type ImageInput, type StyleInput } from '../common/intake/index.ts';
 import type { RequestOptions, StyleChoice } from '../../requests/style-request.ts';
@@ -34,7 +33,6 @@ export interface JobIntake {
 /** Tells the user something privately (ephemeral). */
 export type Notify = (text: string) => Promise<void>;
 
-export const NOT_IN_CHANNEL_TEXT = "I'm not in this channel yet — add me with `/invite @Easel`, then try again.";
 
 export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify): Promise<void> {
   const log = ctx.log.child({ requestId: job.requestId, channel: job.channel, user: job.user.id });
@@ -56,7 +54,7 @@ export async function startJob(ctx: SlackContext, job: JobIntake, notify: Notify
           log.warn({ err: describeError(err) }, 'slack: could not post the status message');
           const code = slackErrorCode(err);
           const notMember = code === 'not_in_channel' || code === 'channel_not_found';
-          throw new IntakeRefusal(notMember ? 'not-in-channel' : 'status-failed', notMember ? NOT_IN_CHANNEL_TEXT : ERROR_TEXT.queueDown, describeError(err).message);
+          throw new IntakeRefusal(notMember ? 'not-in-channel' : 'status-failed', notMember ? WORDING.notInChannel : WORDING.queueDown, describeError(err).message);
         }
         status = { channel: job.channel, ts: posted.ts as string };
         return { channel: job.channel, threadTs: job.threadTs ?? status.ts, statusTs: status.ts, userId: job.user.id, ...where };

@@ -5,7 +5,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { StyleRequest } from '../../requests/style-request.ts';
-import { decodeFailure, FAILURE_TEXT, UNDELIVERABLE_TEXT } from '../failures.ts';
+import { decodeFailure } from '../failures.ts';
+import { WORDING } from '../../requests/wording.ts';
 import type { Keys } from '../keys.ts';
 import type { RenderQueue } from '../queue.ts';
 import type { JobEvent, JobResult } from '../types.ts';
@@ -39,7 +40,7 @@ export class Outcomes {
     const state = await this.queue.getJobState(jobId);
     if (state === 'unknown') {
       if (await this.redis.exists(this.keys.cancel(jobId))) return { type: 'cancelled' };
-      if (now - entry.submittedAt > this.opts.lostAfterMs) return { type: 'failed', userMessage: FAILURE_TEXT.lost, reason: 'lost: job no longer in the queue' };
+      if (now - entry.submittedAt > this.opts.lostAfterMs) return { type: 'failed', userMessage: WORDING.lost, reason: 'lost: job no longer in the queue' };
       return null; // not added yet (submit registers before it adds)
     }
     if (state !== 'completed' && state !== 'failed') return null;
@@ -63,9 +64,9 @@ export function toEvent(jobId: string, request: StyleRequest, outcome: Outcome):
 }
 
 export function undeliverableEvent(jobId: string, request: StyleRequest): JobEvent {
-  return { type: 'failed', jobId, request, userMessage: UNDELIVERABLE_TEXT, reason: 'undeliverable: every delivery attempt failed' };
+  return { type: 'failed', jobId, request, userMessage: WORDING.undeliverable, reason: 'undeliverable: every delivery attempt failed' };
 }
 
 export function lostEvent(jobId: string, request: StyleRequest): JobEvent {
-  return { type: 'failed', jobId, request, userMessage: FAILURE_TEXT.lost, reason: 'lost: gone from Redis' };
+  return { type: 'failed', jobId, request, userMessage: WORDING.lost, reason: 'lost: gone from Redis' };
 }

@@ -5,7 +5,8 @@
  *   queued at N → progress (bar, ETA, preview) → done / failed / cancelled / lost
  */
 import type { JobEvent, JobResult } from '../../../jobs/types.ts';
-import { captionText, ERROR_TEXT, progressText, queuedText } from '../text.ts';
+import { WORDING } from '../../../requests/wording.ts';
+import { captionText, progressText, queuedText } from '../text.ts';
 
 export type StatusPhase = 'queued' | 'progress' | 'done' | 'failed' | 'cancelled' | 'lost';
 
@@ -37,10 +38,10 @@ export function progressView(event: JobEvent): StatusView | undefined {
 /** A failed event as the user sees it; a job lost with Redis is its own phase ("try again"). */
 export function failureView(event: Extract<JobEvent, { type: 'failed' }>): StatusView {
   const lost = event.reason.startsWith('lost:');
-  return { phase: lost ? 'lost' : 'failed', text: `⚠️ ${event.userMessage || ERROR_TEXT.renderFailed}`, cancellable: false };
+  return { phase: lost ? 'lost' : 'failed', text: `⚠️ ${event.userMessage || WORDING.renderFailed}`, cancellable: false };
 }
 
-export const CANCELLED_VIEW: StatusView = { phase: 'cancelled', text: `✖️ ${ERROR_TEXT.cancelled}`, cancellable: false };
+export const CANCELLED_VIEW: StatusView = { phase: 'cancelled', text: `✖️ ${WORDING.cancelled}`, cancellable: false };
 
 /** The caption of a finished result, e.g. "Style: The Scream · strength 0.8 · 64×48 · 1.2 s". */
 export function resultCaption(event: Extract<JobEvent, { type: 'completed' }>): string {

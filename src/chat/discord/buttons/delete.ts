@@ -4,7 +4,7 @@
  * custom id — a client can send any string there; the job id in it is for the logs.
  */
 import { PermissionFlagsBits } from 'discord.js';
-import { ERROR_TEXT } from '../../common/text.ts';
+import { WORDING } from '../../../requests/wording.ts';
 import { mayDelete } from '../../../requests/variations.ts';
 import { button } from '../handler.ts';
 import { isRequester } from '../requester.ts';
@@ -19,7 +19,7 @@ export const deleteResult = button({
     const ownerId = record && isRequester(record.owner, interaction) ? interaction.user.id : undefined;
     if (!mayDelete(interaction.user.id, ownerId, moderator)) {
       ctx.log.info({ messageId: interaction.message.id, by: interaction.user.id, owner: record?.owner.userId, claimedJob: jobId }, 'discord: delete refused');
-      return replyError(interaction, record || moderator ? ERROR_TEXT.notYoursToDelete : ERROR_TEXT.resultOwnerUnknown, ctx.log);
+      return replyError(interaction, record || moderator ? WORDING.notYoursToDelete : WORDING.resultOwnerUnknown, ctx.log);
     }
     // The message the button sits on is the interaction's "original response" once acknowledged.
     await interaction.deferUpdate();

@@ -43,7 +43,7 @@ export function discordChannelId(typed: string): string | undefined {
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: DiscordContext): Promise<void> {
   const settings = ctx.settings;
-  if (!interaction.inGuild() || !settings) return replyError(interaction, 'Settings belong to a server — use this command in one.', ctx.log);
+  if (!interaction.inGuild() || !settings) return replyError(interaction, WORDING.settingsNeedServer, ctx.log);
   // Discord already hides the command from members without Manage Server; a server may widen who
   // sees it, so the permission is checked again here.
   if (!interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) {
@@ -61,10 +61,10 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
       });
       current = await settings.store.update(scope, parseSettingsPatch(pairs, discordChannelId));
       ctx.log.info({ user: interaction.user.id, guild: interaction.guildId, keys: pairs.map(([k]) => k) }, 'discord: server settings changed');
-      heading = '✅ Settings saved — they apply from the next request.';
+      heading = `✅ ${WORDING.settingsSaved}`;
     } else {
       current = await settings.store.get(scope);
-      heading = "⚙️ Easel's settings for this server:";
+      heading = `⚙️ ${WORDING.settingsFor('server')}`;
     }
     const lines = describeSettings(current, ctx.config.render, (id) => `<#${id}>`);
     await interaction.reply({ content: [heading, ...lines.map((l) => `• ${l}`)].join('\n'), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });

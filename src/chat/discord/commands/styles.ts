@@ -5,6 +5,7 @@ import type { DiscordContext } from '../context.ts';
 import { describeError } from '../../../util/describe-error.ts';
 import { replyError } from '../respond.ts';
 import { stylesListing } from '../preset-ui.ts';
+import { WORDING } from '../../../requests/wording.ts';
 
 export const data = new SlashCommandBuilder().setName('styles').setDescription('Show the paintings Easel can paint like');
 
@@ -16,7 +17,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
     await interaction.editReply({ content: stylesListing(ctx.presets), files: [{ attachment: gallery, name: 'easel-styles.png' }] });
   } catch (err) {
     ctx.log.error({ interactionId: interaction.id, err: describeError(err) }, 'discord: /styles failed');
-    await replyError(interaction, 'I could not draw the gallery right now. Please try again.', ctx.log);
+    await replyError(interaction, WORDING.galleryFailed, ctx.log);
   }
 }
 

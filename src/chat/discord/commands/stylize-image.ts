@@ -3,7 +3,7 @@
  * select menu of presets, then paints that image (see `execute`).
  */
 import { ApplicationCommandType, ContextMenuCommandBuilder, MessageFlags, type MessageContextMenuCommandInteraction } from 'discord.js';
-import { ERROR_TEXT } from '../../common/text.ts';
+import { WORDING } from '../../../requests/wording.ts';
 import type { MessageMenuCommand } from '../handler.ts';
 import type { DiscordContext } from '../context.ts';
 import { remoteProblem } from '../../common/intake/index.ts';
@@ -14,7 +14,6 @@ import { presetSelectRow } from '../preset-ui.ts';
 
 export const data = new ContextMenuCommandBuilder().setName('Stylize image').setType(ApplicationCommandType.Message);
 
-export const NO_IMAGE_TEXT = "That message has no image I can paint. Use it on a message with a photo attached.";
 
 /**
  * The message's first image: an attachment, else an embed's image — only through Discord's own
@@ -38,15 +37,15 @@ export function imageOf(interaction: MessageContextMenuCommandInteraction): Atta
  */
 export async function execute(interaction: MessageContextMenuCommandInteraction, ctx: DiscordContext): Promise<void> {
   const image = imageOf(interaction);
-  const problem = image ? remoteProblem(remoteImage(image), ctx.config.limits) : NO_IMAGE_TEXT;
+  const problem = image ? remoteProblem(remoteImage(image), ctx.config.limits) : WORDING.noImageInMessage;
   if (problem) return replyError(interaction, problem, ctx.log);
 
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const recipeKey = await savePendingRecipe(ctx.jobs.blobs, { v: 1, content: { url: image!.url, name: image!.name, size: image!.size, contentType: image!.contentType }, options: {} });
-  if (!recipeKey) return replyError(interaction, ERROR_TEXT.storageFull, ctx.log);
+  if (!recipeKey) return replyError(interaction, WORDING.storageFull, ctx.log);
   const components = presetSelectRow(ctx.presets, recipeKey);
-  if (!components.length) return replyError(interaction, ERROR_TEXT.unexpected, ctx.log);
-  await interaction.editReply({ content: '🎨 Which painting should I paint this image like?', components });
+  if (!components.length) return replyError(interaction, WORDING.unexpected, ctx.log);
+  await interaction.editReply({ content: `🎨 ${WORDING.whichPainting}`, components });
 }
 
 export const command: MessageMenuCommand = { kind: 'message-menu', data, execute };

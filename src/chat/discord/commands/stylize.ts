@@ -11,7 +11,7 @@ import type { Preset } from '../../../presets/types.ts';
 import { mixedStyle } from '../../common/mix.ts';
 import { resolvePreset } from '../../../presets/resolve.ts';
 import { precheck } from '../../common/intake/index.ts';
-import { ERROR_TEXT } from '../../common/text.ts';
+import { WORDING } from '../../../requests/wording.ts';
 import type { SlashCommand } from '../handler.ts';
 import type { DiscordContext } from '../context.ts';
 import { HISTORY_LIMIT, latestChannelImage, remoteImage } from '../photos.ts';
@@ -42,8 +42,8 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   const styleImage = interaction.options.getAttachment('style_image');
   const presetValue = interaction.options.getString('style');
   const preset = presetValue ? resolvePreset(ctx.presets, presetValue) : undefined;
-  if (!styleImage && !presetValue) return replyError(interaction, ERROR_TEXT.noStyle, ctx.log);
-  const unknown = (typed: string) => ERROR_TEXT.unknownPreset(typed, { suggestions: ctx.presets.search(typed, 3).map((p) => p.id), listCommand: '/styles' });
+  if (!styleImage && !presetValue) return replyError(interaction, WORDING.noStyle, ctx.log);
+  const unknown = (typed: string) => WORDING.unknownPreset(typed, { suggestions: ctx.presets.search(typed, 3).map((p) => p.id), listCommand: '/styles' });
   if (!styleImage && !preset) return replyError(interaction, unknown(presetValue!), ctx.log);
   const style = styleImage ? ({ kind: 'image', image: remoteImage(styleImage) } as const) : presetStyle(interaction, ctx, preset!, unknown);
   if (typeof style === 'string') return replyError(interaction, style, ctx.log);
@@ -65,7 +65,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
  */
 async function paintLatestImage(interaction: ChatInputCommandInteraction, ctx: DiscordContext, style: JobInput['style'], options: RequestOptions): Promise<void> {
   if (interaction.inGuild() && !interaction.appPermissions.has([PermissionFlagsBits.ViewChannel, PermissionFlagsBits.ReadMessageHistory])) {
-    return replyError(interaction, ERROR_TEXT.cannotReadHistory, ctx.log);
+    return replyError(interaction, WORDING.cannotReadHistory, ctx.log);
   }
   await interaction.deferReply();
   let found;
@@ -73,15 +73,15 @@ async function paintLatestImage(interaction: ChatInputCommandInteraction, ctx: D
     found = await latestChannelImage(ctx.client, interaction.channelId);
   } catch (err) {
     ctx.log.warn({ interactionId: interaction.id, err: describeError(err) }, 'discord: could not read the channel history');
-    return replyError(interaction, ERROR_TEXT.cannotReadHistory, ctx.log);
+    return replyError(interaction, WORDING.cannotReadHistory, ctx.log);
   }
-  if (!found) return replyError(interaction, ERROR_TEXT.noRecentImage(HISTORY_LIMIT), ctx.log);
+  if (!found) return replyError(interaction, WORDING.noRecentImage(HISTORY_LIMIT), ctx.log);
   const input: JobInput = { content: remoteImage(found.image), style, options };
   const problem = precheck(input, ctx.config.limits);
   if (problem) return replyError(interaction, problem, ctx.log);
   ctx.log.info({ interactionId: interaction.id, messageId: found.messageId }, 'discord: painting the latest image in the channel');
   // A private note rather than an edit of the reply: the status edits that follow would replace it.
-  await interaction.followUp({ content: `🔎 ${ERROR_TEXT.usingImageBy(`<@${found.authorId}>`)}`, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+  await interaction.followUp({ content: `🔎 ${WORDING.usingImageBy(`<@${found.authorId}>`)}`, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   await startJob(ctx, interaction, input);
 }
 
@@ -89,7 +89,7 @@ async function paintLatestImage(interaction: ChatInputCommandInteraction, ctx: D
 function presetStyle(interaction: ChatInputCommandInteraction, ctx: DiscordContext, preset: Preset, unknown: (typed: string) => string): StyleChoice | string {
   const secondValue = interaction.options.getString('style2');
   const mix = interaction.options.getNumber('mix');
-  if (secondValue === null) return mix === null ? { kind: 'preset', presetId: preset.id } : ERROR_TEXT.mixNeedsTwo;
+  if (secondValue === null) return mix === null ? { kind: 'preset', presetId: preset.id } : WORDING.mixNeedsTwo;
   const second = resolvePreset(ctx.presets, secondValue);
   if (!second) return unknown(secondValue);
   const mixed = mixedStyle(preset, second, mix ?? undefined);

@@ -2,7 +2,7 @@
  * The preset select (from "Another style" or the "Stylize image" context menu): paints the
  * recipe's photo in the chosen painting, with the recipe's options.
  */
-import { ERROR_TEXT } from '../../common/text.ts';
+import { WORDING } from '../../../requests/wording.ts';
 import { contentOf, loadRecipe } from '../../common/recipe.ts';
 import { resolvePreset } from '../../../presets/resolve.ts';
 import { select, wholeKey } from '../handler.ts';
@@ -14,10 +14,10 @@ export const styleSelect = select({
   parse: wholeKey('recipeKey'),
   async run(interaction, { recipeKey }, ctx) {
     const recipe = await loadRecipe(ctx.jobs.blobs, recipeKey);
-    if (!recipe) return replyError(interaction, ERROR_TEXT.expired, ctx.log);
+    if (!recipe) return replyError(interaction, WORDING.expired, ctx.log);
     const chosen = interaction.values[0] ?? '';
     const preset = resolvePreset(ctx.presets, chosen);
-    if (!preset) return replyError(interaction, ERROR_TEXT.unknownPreset(chosen, { listCommand: '/styles' }), ctx.log);
+    if (!preset) return replyError(interaction, WORDING.unknownPreset(chosen, { listCommand: '/styles' }), ctx.log);
     await interaction.deferReply();
     await startJob(ctx, interaction, { content: contentOf(recipe), style: { kind: 'preset', presetId: preset.id }, options: recipe.options });
   },

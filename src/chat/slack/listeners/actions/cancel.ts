@@ -4,7 +4,7 @@
  * event then finishes the status message.
  */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { ERROR_TEXT } from '../../../common/text.ts';
+import { WORDING } from '../../../../requests/wording.ts';
 import type { CancelButtonValue } from '../../blocks.ts';
 import { describeError, type SlackContext } from '../../context.ts';
 
@@ -24,14 +24,14 @@ export function cancelJob(ctx: SlackContext) {
     try {
       // Whose the job is, its own record says (jobs.cancel checks it again); the button only names it.
       const owner = await ctx.jobs.ownerOf(value.jobId);
-      if (!owner) return tell(ERROR_TEXT.tooLate);
-      if (owner.platform !== 'slack' || owner.userId !== body.user.id || owner.server !== team) return tell(ERROR_TEXT.notYours(`<@${owner.userId}>`));
+      if (!owner) return tell(WORDING.tooLate);
+      if (owner.platform !== 'slack' || owner.userId !== body.user.id || owner.server !== team) return tell(WORDING.notYours(`<@${owner.userId}>`));
       const cancelled = await ctx.jobs.cancel(value.jobId, body.user.id, team);
       ctx.log.info({ jobId: value.jobId, cancelled }, 'slack: cancel requested');
-      if (!cancelled) return tell(ERROR_TEXT.tooLate);
+      if (!cancelled) return tell(WORDING.tooLate);
     } catch (err) {
       ctx.log.error({ jobId: value.jobId, err: describeError(err) }, 'slack: cancel failed');
-      return tell(ERROR_TEXT.cancelFailed);
+      return tell(WORDING.cancelFailed);
     }
   };
 }

@@ -8,7 +8,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, BlockStaticSelectAction, Sla
 import { contentOf, higherQuality, loadRecipe, renderDefaults, type Recipe } from '../../../common/recipe.ts';
 import { resolvePreset } from '../../../../presets/resolve.ts';
 import type { RequestOptions, StyleChoice } from '../../../../requests/style-request.ts';
-import { ERROR_TEXT } from '../../../common/text.ts';
+import { WORDING } from '../../../../requests/wording.ts';
 import { effectiveStrength, isVariation, mayDelete, variationUnavailable, vary } from '../../../../requests/variations.ts';
 import { ACTION, RESULT_BLOCK_PREFIX, type DeleteButtonValue, type RecipeButtonValue } from '../../blocks.ts';
 import { describeError, type SlackContext } from '../../context.ts';
@@ -44,7 +44,7 @@ function repaint(ctx: SlackContext, args: { body: BlockAction; action: { action_
   };
   ctx.background('follow-up on a result', async () => {
     const recipe = await loadRecipe(ctx.jobs.blobs, recipeKey);
-    if (!recipe?.style) return notify(ERROR_TEXT.expired);
+    if (!recipe?.style) return notify(WORDING.expired);
     const changed = change({ ...recipe, style: recipe.style });
     if ('refusal' in changed) return notify(changed.refusal);
     await startJob(
@@ -86,7 +86,7 @@ export function higherQualityResult(ctx: SlackContext) {
     if (!value) return;
     repaint(ctx, { body, action, client }, value.recipeKey, (recipe) => {
       const options = higherQuality(recipe.options, renderDefaults(ctx.config.render));
-      return options ? { style: recipe.style, options } : { refusal: ERROR_TEXT.bestAlready };
+      return options ? { style: recipe.style, options } : { refusal: WORDING.bestAlready };
     });
   };
 }
@@ -100,7 +100,7 @@ export function anotherStyleResult(ctx: SlackContext) {
     if (!recipeKey) return;
     repaint(ctx, { body, action, client }, recipeKey, (recipe) => {
       const preset = resolvePreset(ctx.presets, chosen);
-      return preset ? { style: { kind: 'preset', presetId: preset.id }, options: recipe.options } : { refusal: ERROR_TEXT.unknownPreset(chosen) };
+      return preset ? { style: { kind: 'preset', presetId: preset.id }, options: recipe.options } : { refusal: WORDING.unknownPreset(chosen) };
     });
   };
 }
@@ -119,13 +119,13 @@ export function deleteResult(ctx: SlackContext) {
       record = await ctx.jobs.resultAt('slack', resultPlace(place.channel, place.messageTs));
     } catch (err) {
       ctx.log.warn({ err: describeError(err) }, 'slack: could not read a result record');
-      return void (await tell(ERROR_TEXT.unexpected));
+      return void (await tell(WORDING.unexpected));
     }
     const team = body.team?.id ?? body.user.team_id;
     const ownerId = record && record.owner.userId === body.user.id && record.owner.server === team ? body.user.id : undefined;
     if (!record || !mayDelete(body.user.id, ownerId)) {
       ctx.log.info({ channel: place.channel, by: body.user.id, owner: record?.owner.userId, claimedJob: value.jobId }, 'slack: delete refused');
-      return void (await tell(record ? ERROR_TEXT.notYoursToDelete : ERROR_TEXT.resultOwnerUnknown));
+      return void (await tell(record ? WORDING.notYoursToDelete : WORDING.resultOwnerUnknown));
     }
     const { jobId } = record;
     try {
@@ -135,7 +135,7 @@ export function deleteResult(ctx: SlackContext) {
       ctx.log.info({ jobId, channel: place.channel, by: body.user.id }, 'slack: result deleted');
     } catch (err) {
       ctx.log.warn({ jobId, err: describeError(err) }, 'slack: could not delete a result');
-      await client.chat.postEphemeral({ channel: place.channel, user: body.user.id, text: `⚠️ ${ERROR_TEXT.unexpected}`, thread_ts: place.threadTs });
+      await client.chat.postEphemeral({ channel: place.channel, user: body.user.id, text: `⚠️ ${WORDING.unexpected}`, thread_ts: place.threadTs });
     }
   };
 }

@@ -16,7 +16,7 @@ import { describeError, slackErrorCode, type SlackContext } from '../../context.
 import { directMessageChannel, shareGallery } from '../../gallery.ts';
 import { OPTIONS_HELP, parseStylizeText } from '../../options.ts';
 import { styleOfToken } from '../../presets.ts';
-import { NOT_IN_CHANNEL_TEXT } from '../../start-job.ts';
+import { WORDING } from '../../../../requests/wording.ts';
 import { styleMetadata } from '../../thread-style.ts';
 import { SETTINGS_KEYWORD, settingsCommand } from '../../settings.ts';
 import { paintLatestImage } from '../../latest-image.ts';
@@ -42,7 +42,7 @@ export function stylizeCommand(ctx: SlackContext) {
     }
 
     if (parsed.keyword) {
-      await ephemeral(`${helpText(ctx.presets.all())}\n\nI'm sending you the gallery of styles in a direct message.`);
+      await ephemeral(`${helpText(ctx.presets.all())}\n\n${WORDING.sendingGallery}`);
       ctx.background('gallery', async () => {
         await shareGallery(ctx, await directMessageChannel(ctx, command.user_id));
       });
@@ -79,7 +79,7 @@ export function stylizeCommand(ctx: SlackContext) {
     } catch (err) {
       ctx.log.warn({ err: describeError(err), channel: command.channel_id }, 'slack: could not post the /stylize prompt');
       const code = slackErrorCode(err);
-      await respond({ response_type: 'ephemeral', text: code === 'not_in_channel' || code === 'channel_not_found' ? NOT_IN_CHANNEL_TEXT : "I couldn't post here. Please try again." });
+      await respond({ response_type: 'ephemeral', text: code === 'not_in_channel' || code === 'channel_not_found' ? WORDING.notInChannel : WORDING.postFailed });
     }
   };
 }

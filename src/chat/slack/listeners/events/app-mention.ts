@@ -6,7 +6,7 @@
  * most recent image in the channel.
  */
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
-import { ERROR_TEXT } from '../../../common/text.ts';
+import { WORDING } from '../../../../requests/wording.ts';
 import { helpText } from '../../blocks.ts';
 import type { SlackContext } from '../../context.ts';
 import { slackFiles } from '../../files.ts';
@@ -39,7 +39,7 @@ export function appMention(ctx: SlackContext) {
 
       const [photo, styleFile] = slackFiles((event as { files?: unknown }).files);
       // `latest`: no photo attached, paint the most recent image in the channel instead.
-      if (!photo && !parsed.latest) return notify(`${ERROR_TEXT.noPhoto} Mention me in the same message as the photo, e.g. \`@Easel starry-night strength=0.8\`.`);
+      if (!photo && !parsed.latest) return notify(`${WORDING.noPhoto} ${WORDING.mentionWithPhoto}`);
 
       let style: StyleSource;
       let options = parsed.options;
@@ -53,7 +53,7 @@ export function appMention(ctx: SlackContext) {
         if (parsed.notes.length) await notify(parsed.notes.map((n) => `ℹ️ ${n}`).join('\n'));
       } else {
         const remembered = event.thread_ts ? await ctx.threads.recall(channel, event.thread_ts) : undefined;
-        if (!remembered) return notify(`${ERROR_TEXT.noStyle} e.g. \`@Easel starry-night\` — \`/stylize styles\` lists them.`);
+        if (!remembered) return notify(`${WORDING.noStyle} ${WORDING.mentionWithStyle}`);
         style = remembered.style;
         options = { ...remembered.options, ...parsed.options };
       }

@@ -4,7 +4,7 @@
  * place; then the modal closes and the job starts in the prompt's thread (or a new message).
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { ERROR_TEXT } from '../../../common/text.ts';
+import { WORDING } from '../../../../requests/wording.ts';
 import { MODAL_BLOCK, MODAL_INPUT, type ModalContext } from '../../blocks.ts';
 import type { SlackContext } from '../../context.ts';
 import { fileProblem, slackFiles } from '../../files.ts';
@@ -25,15 +25,15 @@ export function stylizeModalSubmitted(ctx: SlackContext) {
     const preset = presetId ? resolvePreset(ctx.presets, presetId) : undefined;
 
     const errors: Record<string, string> = {};
-    const photoProblem = photo ? fileProblem(photo, maxBytes) : ERROR_TEXT.noPhoto;
+    const photoProblem = photo ? fileProblem(photo, maxBytes) : WORDING.noPhoto;
     if (photoProblem) errors[MODAL_BLOCK.photo] = photoProblem;
     const styleProblem = styleFile ? fileProblem(styleFile, maxBytes) : undefined;
     if (styleProblem) errors[MODAL_BLOCK.styleImage] = styleProblem;
-    if (!styleFile && !preset) errors[MODAL_BLOCK.preset] = ERROR_TEXT.noStyle;
-    const optionProblems = [...parsed.problems, ...(parsed.presetToken || parsed.keyword ? [`I don't understand “${parsed.presetToken ?? parsed.keyword}” here — choose the style above.`] : [])];
+    if (!styleFile && !preset) errors[MODAL_BLOCK.preset] = WORDING.noStyle;
+    const optionProblems = [...parsed.problems, ...(parsed.presetToken || parsed.keyword ? [WORDING.notUnderstoodHere(parsed.presetToken ?? parsed.keyword!)] : [])];
     if (optionProblems.length > 0) errors[MODAL_BLOCK.options] = optionProblems.join(' ');
     const context = parseContext(view.private_metadata);
-    if (!context) errors[MODAL_BLOCK.photo] = ERROR_TEXT.expired;
+    if (!context) errors[MODAL_BLOCK.photo] = WORDING.expired;
 
     if (Object.keys(errors).length > 0 || !photo || !context) {
       await ack({ response_action: 'errors', errors });
