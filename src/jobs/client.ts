@@ -80,7 +80,7 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     log,
     metrics: opts.metrics,
     config: { ...config.delivery, ...definedOnly(overrides), attempts: maxAttempts ?? config.delivery.attempts },
-    bull: { connection: bullConnection(config), prefix: config.redis.prefix },
+    bull: { config, prefix: config.redis.prefix },
     position,
   });
   const metrics = opts.metrics;

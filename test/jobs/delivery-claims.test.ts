@@ -10,7 +10,6 @@ import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createJobsClient, type EaselJobsClient, type JobsClientOptions } from '../../src/jobs/client.ts';
 import { Delivery } from '../../src/jobs/delivery/index.ts';
-import { bullConnection } from '../../src/jobs/redis.ts';
 import { keys } from '../../src/jobs/keys.ts';
 import type { RenderQueue } from '../../src/jobs/queue.ts';
 import { jobIdFor } from '../../src/jobs/job-data.ts';
@@ -199,7 +198,7 @@ describe('fenced delivery claims', () => {
       queue: {} as RenderQueue,
       log: silentLogger,
       config: { ...config.delivery, sweepMs: 50, claimMs: 300 },
-      bull: { connection: bullConnection(config), prefix: r.prefix },
+      bull: { config, prefix: r.prefix },
       position: async () => null,
     });
     closers.push(() => claims.close());

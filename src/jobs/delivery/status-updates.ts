@@ -18,14 +18,14 @@
  * its update and the edit gate's lease all lapse after EASEL_STATUS_LOCK_MS; the next editor's
  * worker takes the stalled update back and the status carries on from there.
  */
-import { DelayedError, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DeliveryConfig } from '../../config.ts';
+import type { Config, DeliveryConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import type { Platform, StyleRequest } from '../../requests/style-request.ts';
 import { describeError } from '../../util/describe-error.ts';
 import { statusQueueName, type Keys } from '../keys.ts';
-import { connectionErrorLogger } from '../redis.ts';
+import { bullConnection, connectionErrorLogger } from '../redis.ts';
 import { RetryAfter, type JobEvent, type JobEventHandler, type StatusUpdate } from '../types.ts';
 import { withDeadline } from './deadline.ts';
 import type { EditGate } from './edit-gate.ts';
@@ -62,8 +62,8 @@ export interface StatusUpdatesDeps {
   gate: EditGate;
   /** Whether the job's final event is being or has been delivered. */
   isSettled(jobId: string): Promise<boolean>;
-  /** BullMQ's connection and key prefix (the render queue's). */
-  bull: { connection: ConnectionOptions; prefix: string };
+  /** The config BullMQ's connection is made from (through the one factory, bullConnection) and the key prefix (the render queue's). */
+  bull: { config: Config; prefix: string };
   config: Pick<DeliveryConfig, 'editIntervalMs' | 'editsPerSecond' | 'statusLockMs' | 'statusConcurrency' | 'statusTtlS' | 'deadlineMs'>;
   log: Logger;
 }
@@ -94,7 +94,7 @@ export class StatusUpdates {
     const { bull, config, log } = this.deps;
     const perSecond = config.editsPerSecond[platform as 'discord' | 'slack'];
     const worker = new Worker<StatusJobData>(statusQueueName(platform), (job, token) => this.edit(job, token, handler), {
-      connection: bull.connection,
+      connection: bullConnection(bull.config),
       prefix: bull.prefix,
       concurrency: config.statusConcurrency,
       lockDuration: config.statusLockMs,
@@ -121,7 +121,7 @@ export class StatusUpdates {
   private queue(platform: Platform): Queue<StatusJobData> {
     let queue = this.queues.get(platform);
     if (!queue) {
-      queue = new Queue<StatusJobData>(statusQueueName(platform), { connection: this.deps.bull.connection, prefix: this.deps.bull.prefix });
+      queue = new Queue<StatusJobData>(statusQueueName(platform), { connection: bullConnection(this.deps.bull.config), prefix: this.deps.bull.prefix });
       queue.on('error', connectionErrorLogger(`status-queue-${platform}`, this.deps.log));
       this.queues.set(platform, queue);
     }
