@@ -25,7 +25,7 @@ import { EVENTS, QUEUE_NAME, keys as keysFor, type Requester } from './keys.ts';
 import { Admission, DEDUPE_TTL_S } from './limits.ts';
 import { queuePosition, type Position } from './position.ts';
 import { createEventsProducer, createRenderQueue, jobOptions, type RenderQueue } from './queue.ts';
-import { bullConnection, connectionErrorLogger, createRedis, whenReady, withTimeout } from './redis.ts';
+import { bullConnection, closeWithin, connectionErrorLogger, createRedis, whenReady, withTimeout } from './redis.ts';
 import { describeError } from '../util/describe-error.ts';
 import { DuplicateRequest, JobRefused, requesterOf, RESULT_RECORD_TTL_S, type Admitted, type JobEventHandler, type JobsClient, type ResultRecord, type Submitted } from './types.ts';
 import { WorkerRegistry } from './worker-registry.ts';
@@ -308,7 +308,14 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
 
     async close() {
       await delivery.close();
-      await Promise.allSettled([events?.close(), producer.close(), queue.close(), blobs.close()]);
+      // Bounded: with Redis away BullMQ's close() never returns, and a bot must still shut down.
+      const graceMs = config.delivery.closeGraceMs;
+      await Promise.allSettled([
+        events ? closeWithin(events, graceMs, 'the render queue events', log) : undefined,
+        closeWithin(producer, graceMs, 'the events producer', log),
+        closeWithin(queue, graceMs, 'the render queue', log),
+        withTimeout(blobs.close(), graceMs, 'closing the blob store'),
+      ]);
       redis.disconnect();
     },
   };

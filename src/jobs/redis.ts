@@ -140,3 +140,25 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string, on
     clearTimeout(timer);
   }
 }
+
+/** What BullMQ's Worker, Queue and QueueEvents have in common for shutting down. */
+export interface Closable {
+  close(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/**
+ * Close a BullMQ worker or queue, waiting at most `ms`. BullMQ's close() waits on its connections
+ * (the blocking one to end, the client's set-up to finish); right after Redis restarted without
+ * persistence or failed over, that wait was seen never to end — and a close that never returns holds
+ * up a SIGTERM, or the hand-over of the editor role, for good. Past `ms` its connections are cut
+ * (not waited for) and the caller goes on.
+ */
+export async function closeWithin(target: Closable, ms: number, what: string, log?: Logger): Promise<void> {
+  try {
+    await withTimeout(target.close(), ms, `closing ${what}`);
+  } catch (err) {
+    log?.warn({ err: err instanceof Error ? err.message : String(err) }, `${what} did not close in time; its connections are cut`);
+    void target.disconnect().catch(() => undefined);
+  }
+}

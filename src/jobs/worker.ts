@@ -27,7 +27,8 @@ import { deadlineMs, RenderStats } from './eta.ts';
 import { JobFailure, toBullError } from './failures.ts';
 import { costOf, JobData } from './job-data.ts';
 import { EVENTS, QUEUE_NAME, keys as keysFor } from './keys.ts';
-import { bullConnection, connectionErrorLogger, createRedis } from './redis.ts';
+import { describeError } from '../util/describe-error.ts';
+import { bullConnection, closeWithin, connectionErrorLogger, createRedis, withTimeout } from './redis.ts';
 import type { RenderStep, Renderer } from './render.ts';
 import type { JobProgress, JobResult } from './types.ts';
 import { BEAT_EVERY_MS, WorkerRegistry } from './worker-registry.ts';
@@ -203,11 +204,17 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
           worker.cancelAllJobs(SHUTDOWN);
         }, config.jobs.shutdownGraceMs);
         try {
-          await worker.close();
+          // Twice the grace: the running jobs get theirs, then BullMQ a little to hand them back.
+          await closeWithin(worker, 2 * config.jobs.shutdownGraceMs, 'the queue worker', wlog);
         } finally {
           clearTimeout(grace);
         }
-        await Promise.allSettled([cancels.close(), registry.remove(id), ownsRenderer ? render.close?.() : undefined, blobs.close()]);
+        // Each of these talks to Redis, which may be gone; a SIGTERM must end the process anyway.
+        await withTimeout(
+          Promise.allSettled([cancels.close(), registry.remove(id), ownsRenderer ? render.close?.() : undefined, blobs.close()]),
+          config.jobs.shutdownGraceMs,
+          'closing the worker\'s connections',
+        ).catch((err: unknown) => wlog.warn({ err: describeError(err) }, 'worker connections did not close in time'));
         redis.disconnect();
         wlog.info('worker closed');
       })();

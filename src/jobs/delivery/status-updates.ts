@@ -25,7 +25,7 @@ import type { Logger } from '../../log.ts';
 import type { Platform, StyleRequest } from '../../requests/style-request.ts';
 import { describeError } from '../../util/describe-error.ts';
 import { statusQueueName, type Keys } from '../keys.ts';
-import { bullConnection, connectionErrorLogger } from '../redis.ts';
+import { bullConnection, closeWithin, connectionErrorLogger } from '../redis.ts';
 import { RetryAfter, type JobEvent, type JobEventHandler, type StatusUpdate } from '../types.ts';
 import { withDeadline } from './deadline.ts';
 import type { EditGate } from './edit-gate.ts';
@@ -110,12 +110,15 @@ export class StatusUpdates {
   async stopConsuming(platform: Platform): Promise<void> {
     const worker = this.workers.get(platform);
     this.workers.delete(platform);
-    await worker?.close();
+    // Bounded: the editor role waits for this before it may be taken again (a close hung on a
+    // failed-over Redis would leave the platform without an editor).
+    if (worker) await closeWithin(worker, this.deps.config.statusLockMs, `the ${platform} status worker`, this.deps.log);
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.workers.values()].map((w) => w.close()));
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    const { statusLockMs } = this.deps.config;
+    await Promise.all([...this.workers].map(([platform, w]) => closeWithin(w, statusLockMs, `the ${platform} status worker`, this.deps.log)));
+    await Promise.all([...this.queues].map(([platform, q]) => closeWithin(q, statusLockMs, `the ${platform} status queue`, this.deps.log)));
   }
 
   private queue(platform: Platform): Queue<StatusJobData> {
