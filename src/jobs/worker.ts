@@ -8,7 +8,7 @@
  * - A deadline per job (EASEL_JOB_DEADLINE_S, else derived from its cost): past it the render is
  *   stopped and the job fails with 'timeout' ("took too long"), freeing the slot.
  * - Job data is re-validated; invalid data fails at once, without retry (UnrecoverableError).
- * - Progress goes through job.updateProgress (throttled), with a preview blob when the engine made one.
+ * - Progress goes through job.updateProgress (throttled: progress-reporter.ts), with a preview blob when the engine made one.
  * - Cancellation crosses processes as an event in the queue's stream; the render's AbortSignal fires
  *   and the engine stops at its next step.
  * - SIGTERM/SIGINT (serve.ts calls close()): stop taking jobs, let the current one finish within
@@ -29,10 +29,11 @@ import { costOf, JobData } from './job-data.ts';
 import { EVENTS, QUEUE_NAME, keys as keysFor } from './keys.ts';
 import { describeError } from '../util/describe-error.ts';
 import { bullConnection, closeWithin, connectionErrorLogger, createRedis, withTimeout } from './redis.ts';
-import type { RenderStep, Renderer } from './render.ts';
-import type { JobProgress, JobResult } from './types.ts';
+import type { Renderer } from './render.ts';
+import type { JobResult } from './types.ts';
 import { BEAT_EVERY_MS, WorkerRegistry } from './worker-registry.ts';
 import { threadRenderer } from './render-thread.ts';
+import { progressReporter } from './progress-reporter.ts';
 
 const ENGINE_THREAD = new URL('./engine-render-thread.ts', import.meta.url);
 
@@ -219,46 +220,6 @@ export async function startWorker(config: Config, deps: WorkerDeps, log: Logger)
         wlog.info('worker closed');
       })();
       return closing;
-    },
-  };
-}
-
-/**
- * Turns the renderer's steps into job.updateProgress calls: at most one per `intervalMs` (a fast
- * engine steps far more often than anyone needs to see), but always the first, the last and any step
- * with a preview. Updates run one after another, never piling up.
- */
-function progressReporter(job: RenderJob, intervalMs: number, storePreview: (jpeg: Buffer) => Promise<string>, log: Logger) {
-  let last = 0;
-  let chain: Promise<void> = Promise.resolve();
-  let stopped = false;
-  const send = (s: RenderStep) => {
-    chain = chain
-      .then(async () => {
-        if (stopped) return;
-        const progress: JobProgress = {
-          step: s.step,
-          total: s.total,
-          stage: s.stage,
-          percent: s.total > 0 ? Math.round((100 * s.step) / s.total) : 0,
-          etaMs: s.etaMs === undefined ? undefined : Math.round(s.etaMs),
-          previewKey: s.preview ? await storePreview(await s.preview) : undefined,
-        };
-        await job.updateProgress(progress as unknown as object);
-      })
-      .catch((err) => log.warn({ err }, 'progress update failed'));
-  };
-  return {
-    step(s: RenderStep) {
-      const now = Date.now();
-      if (s.step <= 1 || s.step >= s.total || s.preview || now - last >= intervalMs) {
-        last = now;
-        send(s);
-      }
-    },
-    flush: () => chain,
-    stop() {
-      stopped = true;
     },
   };
 }
