@@ -50,6 +50,13 @@ export interface EaselJobsClient extends JobsClient {
   /** Queue counts for /metrics and /healthz. */
   depth(): Promise<Record<string, number>>;
   ping(): Promise<boolean>;
+  /**
+   * Check every pending job of the subscribed platforms once, now (the sweep that otherwise runs
+   * every EASEL_DELIVERY_SWEEP_MS); joins the sweep in flight if there is one. For tests: awaiting
+   * it twice waits for at least one whole sweep that began after the call, so a test can say
+   * "n sweeps later, nothing more happened" without sleeping.
+   */
+  sweep(): Promise<void>;
 }
 
 export async function createJobsClient(config: Config, log: Logger, opts: JobsClientOptions = {}): Promise<EaselJobsClient> {
@@ -297,6 +304,8 @@ export async function createJobsClient(config: Config, log: Logger, opts: JobsCl
     },
 
     depth,
+
+    sweep: () => delivery.sweep(),
 
     async ping() {
       try {

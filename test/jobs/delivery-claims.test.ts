@@ -18,7 +18,7 @@ import type { JobEvent } from '../../src/jobs/types.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { createMetrics } from '../../src/ops/metrics.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
-import { EventLog, makeRequest, sleep, waitFor } from './harness.ts';
+import { EventLog, makeRequest, sweeps, waitFor } from './harness.ts';
 import { WORDING } from '../../src/requests/wording.ts';
 
 let r: TestRedis;
@@ -83,7 +83,7 @@ describe('fenced delivery claims', () => {
     await worker(config);
     const { jobId } = await a.submit(makeRequest(photoKey));
     await waitFor(async () => !(await r.redis.hexists(`${r.prefix}:pending:discord`, jobId)), 20_000, 'the delivery to be recorded');
-    await sleep(500);
+    await Promise.all([sweeps(a, 2), sweeps(b, 2)]);
     expect(calls).toHaveLength(1);
     expect(await r.redis.exists(`${r.prefix}:delivered:${jobId}`)).toBe(1);
     expect(await r.redis.exists(`${r.prefix}:delivering:${jobId}`)).toBe(0);
@@ -131,7 +131,8 @@ describe('fenced delivery claims', () => {
     await jobs.submit(request);
     const final = await log.waitForFinal(jobId, 20_000);
     expect(final).toMatchObject({ type: 'failed', userMessage: WORDING.undeliverable });
-    await sleep(400);
+    await waitFor(async () => !(await r.redis.hexists(`${r.prefix}:pending:discord`, jobId)), 10_000, 'the notice to be recorded');
+    await sweeps(jobs, 2);
     expect(log.finals(jobId)).toHaveLength(1);
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/easel_delivery_failed_total\{platform="discord",reason="undeliverable"\} 1/);
@@ -146,12 +147,13 @@ describe('fenced delivery claims', () => {
     await jobs.subscribe('discord', log.handler);
     // No worker: the job waits. Then Redis loses everything under this prefix.
     const { jobId } = await jobs.submit(makeRequest(photoKey));
-    await sleep(300);
+    await sweeps(jobs, 1); // a sweep saw it waiting
     const keys = await r.keys();
     await r.redis.del(...keys);
     const final = await log.waitForFinal(jobId, 10_000);
     expect(final).toMatchObject({ type: 'failed', userMessage: WORDING.lost });
-    await sleep(400);
+    // As many sweeps as it takes to call a job lost, and one more: it is not told twice.
+    await sweeps(jobs, config.delivery.lostAfterSweeps + 1);
     expect(log.finals(jobId)).toHaveLength(1);
     expect(await metrics.registry.metrics()).toMatch(/easel_delivery_failed_total\{platform="discord",reason="lost"\} 1/);
   });
@@ -169,7 +171,8 @@ describe('fenced delivery claims', () => {
     await worker(config);
     const { jobId } = await submitter.submit(makeRequest(photoKey));
     await waitFor(() => log.final(jobId) !== undefined, 20_000, 'the other bot to deliver');
-    await sleep(600); // several sweeps of the submitter, which still remembers the job
+    // More sweeps of the submitter (which still remembers the job) than it takes to call a job lost.
+    await sweeps(submitter, config.delivery.lostAfterSweeps + 1);
     expect(log.finals(jobId)).toHaveLength(1);
     expect(log.final(jobId)!.type).toBe('completed');
     expect(submitterEvents.finals(jobId)).toHaveLength(0);
@@ -210,7 +213,10 @@ describe('fenced delivery claims', () => {
     const posts: string[] = [];
     await claims.subscribe('discord', async (e) => void posts.push(e.type));
     await waitFor(async () => !(await r.redis.hexists(`${r.prefix}:pending:discord`, jobId)), 10_000, 'the bookkeeping to succeed');
-    await sleep(400); // more sweeps, claims long lapsed
+    // The first attempt's claim lapses (its bookkeeping failed, so nobody released it); then two
+    // whole sweeps, which could claim the job again if the post were repeated.
+    await waitFor(async () => (await r.redis.exists(`${r.prefix}:delivering:${jobId}`)) === 0, 10_000, 'the first claim to lapse');
+    await sweeps(claims, 2);
     expect(refusals).toBeLessThan(0);
     expect(posts).toEqual(['completed']);
     expect(await r.redis.exists(`${r.prefix}:delivered:${jobId}`)).toBe(1);

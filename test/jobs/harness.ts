@@ -59,3 +59,13 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * `n` whole sweeps of a bot's delivery, each begun after this call (the sweep already in flight, if
+ * any, is waited out first: it may have read its work before what the test is about). A test that
+ * says "n sweeps later nothing more happened" waits for exactly that instead of sleeping.
+ */
+export async function sweeps(bot: { sweep(): Promise<void> }, n: number): Promise<void> {
+  await bot.sweep();
+  for (let i = 0; i < n; i++) await bot.sweep();
+}
