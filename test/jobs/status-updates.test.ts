@@ -9,11 +9,13 @@
  *   - an older kind never replaces a newer one (a late "queued at 3" after "painting")
  *   - nothing is shown while the final event is being delivered, nor after it
  */
+import { Queue } from 'bullmq';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createJobsClient, type EaselJobsClient } from '../../src/jobs/client.ts';
+import { statusQueueName } from '../../src/jobs/keys.ts';
 import { RetryAfter, type JobEvent, type JobEventHandler } from '../../src/jobs/types.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 import { makeRequest, sleep, waitFor } from './harness.ts';
@@ -62,6 +64,20 @@ function recorder(by: string, shown: Shown[], editMs = 20): JobEventHandler {
   };
 }
 
+/**
+ * Wait until Discord's status queue holds no update (none waiting, running or put back for later):
+ * from then on nothing more can be shown until something is published again. Observed in Redis,
+ * so "nothing more comes" needs no sleep.
+ */
+async function statusQueueIdle(): Promise<void> {
+  const queue = new Queue(statusQueueName('discord'), { connection: { url: r.url }, prefix: r.prefix });
+  try {
+    await waitFor(async () => Object.values(await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children')).every((n) => n === 0), 10_000, 'the status queue to be idle');
+  } finally {
+    await queue.close();
+  }
+}
+
 const percentOf = (s: Shown) => (s.event.type === 'progress' ? s.event.progress.percent : -1);
 const progress = (percent: number) => ({ type: 'progress' as const, progress: { step: percent, total: 100, stage: 'painting', percent } });
 
@@ -79,7 +95,7 @@ describe('status updates: one editor per job', () => {
     }
     const burstMs = Date.now() - burstStart;
     await waitFor(() => shown.some((s) => percentOf(s) === 40), 10_000, 'the newest state');
-    await sleep(3 * INTERVAL_MS); // nothing more comes
+    await statusQueueIdle(); // nothing more comes
     const mine = shown.filter((s) => s.event.jobId === jobId);
     expect(new Set(mine.map((s) => s.by)).size).toBe(1);
     expect(percentOf(mine.at(-1)!)).toBe(40);
@@ -123,7 +139,7 @@ describe('status updates: one editor per job', () => {
     await jobs.showStatus(jobId, { type: 'active' });
     await waitFor(() => shown.some((s) => s.event.jobId === jobId), 5_000, 'painting');
     await jobs.showStatus(jobId, { type: 'queued', position: 3 });
-    await sleep(3 * INTERVAL_MS);
+    await statusQueueIdle();
     expect(shown.filter((s) => s.event.jobId === jobId).map((s) => s.event.type)).toEqual(['active']);
   });
 
@@ -150,11 +166,11 @@ describe('status updates: one editor per job', () => {
     expect(await jobs.cancel(jobId, request.user.id, request.server)).toBe(true);
     await waitFor(() => finalStarted > 0, 5_000, 'the final delivery to start');
     for (let p = 6; p <= 9; p++) await jobs.showStatus(jobId, progress(p));
-    await sleep(3 * INTERVAL_MS);
+    await statusQueueIdle(); // the updates ran while the final was under way, and showed nothing
     releaseFinal();
     await waitFor(() => finalEnded > 0, 5_000, 'the final delivery to end');
     await jobs.showStatus(jobId, progress(10));
-    await sleep(3 * INTERVAL_MS);
+    await statusQueueIdle();
     expect(shown.filter((s) => s.event.jobId === jobId).map(percentOf)).toEqual([5]);
   });
 });
