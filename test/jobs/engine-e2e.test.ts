@@ -20,7 +20,7 @@ import type { JobProgress } from '../../src/jobs/types.ts';
 import type { Renderer } from '../../src/jobs/render.ts';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
 import { REPO_ROOT, testRedis, type TestRedis } from '../helpers/redis.ts';
-import { EventLog, makeRequest, waitFor } from './harness.ts';
+import { EventLog, makeRequest, sweeps, waitFor } from './harness.ts';
 import { WORDING } from '../../src/requests/wording.ts';
 
 // Generous lock: a worker's first render at a new size builds its ONNX session on the event loop.
@@ -140,7 +140,7 @@ describe('real engine through the queue', () => {
     const second = await bot();
     const final = await second.log.waitForFinal(s.jobId, 30_000);
     expect(final.type).toBe('completed');
-    await new Promise((res) => setTimeout(res, 800));
+    await sweeps(second.jobs, 3); // three whole sweeps later, still once
     expect(second.log.finals(s.jobId)).toHaveLength(1);
   });
 });
@@ -200,7 +200,7 @@ describe('a worker process (easel worker) stopped mid-render', () => {
     const job = (await jobs.queue.getJob(s.jobId))!;
     expect(job.processedBy).toBe(rescuer.id);
     expect(job.attemptsStarted).toBeGreaterThanOrEqual(2);
-    await new Promise((res) => setTimeout(res, 800));
+    await sweeps(jobs, 3); // three whole sweeps later, still once
     expect(log.finals(s.jobId)).toHaveLength(1);
   });
 });
