@@ -4,8 +4,7 @@
  * a WebP's quality), fewer frames (evenly dropped, timing kept), smaller frames.
  */
 import sharp from 'sharp';
-import { ImageError } from './types.ts';
-import { USER_MESSAGES } from './errors.ts';
+import { encodeFailed } from './errors.ts';
 import { fitLongest, resizeRgb } from './resize.ts';
 import { keepFrames, type AnimatedImage } from './animation.ts';
 
@@ -83,9 +82,9 @@ function* ladder(anim: AnimatedImage): Generator<{ frames: number; longest: numb
  */
 export async function encodeAnimation(anim: AnimatedImage, opts: AnimationEncodeOptions): Promise<EncodedAnimation> {
   if (anim.frames.length === 0 || anim.frames.length !== anim.delays.length || anim.frames.some((f) => f.width !== anim.width || f.height !== anim.height || f.data.length !== f.width * f.height * 3)) {
-    throw new ImageError('encode-failed', USER_MESSAGES.encode, `animation of ${anim.frames.length} frames, ${anim.delays.length} delays, ${anim.width}x${anim.height} is inconsistent`);
+    throw encodeFailed(`animation of ${anim.frames.length} frames, ${anim.delays.length} delays, ${anim.width}x${anim.height} is inconsistent`);
   }
-  if (opts.formats.length === 0) throw new ImageError('encode-failed', USER_MESSAGES.encode, 'no animation format allowed');
+  if (opts.formats.length === 0) throw encodeFailed('no animation format allowed');
   let smallest = Infinity;
   try {
     for (const rung of ladder(anim)) {
@@ -100,7 +99,7 @@ export async function encodeAnimation(anim: AnimatedImage, opts: AnimationEncode
       smallest = Math.min(smallest, best.data.length);
     }
   } catch (err) {
-    throw new ImageError('encode-failed', USER_MESSAGES.encode, err instanceof Error ? err.message : String(err));
+    throw encodeFailed(err instanceof Error ? err.message : String(err));
   }
-  throw new ImageError('encode-failed', USER_MESSAGES.encode, `cannot fit a ${anim.frames.length}-frame ${anim.width}x${anim.height} animation into ${opts.maxBytes} bytes (smallest ${smallest})`);
+  throw encodeFailed(`cannot fit a ${anim.frames.length}-frame ${anim.width}x${anim.height} animation into ${opts.maxBytes} bytes (smallest ${smallest})`);
 }

@@ -4,6 +4,7 @@
  * the encoder and the renderer share.
  */
 import sharp from 'sharp';
+import { WORDING } from '../requests/wording.ts';
 import { ImageError, type RgbImage } from './types.ts';
 import { resolveLimits, type ImageLimits } from './limits.ts';
 import { probeImage, type ImageProbe } from './probe.ts';
@@ -37,7 +38,7 @@ export function isAnimation(probe: ImageProbe): boolean {
 }
 
 export const tooManyFrames = (frames: number, max: number) =>
-  new ImageError('too-many-frames', `That animation has ${frames} frames; I can paint at most ${max} — please send a shorter one.`, `animation has ${frames} frames > ${max}`);
+  new ImageError('too-many-frames', WORDING.animationTooManyFrames(frames, max), `animation has ${frames} frames > ${max}`);
 
 /**
  * Check an animation's header against the limits: bytes, format, frame size, the frame count and
@@ -51,7 +52,7 @@ export async function probeAnimation(bytes: Uint8Array, limits: Partial<Animatio
   if (total > lim.maxPixels) {
     throw new ImageError(
       'too-many-pixels',
-      `That animation is too large (${probe.pages} frames of ${probe.width}×${probe.height}) — please send a smaller or shorter one.`,
+      WORDING.animationTooLarge(probe.pages, probe.width, probe.height),
       `animation ${probe.pages}x${probe.width}x${probe.height} = ${total} px > ${lim.maxPixels}`,
     );
   }

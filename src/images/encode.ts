@@ -4,9 +4,9 @@
  * interaction and can be 10 MiB), so the result must fit rather than fail.
  */
 import sharp from 'sharp';
-import { ImageError, type RgbImage } from './types.ts';
+import type { RgbImage } from './types.ts';
 import { fitLongest } from './resize.ts';
-import { USER_MESSAGES } from './errors.ts';
+import { encodeFailed } from './errors.ts';
 
 export type EncodeFormat = 'png' | 'jpeg';
 
@@ -50,7 +50,7 @@ async function encodeOnce(img: RgbImage, format: EncodeFormat, quality: number |
 export async function encodeImageDetailed(img: RgbImage, opts: EncodeOptions): Promise<EncodedImage> {
   const { format, maxBytes } = opts;
   if (img.data.length !== img.width * img.height * 3 || img.width < 1 || img.height < 1) {
-    throw new ImageError('encode-failed', USER_MESSAGES.encode, `RgbImage ${img.width}x${img.height} has ${img.data.length} bytes`);
+    throw encodeFailed(`RgbImage ${img.width}x${img.height} has ${img.data.length} bytes`);
   }
   const startQuality = Math.min(100, Math.max(1, Math.round(opts.quality ?? DEFAULT_JPEG_QUALITY)));
   const fits = (b: Buffer) => maxBytes === undefined || b.length <= maxBytes;
@@ -75,9 +75,9 @@ export async function encodeImageDetailed(img: RgbImage, opts: EncodeOptions): P
       lastBytes = out.length;
     }
   } catch (err) {
-    throw new ImageError('encode-failed', USER_MESSAGES.encode, err instanceof Error ? err.message : String(err));
+    throw encodeFailed(err instanceof Error ? err.message : String(err));
   }
-  throw new ImageError('encode-failed', USER_MESSAGES.encode, `cannot fit a ${img.width}x${img.height} ${format} into ${maxBytes} bytes`);
+  throw encodeFailed(`cannot fit a ${img.width}x${img.height} ${format} into ${maxBytes} bytes`);
 }
 
 /** Encode to JPEG or PNG bytes (metadata stripped), under `maxBytes` when given. Throws only `ImageError`. */
@@ -90,6 +90,6 @@ export async function encodePreview(img: RgbImage, maxSide = 256): Promise<Buffe
   try {
     return await raw(img).resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 70 }).toBuffer();
   } catch (err) {
-    throw new ImageError('encode-failed', USER_MESSAGES.encode, err instanceof Error ? err.message : String(err));
+    throw encodeFailed(err instanceof Error ? err.message : String(err));
   }
 }

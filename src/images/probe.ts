@@ -3,11 +3,10 @@
  * No pixels are decoded, so this is the place to refuse oversized files and decompression bombs.
  */
 import sharp, { type Metadata } from 'sharp';
-import { ImageError } from './types.ts';
 import { resolveLimits, type ImageLimits } from './limits.ts';
 import { sniffFormat, type AcceptedFormat } from './sniff.ts';
 import { checkStructure } from './structure.ts';
-import { USER_MESSAGES, asDecodeError, tooLargeDimensions, tooManyBytes, tooManyPixels, unsupported, corrupt } from './errors.ts';
+import { asDecodeError, empty, tooLargeDimensions, tooManyBytes, tooManyPixels, unsupported, corrupt } from './errors.ts';
 
 export interface ImageProbe {
   format: AcceptedFormat;
@@ -28,7 +27,7 @@ const SHARP_FORMAT: Record<AcceptedFormat, string> = { jpeg: 'jpeg', png: 'png',
  */
 export async function probeImage(bytes: Uint8Array, limits?: Partial<ImageLimits>): Promise<ImageProbe> {
   const lim = resolveLimits(limits);
-  if (!bytes || bytes.length === 0) throw new ImageError('empty', USER_MESSAGES.empty, 'zero-byte input');
+  if (!bytes || bytes.length === 0) throw empty('zero-byte input');
   if (bytes.length > lim.maxBytes) throw tooManyBytes(bytes.length, lim.maxBytes);
   const format = sniffFormat(bytes);
   if (!format) throw unsupported(`unrecognised leading bytes ${Buffer.from(bytes.subarray(0, 8)).toString('hex')}`);

@@ -14,6 +14,7 @@
  * refuses damaged files itself.
  */
 import { inflateSync } from 'node:zlib';
+import { WORDING } from '../requests/wording.ts';
 import { ImageError } from './types.ts';
 import type { AcceptedFormat } from './sniff.ts';
 
@@ -24,9 +25,7 @@ export const MAX_PNG_ANCILLARY_CHUNKS = 256;
 /** Scans of a JPEG. Encoders write 1 (baseline) to about 10–20 (progressive scripts). */
 export const MAX_JPEG_SCANS = 100;
 
-export const USER_MESSAGE_TOO_COMPLEX = 'That image is built in a way that is too expensive to decode (oversized metadata or too many scans); save it again as an ordinary JPEG or PNG.';
-
-export const tooComplex = (detail: string) => new ImageError('too-complex', USER_MESSAGE_TOO_COMPLEX, detail);
+export const tooComplex = (detail: string) => new ImageError('too-complex', WORDING.imageBuiltTooExpensive, detail);
 
 /** Throws `ImageError('too-complex')` when the file's structure would make decoding far costlier than its pixels. */
 export function checkStructure(bytes: Uint8Array, format: AcceptedFormat): void {

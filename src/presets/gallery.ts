@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type OverlayOptions } from 'sharp';
 import { decodeImage, resizeCover, type RgbImage } from '../images/index.ts';
+import { WORDING } from '../requests/wording.ts';
 import type { Preset } from './types.ts';
 
 export interface GalleryTileSource {
@@ -62,7 +63,7 @@ export async function renderGallery(sources: GalleryTileSource[], title = 'Easel
   const composites: OverlayOptions[] = [];
   const svg: string[] = [
     `<text x="${L.gap}" y="36" font-family="DejaVu Sans, sans-serif" font-size="24" font-weight="bold" fill="#222">${escapeXml(title)}</text>`,
-    `<text x="${L.gap}" y="56" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#555">Use the id below with /stylize or --style. FAST = instant feed-forward network. Public-domain paintings first.</text>`,
+    `<text x="${L.gap}" y="56" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#555">${escapeXml(WORDING.galleryLegend)}</text>`,
   ];
   sources.forEach((source, i) => {
     const { preset } = source;

@@ -17,6 +17,7 @@ import { DEFAULT_OPTIONS } from '../engine/params.ts';
 import { QUALITIES, type Quality } from '../engine/types.ts';
 import type { PresetCatalog } from '../presets/types.ts';
 import type { RequestOptions, StyleChoice } from './style-request.ts';
+import { WORDING } from './wording.ts';
 
 export const VARIATIONS = ['stronger', 'subtler', 'colours', 'reroll'] as const;
 export type Variation = (typeof VARIATIONS)[number];
@@ -83,7 +84,7 @@ export const VARIATION_EMOJI: Record<Variation, string> = { stronger: '➕', sub
 
 /** Why a variation could not be made (a stale button at a strength end). */
 export function variationUnavailable(variation: Variation): string {
-  return variation === 'stronger' ? "That's already the strongest I can paint it." : variation === 'subtler' ? "That's already as subtle as it gets." : 'That variation is not available here.';
+  return variation === 'stronger' ? WORDING.alreadyStrongest : variation === 'subtler' ? WORDING.alreadySubtlest : WORDING.variationNotAvailable;
 }
 
 /**

@@ -1,11 +1,14 @@
 /**
  * Every sentence a chat user reads, once, platform-neutral (plain text; a `code span` in backticks
  * reads well on both Discord and Slack), under this one name: refusals and errors, the status
- * message, prompts, help and settings. The chat adapters render these in their idiom (⚠️ / 🎨
- * prefixes, ephemeral reply, modal field error, markdown); the jobs layer attaches them to refusals
- * and failures. Nothing else spells these out, and nothing re-exports them under another name
- * (test/foundation/wording.test.ts checks both on the source).
+ * message, prompts, help and settings, an image's refusal (src/images), a settings change's. The
+ * chat adapters render these in their idiom (⚠️ / 🎨 prefixes, ephemeral reply, modal field error,
+ * markdown); the jobs, images and settings modules attach them to refusals and failures. Nothing
+ * else spells these out, and nothing re-exports them under another name (test/foundation/wording.test.ts
+ * checks both on the source of every module whose text reaches a chat user).
  */
+import { formatBytes } from '../images/limits.ts';
+
 const mb = (bytes: number) => Math.round((bytes / (1024 * 1024)) * 10) / 10;
 
 export const WORDING = {
@@ -54,6 +57,22 @@ export const WORDING = {
   unexpected: 'Something went wrong on my side. Please try again in a moment.',
   /** Slack distribution mode: the workspace's token expired and could not be refreshed (only a reinstall helps). */
   reinstallNeeded: "Sorry — I've lost my access to this workspace, so I can't paint here right now. Please ask a workspace admin to add Easel to Slack again (reinstall it); nothing else needs to change.",
+  // An image Easel cannot use: ImageError's user text (src/images), as the CLI prints it and as chat
+  // users read it for the limits; jobs/failures.ts imageErrorText shows chat users imageUnreadable,
+  // imageTooComplex and imageTooDemanding instead of the first three and the two costly ones here.
+  imageEmpty: 'That file is empty — please attach a photo.',
+  imageFormatUnsupported: 'I can only read JPEG, PNG, WebP, GIF, AVIF or TIFF images.',
+  imageDamaged: 'That image looks damaged or incomplete — please try another file.',
+  imageOverDecodeLimit: 'That image needs more memory or time to decode than the decoder is allowed; a smaller or simpler file (an ordinary JPEG) works.',
+  imageBuiltTooExpensive: 'That image is built in a way that is too expensive to decode (oversized metadata or too many scans); save it again as an ordinary JPEG or PNG.',
+  imageTooManyBytes: (actualBytes: number, maxBytes: number) => `That file is too big (${formatBytes(actualBytes)}; the limit is ${formatBytes(maxBytes)}).`,
+  imageTooManyPixels: (width: number, height: number, maxPixels: number) => `That image is too large (${width}×${height}; the limit is ${Math.floor(maxPixels / 1e6)} megapixels).`,
+  imageSideTooLong: (width: number, height: number, maxSide: number) => `That image is too large (${width}×${height}; at most ${maxSide} px per side).`,
+  /** sharp's own pixel limit tripped (the header check lets nothing through that it would refuse). */
+  imageOverPixelLimit: 'That image has too many pixels — please send a smaller one.',
+  animationTooManyFrames: (frames: number, maxFrames: number) => `That animation has ${frames} frames; I can paint at most ${maxFrames} — please send a shorter one.`,
+  animationTooLarge: (frames: number, width: number, height: number) => `That animation is too large (${frames} frames of ${width}×${height}) — please send a smaller or shorter one.`,
+  resultNotSaved: "I couldn't save the result image — please try a smaller size.",
   // What happened to a job
   renderFailed: 'Something went wrong while painting your image. Please try again.',
   jobInvalid: "That request couldn't be processed. Please try again.",
@@ -116,6 +135,8 @@ export const WORDING = {
   galleryFailed: 'I could not draw the gallery right now. Please try again.',
   /** `example`: a preset id to show. */
   galleryIntro: (example: string) => `The styles I can paint in — use the name under each picture, e.g. \`/stylize ${example}\`.`,
+  /** The line under the gallery image's title (presets/gallery.ts draws it into the picture). */
+  galleryLegend: 'Use the id below with /stylize or --style. FAST = instant feed-forward network. Public-domain paintings first.',
   sendingGallery: "I'm sending you the gallery of styles in a direct message.",
   mixAtMostTwo: 'I can mix two paintings at most, e.g. `starry-night+the-scream mix=0.7`.',
   // Typed options (Slack's `key=value` words)
@@ -148,7 +169,33 @@ export const WORDING = {
   settingsSaved: 'Settings saved — they apply from the next request.',
   settingsNeedServer: 'Settings belong to a server — use this command in one.',
   settingsChangeHint: 'Change with e.g. `/stylize settings quality=draft size=512 max-size=1024 channels=#art quota=20 uploads=off` (`default` resets one).',
+  /** The lines of `settings` (policy.ts describeSettings); `…IsEasels`: no server value, Easel's own applies. */
+  settingsLines: (v: {
+    quality: string; qualityIsEasels: boolean; size: number; sizeIsEasels: boolean; maxSize: number; maxSizeIsEasels: boolean;
+    channels: readonly string[] | undefined; dailyQuota: number | undefined; uploads: boolean;
+  }) => [
+    `Default quality: ${v.quality}${v.qualityIsEasels ? " (Easel's default)" : ''}`,
+    `Default size: ${v.size} px${v.sizeIsEasels ? " (Easel's default)" : ''}`,
+    `Largest size allowed: ${v.maxSize} px${v.maxSizeIsEasels ? " (Easel's limit)" : ''}`,
+    `Channels: ${v.channels ? v.channels.join(', ') : 'all'}`,
+    `Daily quota per member: ${v.dailyQuota !== undefined ? `${v.dailyQuota} pictures` : 'none'}`,
+    `Members may upload style images: ${v.uploads ? 'yes' : 'no'}`,
+  ],
+  // Settings changes that cannot be applied (settings/parse.ts, settings/schema.ts), shown to the admin as-is
+  settingNotAPair: (word: string) => `“${word}” isn't a setting — write it as name=value, e.g. quality=draft.`,
+  unknownSetting: (key: string, keys: readonly string[]) => `Unknown setting “${key}”. Settings: ${keys.join(', ')}.`,
+  nothingToChange: (keys: readonly string[]) => `Nothing to change. Settings: ${keys.join(', ')}.`,
+  settingNotOneOf: (key: string, choices: readonly string[]) => `${key} must be one of ${choices.join(', ')}.`,
+  settingNotPixels: (key: string, min: number, max: number) => `${key} must be a whole number of pixels from ${min} to ${max}.`,
+  settingNotQuota: 'quota must be a whole number of pictures per member per day (or off).',
+  settingNotOnOff: (key: string) => `${key} must be on or off.`,
+  settingNotAChannel: (typed: string) => `“${typed}” isn't a channel I recognise — mention it (#channel) or give its id.`,
+  settingNoChannels: 'channels must be all, or a comma-separated list of channels.',
+  defaultSizeOverMax: (defaultSize: number, maxSize: number) => `The default size (${defaultSize}) can't be larger than the largest size allowed (${maxSize}).`,
   // Buttons under a result
+  alreadyStrongest: "That's already the strongest I can paint it.",
+  alreadySubtlest: "That's already as subtle as it gets.",
+  variationNotAvailable: 'That variation is not available here.',
   bestAlready: "That's already the highest quality and size I can paint.",
   notYoursToDelete: 'Only the person who asked for this painting (or a moderator) can delete it.',
   resultOwnerUnknown: "I no longer have a record of who asked for this painting, so I can't delete it for you — a moderator can remove it.",

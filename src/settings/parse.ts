@@ -5,6 +5,7 @@
  * default. Errors name the key and what it accepts, in words meant for the admin.
  */
 import { QUALITIES } from '../config.ts';
+import { WORDING } from '../requests/wording.ts';
 import { SettingsError, type ServerSettings, type SettingsPatch } from './schema.ts';
 
 /** The names people type, mapped to fields. Published wording: keep them stable. */
@@ -18,6 +19,9 @@ export const SETTING_KEYS = {
 } as const satisfies Record<string, keyof ServerSettings>;
 export type SettingKey = keyof typeof SETTING_KEYS;
 
+/** The sizes (px) an admin may set as a server's default or largest size. */
+const MIN_SIZE = 64;
+const MAX_SIZE = 4096;
 const RESET = new Set(['default', 'reset']);
 const ON = new Set(['on', 'yes', 'true', 'allow', 'allowed']);
 const OFF = new Set(['off', 'no', 'false', 'deny', 'forbid']);
@@ -27,7 +31,7 @@ export function splitPairs(text: string): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   for (const word of text.trim().split(/\s+/).filter(Boolean)) {
     const eq = word.indexOf('=');
-    if (eq <= 0) throw new SettingsError(`“${word}” isn't a setting — write it as name=value, e.g. quality=draft.`);
+    if (eq <= 0) throw new SettingsError(WORDING.settingNotAPair(word));
     pairs.push([word.slice(0, eq).toLowerCase(), word.slice(eq + 1)]);
   }
   return pairs;
@@ -42,7 +46,7 @@ export function parseSettingsPatch(pairs: Iterable<[string, string]>, channelId:
   for (const [rawKey, rawValue] of pairs) {
     const key = rawKey.toLowerCase() as SettingKey;
     const field = SETTING_KEYS[key];
-    if (!field) throw new SettingsError(`Unknown setting “${rawKey}”. Settings: ${Object.keys(SETTING_KEYS).join(', ')}.`);
+    if (!field) throw new SettingsError(WORDING.unknownSetting(rawKey, Object.keys(SETTING_KEYS)));
     const value = rawValue.trim();
     if (RESET.has(value.toLowerCase())) {
       patch[field] = null;
@@ -50,7 +54,7 @@ export function parseSettingsPatch(pairs: Iterable<[string, string]>, channelId:
     }
     patch[field] = parseValue(key, value, channelId);
   }
-  if (Object.keys(patch).length === 0) throw new SettingsError(`Nothing to change. Settings: ${Object.keys(SETTING_KEYS).join(', ')}.`);
+  if (Object.keys(patch).length === 0) throw new SettingsError(WORDING.nothingToChange(Object.keys(SETTING_KEYS)));
   return patch as SettingsPatch;
 }
 
@@ -58,35 +62,35 @@ function parseValue(key: SettingKey, value: string, channelId: (typed: string) =
   switch (key) {
     case 'quality': {
       const q = value.toLowerCase();
-      if (!(QUALITIES as readonly string[]).includes(q)) throw new SettingsError(`quality must be one of ${QUALITIES.join(', ')}.`);
+      if (!(QUALITIES as readonly string[]).includes(q)) throw new SettingsError(WORDING.settingNotOneOf(key, QUALITIES));
       return q;
     }
     case 'size':
     case 'max-size': {
       const n = Number(value.replace(/px$/i, ''));
-      if (!Number.isInteger(n) || n < 64 || n > 4096) throw new SettingsError(`${key} must be a whole number of pixels from 64 to 4096.`);
+      if (!Number.isInteger(n) || n < MIN_SIZE || n > MAX_SIZE) throw new SettingsError(WORDING.settingNotPixels(key, MIN_SIZE, MAX_SIZE));
       return n;
     }
     case 'quota': {
       if (['off', 'none', 'unlimited'].includes(value.toLowerCase())) return null;
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new SettingsError('quota must be a whole number of pictures per member per day (or off).');
+      if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new SettingsError(WORDING.settingNotQuota);
       return n;
     }
     case 'uploads': {
       const v = value.toLowerCase();
       if (ON.has(v)) return true;
       if (OFF.has(v)) return false;
-      throw new SettingsError('uploads must be on or off.');
+      throw new SettingsError(WORDING.settingNotOnOff(key));
     }
     case 'channels': {
       if (value.toLowerCase() === 'all') return null;
       const ids = value.split(',').map((s) => s.trim()).filter(Boolean).map((typed) => {
         const id = channelId(typed);
-        if (!id) throw new SettingsError(`“${typed}” isn't a channel I recognise — mention it (#channel) or give its id.`);
+        if (!id) throw new SettingsError(WORDING.settingNotAChannel(typed));
         return id;
       });
-      if (ids.length === 0) throw new SettingsError('channels must be all, or a comma-separated list of channels.');
+      if (ids.length === 0) throw new SettingsError(WORDING.settingNoChannels);
       return [...new Set(ids)];
     }
   }

@@ -6,6 +6,7 @@
  * by resolveRequest (src/requests/resolve.ts).
  */
 import type { Quality } from '../config.ts';
+import { WORDING } from '../requests/wording.ts';
 import type { ServerSettings } from './schema.ts';
 
 export interface RequestShape {
@@ -36,12 +37,15 @@ export function applyServerSettings(settings: ServerSettings, req: RequestShape)
 
 /** Lines for `/easel-settings show` (platform-neutral; adapters add their own formatting). */
 export function describeSettings(s: ServerSettings, deployment: { defaultSize: number; maxSize: number; defaultQuality: Quality }, channelName: (id: string) => string = (id) => id): string[] {
-  return [
-    `Default quality: ${s.defaultQuality ?? `${deployment.defaultQuality} (Easel's default)`}`,
-    `Default size: ${s.defaultSize !== undefined ? `${s.defaultSize} px` : `${deployment.defaultSize} px (Easel's default)`}`,
-    `Largest size allowed: ${s.maxSize !== undefined ? `${Math.min(s.maxSize, deployment.maxSize)} px` : `${deployment.maxSize} px (Easel's limit)`}`,
-    `Channels: ${s.channels ? s.channels.map(channelName).join(', ') : 'all'}`,
-    `Daily quota per member: ${s.dailyQuota !== undefined ? `${s.dailyQuota} pictures` : 'none'}`,
-    `Members may upload style images: ${s.allowStyleUploads === false ? 'no' : 'yes'}`,
-  ];
+  return WORDING.settingsLines({
+    quality: s.defaultQuality ?? deployment.defaultQuality,
+    qualityIsEasels: s.defaultQuality === undefined,
+    size: s.defaultSize ?? deployment.defaultSize,
+    sizeIsEasels: s.defaultSize === undefined,
+    maxSize: s.maxSize !== undefined ? Math.min(s.maxSize, deployment.maxSize) : deployment.maxSize,
+    maxSizeIsEasels: s.maxSize === undefined,
+    channels: s.channels?.map(channelName),
+    dailyQuota: s.dailyQuota,
+    uploads: s.allowStyleUploads !== false,
+  });
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { QUALITIES } from '../config.ts';
+import { WORDING } from '../requests/wording.ts';
 
 export const ServerSettings = z.object({
   /** Quality used when a request names none. */
@@ -41,15 +42,15 @@ export function mergeSettings(current: ServerSettings, patch: SettingsPatch): Se
   }
   const parsed = ServerSettings.parse(next);
   if (parsed.defaultSize !== undefined && parsed.maxSize !== undefined && parsed.defaultSize > parsed.maxSize) {
-    throw new SettingsError(`The default size (${parsed.defaultSize}) can't be larger than the largest size allowed (${parsed.maxSize}).`);
+    throw new SettingsError(WORDING.defaultSizeOverMax(parsed.defaultSize, parsed.maxSize));
   }
   return parsed;
 }
 
-/** A settings change that cannot be applied; the message is shown to the admin as-is. */
+/** A settings change that cannot be applied; the message (from WORDING) is shown to the admin as-is. */
 export class SettingsError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(userMessage: string) {
+    super(userMessage);
     this.name = 'SettingsError';
   }
 }
