@@ -97,7 +97,9 @@ describe('real engine through the queue', () => {
     const s = await jobs.submit(makeRequest(photoKey, { style: { kind: 'preset', presetId: 'starry-night' }, options: { quality: 'draft', size: 32, iterations: 20 } }));
     const final = await log.waitForFinal(s.jobId, 120_000);
     expect(final.type).toBe('completed');
-    expect(log.of(s.jobId).some((e) => e.type === 'progress')).toBe(true);
+    // Not asserted here: that the adapter was shown a progress status. The latest status wins and none
+    // is shown once the final is on its way, so a 20-step render that ends before the first status
+    // edit (a loaded machine) rightly shows none; the cancel test below waits for shown progress.
     expect(progress.at(-1)).toMatchObject({ step: 20, total: 20, percent: 100 });
     const withPreview = progress.filter((p) => p.previewKey);
     expect(withPreview.length).toBeGreaterThanOrEqual(1);
