@@ -25,6 +25,7 @@ import { REPO_ROOT, testRedis, type TestRedis } from '../helpers/redis.ts';
 import { FAST_DELIVERY } from '../faults/harness.ts';
 import { startDiscordBot, type DiscordBotProcess } from './bot-processes.ts';
 import { smallJpeg } from './harness.ts';
+import { SHARDED_BOT_ENV } from './sharded-bot.ts';
 
 const INTERVAL_MS = Number(process.env.EASEL_EDIT_INTERVAL_MS ?? 1000);
 const STEPS = 40;
@@ -46,14 +47,8 @@ beforeAll(async () => {
       LOG_LEVEL: 'info',
       DISCORD_SHARD_COUNT: '3',
       DISCORD_SHARDS: String(shard),
-      EASEL_IDENTIFY_WINDOW_MS: '100',
+      ...SHARDED_BOT_ENV,
       EASEL_EDIT_INTERVAL_MS: String(INTERVAL_MS),
-      EASEL_DEFAULT_SIZE: '48',
-      EASEL_MAX_SIZE: '64',
-      EASEL_DEFAULT_QUALITY: 'fast',
-      EASEL_USER_COOLDOWN_S: '0',
-      EASEL_METRICS_PORT: '0',
-      EASEL_JOB_ATTEMPTS: '1',
       ...FAST_DELIVERY,
     });
   const config = redis.config(env(0));

@@ -19,20 +19,20 @@ import { attachment, humanUser, messagePayload, type ApiAttachment, type ApiMess
 import { REPO_ROOT, type TestRedis } from '../helpers/redis.ts';
 import { smallJpeg } from './harness.ts';
 
-/** A bot process's configuration: the fake's token and API, quick renders, no cooldown; `env` on top (shards, leases…). */
+/** What every test bot process shares: a short identify window, quick renders, no cooldown, one attempt. */
+export const SHARDED_BOT_ENV: Record<string, string> = {
+  EASEL_IDENTIFY_WINDOW_MS: '100',
+  EASEL_DEFAULT_SIZE: '48',
+  EASEL_MAX_SIZE: '64',
+  EASEL_DEFAULT_QUALITY: 'fast',
+  EASEL_USER_COOLDOWN_S: '0',
+  EASEL_METRICS_PORT: '0',
+  EASEL_JOB_ATTEMPTS: '1',
+};
+
+/** A bot process's configuration: the fake's token and API and SHARDED_BOT_ENV; `env` on top (shards, leases…). */
 export function shardedBotConfig(fake: FakeDiscord, redis: TestRedis, env: Record<string, string> = {}): Config {
-  return redis.config({
-    DISCORD_TOKEN: fake.token,
-    DISCORD_API_BASE: fake.apiBase,
-    EASEL_IDENTIFY_WINDOW_MS: '100',
-    EASEL_DEFAULT_SIZE: '48',
-    EASEL_MAX_SIZE: '64',
-    EASEL_DEFAULT_QUALITY: 'fast',
-    EASEL_USER_COOLDOWN_S: '0',
-    EASEL_METRICS_PORT: '0',
-    EASEL_JOB_ATTEMPTS: '1',
-    ...env,
-  });
+  return redis.config({ DISCORD_TOKEN: fake.token, DISCORD_API_BASE: fake.apiBase, ...SHARDED_BOT_ENV, ...env });
 }
 
 /** One process: a bot (default), a worker, or both. Logs go nowhere unless EASEL_TEST_LOG is set. */

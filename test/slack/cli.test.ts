@@ -3,62 +3,33 @@
  * over HTTP against the fake Web API, answering a signed `/stylize styles`, and stopping cleanly on
  * SIGTERM — without a token in its logs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, testRedis, type TestRedis } from '../helpers/redis.ts';
+import { testRedis, type TestRedis } from '../helpers/redis.ts';
+import { spawnEaselBot, type EaselBotProcess } from '../helpers/easel-bot-process.ts';
 import { FakeSlack } from '../fakes/slack/fake-slack.ts';
 import { SignedSender } from '../fakes/slack/signed-sender.ts';
 import { BOT_TOKEN, CHANNEL, SIGNING_SECRET, newUser } from './harness.ts';
 
 let fake: FakeSlack;
 let redis: TestRedis;
-let child: ChildProcess;
-let output = '';
-let exit: Promise<number | null>;
-
-function waitForOutput(match: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`easel bot never printed ${match}; output:\n${output}`)), timeoutMs);
-    const check = () => {
-      const m = output.match(match);
-      if (!m) return;
-      clearTimeout(timer);
-      child.stdout?.off('data', check);
-      resolve(m);
-    };
-    child.stdout?.on('data', check);
-    check();
-  });
-}
+let bot: EaselBotProcess;
 
 beforeAll(async () => {
   fake = await FakeSlack.start({ botToken: BOT_TOKEN });
   redis = await testRedis('slack-cli');
-  child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/easel.js'), 'bot'], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      ...redis.env({ LOG_LEVEL: 'debug', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', EASEL_METRICS_PORT: '0' }),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d) => (output += String(d)));
-  child.stderr?.on('data', (d) => (output += String(d)));
-  exit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  bot = spawnEaselBot(redis.env({ LOG_LEVEL: 'debug', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', EASEL_METRICS_PORT: '0' }));
 });
 
 afterAll(async () => {
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
   await fake.close();
   await redis.cleanup();
 });
 
 describe('easel bot (Slack over HTTP)', () => {
   it('starts from the environment, answers a signed command, stops on SIGTERM, logs no secret', async () => {
-    const started = await waitForOutput(/"port":(\d+)[^\n]*slack: adapter started/);
+    const started = await bot.waitForOutput(/"port":(\d+)[^\n]*slack: adapter started/);
     const sender = new SignedSender(`http://127.0.0.1:${started[1]}/slack/events`, SIGNING_SECRET);
 
     const user = newUser();
@@ -68,9 +39,9 @@ describe('easel bot (Slack over HTTP)', () => {
     const gallery = await fake.waitFor(() => fake.uploads.find((u) => u.channel === `D${user}`), 'the gallery in a DM');
     expect((await sharp(gallery.bytes).metadata()).format).toBe('png');
 
-    child.kill('SIGTERM');
-    expect(await exit).toBe(0);
-    expect(output).toContain('slack: adapter stopped');
-    for (const secret of [BOT_TOKEN, SIGNING_SECRET]) expect(output).not.toContain(secret);
+    bot.child.kill('SIGTERM');
+    expect(await bot.exit).toBe(0);
+    expect(bot.output()).toContain('slack: adapter stopped');
+    for (const secret of [BOT_TOKEN, SIGNING_SECRET]) expect(bot.output()).not.toContain(secret);
   });
 });

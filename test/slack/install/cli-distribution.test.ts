@@ -4,11 +4,10 @@
  * a command from that workspace answered with the workspace's token, a clean stop on SIGTERM — and
  * none of the app's secrets, the token key, or any issued token in its logs (at debug level).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, testRedis, type TestRedis } from '../../helpers/redis.ts';
+import { testRedis, type TestRedis } from '../../helpers/redis.ts';
+import { spawnEaselBot, type EaselBotProcess } from '../../helpers/easel-bot-process.ts';
 import { FakeSlack } from '../../fakes/slack/fake-slack.ts';
 import { SignedSender } from '../../fakes/slack/signed-sender.ts';
 
@@ -18,52 +17,24 @@ const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => Str
 
 let fake: FakeSlack;
 let redis: TestRedis;
-let child: ChildProcess;
-let output = '';
-let exit: Promise<number | null>;
-
-function waitForOutput(match: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`easel bot never printed ${match}; output:\n${output}`)), timeoutMs);
-    const check = () => {
-      const m = output.match(match);
-      if (!m) return;
-      clearTimeout(timer);
-      child.stdout?.off('data', check);
-      resolve(m);
-    };
-    child.stdout?.on('data', check);
-    check();
-  });
-}
+let bot: EaselBotProcess;
 
 beforeAll(async () => {
   fake = await FakeSlack.start({ botToken: 'xoxb-single-workspace-unused', oauth });
   fake.addWorkspace('TCLI', 'Cli Workspace');
   redis = await testRedis('slack-cli-dist');
-  child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/easel.js'), 'bot'], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      ...redis.env({ LOG_LEVEL: 'debug', SLACK_CLIENT_ID: oauth.clientId, ...SECRETS, SLACK_API_URL: fake.apiUrl, SLACK_AUTHORIZE_URL: `${fake.baseUrl}oauth/v2/authorize`, PORT: '0', EASEL_METRICS_PORT: '0' }),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d) => (output += String(d)));
-  child.stderr?.on('data', (d) => (output += String(d)));
-  exit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  bot = spawnEaselBot(redis.env({ LOG_LEVEL: 'debug', SLACK_CLIENT_ID: oauth.clientId, ...SECRETS, SLACK_API_URL: fake.apiUrl, SLACK_AUTHORIZE_URL: `${fake.baseUrl}oauth/v2/authorize`, PORT: '0', EASEL_METRICS_PORT: '0' }));
 });
 
 afterAll(async () => {
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
   await fake.close();
   await redis.cleanup();
 });
 
 describe('easel bot (Slack distribution mode)', () => {
   it('serves the install, answers the installed workspace with its token, stops on SIGTERM, logs no secret', async () => {
-    const started = await waitForOutput(/"port":(\d+)[^\n]*slack: adapter started/);
+    const started = await bot.waitForOutput(/"port":(\d+)[^\n]*slack: adapter started/);
     const base = `http://127.0.0.1:${started[1]}`;
     oauth.redirectUrl = `${base}/slack/oauth_redirect`;
 
@@ -80,10 +51,10 @@ describe('easel bot (Slack distribution mode)', () => {
     const gallery = await fake.waitFor(() => fake.callsOf('files.completeUploadExternal').find((c) => c.args.channel_id === 'DUTCLI1'), 'the gallery in a DM');
     expect(fake.teamOfToken(gallery.token)).toBe('TCLI');
 
-    child.kill('SIGTERM');
-    expect(await exit).toBe(0);
-    expect(output).toContain('slack: adapter stopped');
-    for (const secret of [...Object.values(SECRETS), ...fake.botTokensOf('TCLI')]) expect(output).not.toContain(secret);
-    expect(output).not.toMatch(/xox[bpe]-/);
+    bot.child.kill('SIGTERM');
+    expect(await bot.exit).toBe(0);
+    expect(bot.output()).toContain('slack: adapter stopped');
+    for (const secret of [...Object.values(SECRETS), ...fake.botTokensOf('TCLI')]) expect(bot.output()).not.toContain(secret);
+    expect(bot.output()).not.toMatch(/xox[bpe]-/);
   });
 });
